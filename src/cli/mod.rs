@@ -1,0 +1,23 @@
+//! Thin subcommands: parse, call the library, print. No business logic lives here.
+use std::path::PathBuf;
+
+/// Options every subcommand shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GlobalArgs {
+    /// Config file (default: the platform config dir, see `offsync info`).
+    #[arg(long, global = true, env = "OFFSYNC_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Profile to use (default: `default_profile` in the config).
+    #[arg(long, global = true, env = "OFFSYNC_PROFILE")]
+    pub profile: Option<String>,
+    /// Never send a mutating request (also `readonly = true` in a profile).
+    #[arg(long, global = true)]
+    pub readonly: bool,
+}
+
+impl GlobalArgs {
+    pub fn settings(&self) -> Result<crate::config::Settings, crate::config::ConfigError> {
+        crate::config::Settings::load(self.config.as_deref(), self.profile.as_deref(), self.readonly)
+    }
+}
+pub mod sim;

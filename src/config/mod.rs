@@ -1,0 +1,9 @@
+//! Configuration in two stages: [`raw`] deserialises exactly what the user wrote (unknown
+//! keys are errors, so a typo never silently falls back to a default), and [`settings`]
+//! resolves it once into validated [`Settings`] with paths, defaults and the chosen profile.
+pub mod paths;
+pub mod raw;
+pub mod settings;
+
+pub use paths::Paths;
+pub use settings::{ConfigError, Endpoints, HttpSettings, Profile, Settings, Theme, UiSettings};

@@ -1,0 +1,84 @@
+//! The `offsync` binary: error reporting, logging to a file, and subcommand dispatch.
+use std::io::ErrorKind;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use offsync::cli::{self, GlobalArgs};
+
+/// Move a Google Workspace organisation off Google Sync, one OU at a time.
+///
+/// With no subcommand, opens the dashboard for the configured profile.
+/// Try `offsync demo` first: the full app against a built-in simulated tenant.
+#[derive(Debug, Parser)]
+#[command(name = "offsync", version, about, long_about)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print every path offsync uses (config, data, log, cache) and the active profile.
+    Info,
+}
+
+fn main() -> ExitCode {
+    if let Err(e) = color_eyre::install() {
+        eprintln!("offsync: {e}");
+    }
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("offsync: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let _log_guard = init_logging(&cli.global);
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("offsync: {e:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> color_eyre::Result<()> {
+    let g = cli.global;
+    match cli.command {
+        None | Some(Command::Info) => {
+            let s = g.settings()?;
+            println!("config file: {}", s.paths.config_file.display());
+            Ok(())
+        }
+    }
+}
+
+/// Logs go to the log file, never to the terminal (the TUI owns it). A log file that
+/// cannot be opened is not fatal: offsync runs without one and says so on stderr.
+fn init_logging(g: &GlobalArgs) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let paths = g.settings().map(|s| s.paths).unwrap_or_else(|_| offsync::config::Paths::platform());
+    let dir = paths.log_file.parent()?.to_path_buf();
+    let name = paths.log_file.file_name()?.to_owned();
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("offsync: no log file ({}: {e})", dir.display());
+        return None;
+    }
+    let appender = tracing_appender::rolling::never(dir, name);
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OFFSYNC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("offsync=info"));
+    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).init();
+    Some(guard)
+}
+
+/// Like ripgrep: `offsync devices | head` closing the pipe early is not an error.
+fn is_broken_pipe(e: &color_eyre::Report) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == ErrorKind::BrokenPipe)
+}

@@ -1,0 +1,16 @@
+//! The Workspace nouns every layer shares: devices, users, organisational units, device
+//! queries and the joined inventory. Pure data and pure functions: no I/O, no clock
+//! (callers pass `now`), so the CLI, the TUI and the tests all agree on what a filter means.
+pub mod action;
+pub mod device;
+pub mod inventory;
+pub mod org_unit;
+pub mod query;
+pub mod user;
+
+pub use action::DeviceAction;
+pub use device::{Device, DeviceStatus, DeviceType};
+pub use inventory::{DeviceFilter, Inventory, OuCounts};
+pub use org_unit::{OrgUnit, OuPath};
+pub use query::{Clause, Field, Query, QueryError};
+pub use user::User;
