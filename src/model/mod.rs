@@ -14,3 +14,5 @@ pub use inventory::{DeviceFilter, Inventory, OuCounts};
 pub use org_unit::{OrgUnit, OuPath};
 pub use query::{Clause, Field, Query, QueryError};
 pub use user::User;
+pub mod export;
+pub use export::ExportFormat;

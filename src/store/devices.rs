@@ -1,0 +1,286 @@
+//! The inventory cache: each save is a snapshot (devices, users, OUs and when they were
+//! fetched), the newest is what `load_inventory` returns, and the last [`KEEP_SNAPSHOTS`]
+//! are kept so the history of a migration (burndown) can be read back.
+//!
+//! Devices are stored as the JSON of `model::Device` plus indexed copies of the columns
+//! worth querying. Loading reads only the JSON, in one transaction with prepared
+//! statements; at 100k devices parsing dominates, so it is spread over the CPU's cores.
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, Connection};
+use serde::de::DeserializeOwned;
+
+use super::{Store, StoreError};
+use crate::model::{Device, Inventory, OrgUnit, User};
+
+/// Snapshots kept after each save; older ones are pruned.
+pub const KEEP_SNAPSHOTS: usize = 20;
+
+/// Summary of one stored snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotInfo {
+    pub id: i64,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub saved_at: DateTime<Utc>,
+    pub devices: usize,
+    pub users: usize,
+    pub org_units: usize,
+}
+
+impl Store {
+    /// Saves `inv` as a new snapshot and prunes all but the newest [`KEEP_SNAPSHOTS`].
+    /// Returns the snapshot id. All or nothing: a failed save leaves the previous cache.
+    pub fn save_inventory(&mut self, inv: &Inventory) -> Result<i64, StoreError> {
+        let path = self.path.clone();
+        let sql = |e| StoreError::from_sql(&path, e);
+        let tx = self.conn.transaction().map_err(sql)?;
+        tx.execute(
+            "INSERT INTO snapshot (fetched_at, saved_at, device_count, user_count, ou_count)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                inv.fetched_at.map(ts),
+                ts(Utc::now()),
+                inv.devices.len() as i64,
+                inv.users.len() as i64,
+                inv.org_units.len() as i64
+            ],
+        )
+        .map_err(sql)?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut ins = tx
+                .prepare(
+                    "INSERT INTO device (snapshot_id, seq, resource_id, type, status, owner,
+                     org_unit_path, last_sync, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(sql)?;
+            for (seq, d) in inv.devices.iter().enumerate() {
+                ins.execute(params![
+                    id,
+                    seq as i64,
+                    d.resource_id,
+                    d.device_type.as_str(),
+                    d.status.as_str(),
+                    d.owner(),
+                    d.org_unit_path,
+                    d.last_sync.map(ts),
+                    to_json(d),
+                ])
+                .map_err(sql)?;
+            }
+            let mut ins = tx
+                .prepare(
+                    "INSERT INTO user (snapshot_id, seq, primary_email, org_unit_path, json)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(sql)?;
+            for (seq, u) in inv.users.iter().enumerate() {
+                ins.execute(params![
+                    id,
+                    seq as i64,
+                    u.primary_email,
+                    u.org_unit_path,
+                    to_json(u)
+                ])
+                .map_err(sql)?;
+            }
+            let mut ins = tx
+                .prepare("INSERT INTO org_unit (snapshot_id, seq, org_unit_path, json) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(sql)?;
+            for (seq, o) in inv.org_units.iter().enumerate() {
+                ins.execute(params![id, seq as i64, o.org_unit_path, to_json(o)])
+                    .map_err(sql)?;
+            }
+        }
+        prune(&tx, KEEP_SNAPSHOTS).map_err(sql)?;
+        tx.commit().map_err(sql)?;
+        Ok(id)
+    }
+
+    /// The newest snapshot, or `None` when nothing was ever saved. Devices keep the owner
+    /// OU joined at fetch time; `fetched_at` is restored so callers can show its age.
+    pub fn load_inventory(&self) -> Result<Option<Inventory>, StoreError> {
+        let sql = |e| self.err(e);
+        // One read transaction: a save committing mid-load cannot mix two snapshots.
+        let tx = self.conn.unchecked_transaction().map_err(sql)?;
+        let latest: Option<(i64, Option<String>)> = tx
+            .query_row(
+                "SELECT id, fetched_at FROM snapshot ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .map(Some)
+            .or_else(|e| {
+                if e == rusqlite::Error::QueryReturnedNoRows {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            })
+            .map_err(sql)?;
+        let Some((id, fetched_at)) = latest else {
+            return Ok(None);
+        };
+        let devices: Vec<Device> = load_rows(&tx, "device", id, &self.path)?;
+        let users: Vec<User> = load_rows(&tx, "user", id, &self.path)?;
+        let org_units: Vec<OrgUnit> = load_rows(&tx, "org_unit", id, &self.path)?;
+        tx.finish().map_err(sql)?;
+        let fetched_at = fetched_at.map(|s| parse_ts(&s, &self.path)).transpose()?;
+        Ok(Some(Inventory {
+            devices,
+            users,
+            org_units,
+            fetched_at,
+        }))
+    }
+
+    /// Stored snapshots, newest first.
+    pub fn snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id, fetched_at, saved_at, device_count, user_count, ou_count
+                 FROM snapshot ORDER BY id DESC",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    [
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ],
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, fetched, saved, [d, u, o]) = row.map_err(|e| self.err(e))?;
+            out.push(SnapshotInfo {
+                id,
+                fetched_at: fetched.map(|s| parse_ts(&s, &self.path)).transpose()?,
+                saved_at: parse_ts(&saved, &self.path)?,
+                devices: d as usize,
+                users: u as usize,
+                org_units: o as usize,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn prune(conn: &Connection, keep: usize) -> rusqlite::Result<()> {
+    let cutoff: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM snapshot ORDER BY id DESC LIMIT 1 OFFSET ?1",
+            [keep as i64 - 1],
+            |r| r.get(0),
+        )
+        .map(Some)
+        .or_else(|e| {
+            if e == rusqlite::Error::QueryReturnedNoRows {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        })?;
+    if let Some(cutoff) = cutoff {
+        for table in ["device", "user", "org_unit", "snapshot"] {
+            let col = if table == "snapshot" {
+                "id"
+            } else {
+                "snapshot_id"
+            };
+            conn.execute(&format!("DELETE FROM {table} WHERE {col} < ?1"), [cutoff])?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the `json` column of one snapshot's rows in order and parses them, in parallel
+/// once there are enough rows to pay for the threads.
+fn load_rows<T: DeserializeOwned + Send>(
+    tx: &Connection,
+    table: &str,
+    snapshot: i64,
+    path: &std::path::Path,
+) -> Result<Vec<T>, StoreError> {
+    let sql = |e| StoreError::from_sql(path, e);
+    let mut st = tx
+        .prepare_cached(&format!(
+            "SELECT json FROM {table} WHERE snapshot_id = ?1 ORDER BY seq"
+        ))
+        .map_err(sql)?;
+    let mut rows = st.query([snapshot]).map_err(sql)?;
+    let mut texts: Vec<String> = Vec::new();
+    while let Some(r) = rows.next().map_err(sql)? {
+        texts.push(r.get(0).map_err(sql)?);
+    }
+    parse_all(&texts).map_err(|e| StoreError::bad_json(path, table, e))
+}
+
+fn parse_all<T: DeserializeOwned + Send>(texts: &[String]) -> Result<Vec<T>, serde_json::Error> {
+    const PER_THREAD_MIN: usize = 4096;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads == 1 || texts.len() < 2 * PER_THREAD_MIN {
+        return texts.iter().map(|t| serde_json::from_str(t)).collect();
+    }
+    let chunk = texts.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = texts
+            .chunks(chunk)
+            .map(|c| {
+                s.spawn(move || {
+                    c.iter()
+                        .map(|t| serde_json::from_str(t))
+                        .collect::<Result<Vec<T>, _>>()
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(texts.len());
+        for h in handles {
+            out.extend(h.join().expect("JSON parsing does not panic")?);
+        }
+        Ok(out)
+    })
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    // Model types are plain data with string keys: serialising them cannot fail.
+    serde_json::to_string(v).expect("model values serialise to JSON")
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_ts(s: &str, path: &std::path::Path) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: format!("bad timestamp `{s}`: {e}"),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune_keeps_the_newest() {
+        let mut s = Store::open_in_memory().unwrap();
+        let mut last = 0;
+        for _ in 0..KEEP_SNAPSHOTS + 3 {
+            last = s.save_inventory(&Inventory::default()).unwrap();
+        }
+        let snaps = s.snapshots().unwrap();
+        assert_eq!(snaps.len(), KEEP_SNAPSHOTS);
+        assert_eq!(snaps[0].id, last);
+    }
+}

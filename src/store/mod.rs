@@ -1,0 +1,110 @@
+//! SQLite storage, one file per profile: the inventory cache ([`devices`]) and the
+//! append-only audit journal ([`journal`]). This is the only module that uses rusqlite and
+//! the only one that knows the schema ([`schema`]); everything else sees model values.
+//!
+//! It must not call Google or know about the UI. The inventory part is only a cache (it can
+//! always be fetched again); the journal is the record of what offsync did, so nothing here
+//! deletes or rewrites journal rows.
+pub mod devices;
+mod error;
+pub mod journal;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use devices::KEEP_SNAPSHOTS;
+pub use error::StoreError;
+pub use journal::{Journal, JournalEntry, Outcome};
+
+/// How long a write waits for another offsync (say the TUI's feed and a cron'd
+/// `offsync devices`) before reporting the database as locked.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An open database. Not `Sync`: give each thread or task its own `Store` (WAL mode lets
+/// readers and one writer work side by side).
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating it and its parent directories if needed) and migrates the database.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn =
+            Connection::open_with_flags(path, flags).map_err(|e| {
+                match StoreError::from_sql(path, e) {
+                    StoreError::Sql { path, source } => StoreError::Open { path, source },
+                    other => other,
+                }
+            })?;
+        Self::setup(conn, path.to_path_buf(), true)
+    }
+
+    /// A private database that lives as long as the value (tests, `offsync demo`).
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| StoreError::from_sql(&path, e))?;
+        Self::setup(conn, path, false)
+    }
+
+    fn setup(mut conn: Connection, path: PathBuf, on_disk: bool) -> Result<Store, StoreError> {
+        let sql = |e| StoreError::from_sql(&path, e);
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
+        if on_disk {
+            // WAL: the TUI can read the cache while a background save writes the next
+            // snapshot. The first statement that touches the file is also what finds out that
+            // it is not a database at all, which `from_sql` reports as corrupt.
+            let _mode: String = conn
+                .pragma_update_and_check(None, "journal_mode", "wal", |r| r.get(0))
+                .map_err(sql)?;
+            // NORMAL is durable across application crashes in WAL mode; only a power cut
+            // can lose the last commit, which for a cache and an audit log is acceptable.
+            conn.pragma_update(None, "synchronous", "normal")
+                .map_err(sql)?;
+        }
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(sql)?;
+        schema::migrate(&mut conn, &path)?;
+        Ok(Store { conn, path })
+    }
+
+    /// The database file (`:memory:` for an in-memory store).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version on disk (equal to [`schema::latest_version`] once open).
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        schema::user_version(&self.conn).map_err(|e| self.err(e))
+    }
+
+    /// The audit journal in this database.
+    pub fn journal(&self) -> Journal<'_> {
+        Journal::new(&self.conn, &self.path)
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        StoreError::from_sql(&self.path, e)
+    }
+}

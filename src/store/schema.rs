@@ -1,0 +1,147 @@
+//! The database schema as an ordered list of migrations, tracked in `PRAGMA user_version`.
+//!
+//! Step `i` takes the schema from version `i` to `i + 1`. Steps are only ever appended:
+//! editing a released step would leave existing databases on a schema no code describes.
+//! A file whose version is above `MIGRATIONS.len()` was written by a newer offsync and is
+//! refused rather than guessed at.
+use std::path::Path;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::StoreError;
+
+/// Version 1: inventory snapshots and the audit journal.
+const V1: &str = r#"
+CREATE TABLE snapshot (
+    id           INTEGER PRIMARY KEY,
+    fetched_at   TEXT,
+    saved_at     TEXT NOT NULL,
+    device_count INTEGER NOT NULL,
+    user_count   INTEGER NOT NULL,
+    ou_count     INTEGER NOT NULL
+);
+
+-- One row per device per snapshot. `json` is the whole model::Device (the source of truth
+-- when loading); the other columns are copies for SQL queries and indexes.
+CREATE TABLE device (
+    snapshot_id   INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,
+    seq           INTEGER NOT NULL,
+    resource_id   TEXT NOT NULL,
+    type          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    owner         TEXT,
+    org_unit_path TEXT,
+    last_sync     TEXT,
+    json          TEXT NOT NULL,
+    PRIMARY KEY (snapshot_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX device_resource_id ON device (resource_id, snapshot_id);
+CREATE INDEX device_type_status ON device (snapshot_id, type, status);
+CREATE INDEX device_ou ON device (snapshot_id, org_unit_path);
+CREATE INDEX device_owner ON device (snapshot_id, owner);
+
+CREATE TABLE user (
+    snapshot_id   INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,
+    seq           INTEGER NOT NULL,
+    primary_email TEXT NOT NULL,
+    org_unit_path TEXT NOT NULL,
+    json          TEXT NOT NULL,
+    PRIMARY KEY (snapshot_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE org_unit (
+    snapshot_id   INTEGER NOT NULL REFERENCES snapshot(id) ON DELETE CASCADE,
+    seq           INTEGER NOT NULL,
+    org_unit_path TEXT NOT NULL,
+    json          TEXT NOT NULL,
+    PRIMARY KEY (snapshot_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE journal (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,
+    profile     TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    count       INTEGER NOT NULL,
+    request     TEXT NOT NULL,
+    gam_command TEXT NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('planned', 'succeeded', 'failed')),
+    error       TEXT,
+    dry_run     INTEGER NOT NULL CHECK (dry_run IN (0, 1))
+);
+
+-- Append-only, enforced by the database itself so no code path (or hand-run sqlite3 session
+-- that forgets) can rewrite history: rows are never deleted, and the one allowed update is
+-- recording the outcome of a still-planned entry.
+CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+BEGIN
+    SELECT RAISE(ABORT, 'the offsync journal is append-only: entries cannot be deleted');
+END;
+
+CREATE TRIGGER journal_outcome_only BEFORE UPDATE ON journal
+WHEN OLD.outcome <> 'planned'
+  OR NEW.outcome = 'planned'
+  OR NEW.id IS NOT OLD.id
+  OR NEW.at IS NOT OLD.at
+  OR NEW.profile IS NOT OLD.profile
+  OR NEW.actor IS NOT OLD.actor
+  OR NEW.action IS NOT OLD.action
+  OR NEW.target IS NOT OLD.target
+  OR NEW.count IS NOT OLD.count
+  OR NEW.request IS NOT OLD.request
+  OR NEW.gam_command IS NOT OLD.gam_command
+  OR NEW.dry_run IS NOT OLD.dry_run
+BEGIN
+    SELECT RAISE(ABORT, 'the offsync journal is append-only: only a planned entry''s outcome can be set, once');
+END;
+"#;
+
+/// Every migration, oldest first. Append new steps; never edit or reorder old ones.
+pub const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this binary writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Brings the database up to [`latest_version`] in one transaction, so a crash mid-way
+/// leaves the old version intact. `BEGIN IMMEDIATE` takes the write lock before reading
+/// the version, so two offsyncs starting at once cannot both apply the same step.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let sql = |e| StoreError::from_sql(path, e);
+    let current = user_version(conn).map_err(sql)?;
+    let known = latest_version();
+    if current == known {
+        return Ok(());
+    }
+    if current > known {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: current,
+            known,
+        });
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(sql)?;
+    // Re-read under the lock: another process may have migrated in between.
+    let current = user_version(&tx).map_err(sql)?;
+    if current > known {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: current,
+            known,
+        });
+    }
+    for step in &MIGRATIONS[current as usize..] {
+        tx.execute_batch(step).map_err(sql)?;
+    }
+    tx.pragma_update(None, "user_version", known).map_err(sql)?;
+    tx.commit().map_err(sql)
+}
+
+pub fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
