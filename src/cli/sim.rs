@@ -1,0 +1,140 @@
+//! `offsync sim serve|dump`: run the Google API simulator on its own (for manual testing and for
+//! pointing a second offsync at it), or print a generated tenant without serving it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use color_eyre::eyre::{eyre, WrapErr};
+
+use crate::sim::{self, FaultSpec, SimConfig, Tenant};
+
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    #[command(subcommand)]
+    pub command: SimCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SimCommand {
+    /// Serve the simulated Google APIs until Ctrl-C.
+    Serve(ServeArgs),
+    /// Print the generated tenant (ground truth) as JSON.
+    Dump(TenantArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct TenantArgs {
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 300)]
+    pub users: usize,
+    #[arg(long, default_value_t = 600)]
+    pub devices: usize,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub tenant: TenantArgs,
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Added latency per API request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fault injection, e.g. "429=0.05,503=0.03,500=0.02,403rate=0.02,timeout=0.01,reset=0.01,expire=0.01".
+    #[arg(long, value_parser = FaultSpec::parse)]
+    pub faults: Option<FaultSpec>,
+    /// Per-user queries per minute (Google's Directory default is 2400).
+    #[arg(long)]
+    pub quota_per_minute: Option<u32>,
+    /// Write sa-key.json, authorized-user.json and config.toml pointing offsync at this server.
+    #[arg(long, value_name = "DIR")]
+    pub write_config: Option<PathBuf>,
+}
+
+impl TenantArgs {
+    fn config(&self) -> SimConfig {
+        SimConfig { seed: self.seed, users: self.users, devices: self.devices, ..SimConfig::default() }
+    }
+}
+
+pub async fn run(args: SimArgs) -> color_eyre::Result<()> {
+    match args.command {
+        SimCommand::Dump(t) => {
+            let cfg = t.config();
+            let tenant = Tenant::generate(&cfg);
+            let now = sim::clock_start(&cfg);
+            println!("{}", serde_json::to_string_pretty(&tenant.dump(now))?);
+            Ok(())
+        }
+        SimCommand::Serve(a) => serve(a).await,
+    }
+}
+
+async fn serve(a: ServeArgs) -> color_eyre::Result<()> {
+    let mut cfg = a.tenant.config();
+    cfg.latency = Duration::from_millis(a.latency_ms);
+    cfg.faults = a.faults.unwrap_or_default();
+    cfg.quota_per_minute = a.quota_per_minute;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", a.port))
+        .await
+        .wrap_err_with(|| format!("cannot listen on 127.0.0.1:{}", a.port))?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let tenant = Tenant::generate(&cfg);
+    let creds = sim::credentials_for(&tenant, &cfg, &base_url);
+    if let Some(dir) = &a.write_config {
+        write_config(dir, &base_url, &creds).wrap_err_with(|| format!("writing config into {}", dir.display()))?;
+        println!("wrote {}", dir.join("config.toml").display());
+    }
+    println!("{base_url}");
+    println!("admin: {}  customer: {}  domains: {}", creds.admin_email, creds.customer_id, creds.domains.join(", "));
+    sim::serve(listener, tenant, cfg, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+        f.write_all(text.as_bytes())?;
+        // `mode` only applies on creation; tighten an existing file too.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+    }
+    #[cfg(not(unix))]
+    std::fs::write(path, text)
+}
+
+fn toml_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Writes the key files and a config.toml in the shape the config module reads.
+pub fn write_config(dir: &Path, base_url: &str, creds: &sim::SimCredentials) -> color_eyre::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let dir = std::fs::canonicalize(dir)?;
+    let key = dir.join("sa-key.json");
+    write_private(&key, &creds.key_json)?;
+    write_private(&dir.join("authorized-user.json"), &creds.authorized_user_json)?;
+    let key_path = key.to_str().ok_or_else(|| eyre!("key path is not UTF-8: {}", key.display()))?;
+    let domains: Vec<String> = creds.domains.iter().map(|d| toml_str(d)).collect();
+    let toml = format!(
+        "default_profile = \"sim\"\n\n[profiles.sim]\ncustomer_id = \"my_customer\"\nsubject = {subject}\n\
+         key_file = {key}\ndomains = [{domains}]\n\n[profiles.sim.endpoints]\n\
+         directory = {url}\nreports = {url}\ncloudidentity = {url}\ngmail = {url}\n\
+         androidmanagement = {url}\nenterprise = {enterprise}\n",
+        subject = toml_str(&creds.admin_email),
+        key = toml_str(key_path),
+        domains = domains.join(", "),
+        url = toml_str(base_url),
+        enterprise = toml_str(&creds.enterprise),
+    );
+    std::fs::write(dir.join("config.toml"), toml)?;
+    Ok(())
+}

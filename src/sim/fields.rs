@@ -1,0 +1,99 @@
+//! Google's partial-response syntax (`fields=`): `a,b(c,d/e),f/g`, nested parentheses, `/`
+//! paths and `*`. Applied to every successful JSON response; arrays are filtered per element.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+#[derive(Debug, Default, Clone)]
+pub struct Selection {
+    /// Field → sub-selection (`None` = the whole field).
+    fields: BTreeMap<String, Option<Selection>>,
+}
+
+impl Selection {
+    pub fn parse(spec: &str) -> Result<Selection, String> {
+        let chars: Vec<char> = spec.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut pos = 0;
+        let sel = parse_list(&chars, &mut pos)?;
+        if pos != chars.len() {
+            return Err(format!("Invalid field selection {spec}"));
+        }
+        Ok(sel)
+    }
+
+    fn merge(&mut self, path: &[String], sub: Option<Selection>) {
+        let (head, rest) = path.split_first().expect("non-empty path");
+        if rest.is_empty() {
+            match (self.fields.get_mut(head), sub) {
+                (Some(Some(existing)), Some(new)) => existing.fields.extend(new.fields),
+                (_, sub) => {
+                    self.fields.insert(head.clone(), sub);
+                }
+            }
+        } else {
+            let entry = self.fields.entry(head.clone()).or_insert_with(|| Some(Selection::default()));
+            if let Some(inner) = entry {
+                inner.merge(rest, sub);
+            }
+        }
+    }
+
+    pub fn apply(&self, v: &Value) -> Value {
+        match v {
+            Value::Array(items) => Value::Array(items.iter().map(|i| self.apply(i)).collect()),
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (k, val) in map {
+                    let sel = self.fields.get(k).or_else(|| self.fields.get("*"));
+                    match sel {
+                        Some(None) => {
+                            out.insert(k.clone(), val.clone());
+                        }
+                        Some(Some(sub)) => {
+                            out.insert(k.clone(), sub.apply(val));
+                        }
+                        None => {}
+                    }
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
+        }
+    }
+}
+
+fn parse_list(c: &[char], pos: &mut usize) -> Result<Selection, String> {
+    let mut sel = Selection::default();
+    loop {
+        let mut path = vec![String::new()];
+        while *pos < c.len() && !matches!(c[*pos], ',' | '(' | ')') {
+            if c[*pos] == '/' {
+                path.push(String::new());
+            } else {
+                path.last_mut().expect("path").push(c[*pos]);
+            }
+            *pos += 1;
+        }
+        if path.iter().any(|p| p.is_empty()) {
+            return Err("Invalid field selection: empty field name".into());
+        }
+        let sub = if *pos < c.len() && c[*pos] == '(' {
+            *pos += 1;
+            let inner = parse_list(c, pos)?;
+            if *pos >= c.len() || c[*pos] != ')' {
+                return Err("Invalid field selection: missing )".into());
+            }
+            *pos += 1;
+            Some(inner)
+        } else {
+            None
+        };
+        sel.merge(&path, sub);
+        if *pos < c.len() && c[*pos] == ',' {
+            *pos += 1;
+            continue;
+        }
+        return Ok(sel);
+    }
+}

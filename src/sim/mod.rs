@@ -1,0 +1,204 @@
+//! A faithful simulator of the Google APIs offsync talks to: OAuth (JWT-bearer, refresh token,
+//! self-signed JWT), Admin SDK Directory and Reports, Cloud Identity Policy, Gmail IMAP settings
+//! and the Android Management API, all on one local port under Google's real URL paths.
+//!
+//! It exists because the real APIs cannot be reached from a test machine, and because a fake that
+//! merely echoes what offsync expects would prove nothing. So this module shares no types with
+//! `crate::google`: every wire shape here is written from Google's discovery documents
+//! (`assets/discovery`), and the conformance test checks every response against them.
+//!
+//! Shape (mini-redis style): [`Tenant::generate`] builds a seeded, deterministic organisation;
+//! [`serve`] runs the HTTP server on a listener until a shutdown future resolves; [`start`] binds
+//! `127.0.0.1:0` and returns a [`SimHandle`] for tests and `offsync demo`.
+
+mod amapi;
+mod auth;
+mod clock;
+mod directory;
+mod discovery;
+mod error;
+mod faults;
+mod fields;
+mod gmail;
+mod oauth;
+mod paging;
+mod params;
+mod policy;
+mod reports;
+mod search;
+mod server;
+mod state;
+mod stats;
+mod tenant;
+mod tenant_data;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use clock::{ClockConfig, SimClock};
+pub use faults::FaultSpec;
+pub use stats::Stats;
+pub use tenant::{AdminRole, Device, DeviceKind, DeviceStatus, OrgUnit, Tenant, User};
+
+use state::Shared;
+
+/// Everything that shapes a simulated tenant and how the simulated server behaves.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub seed: u64,
+    pub users: usize,
+    pub devices: usize,
+    /// Added to every API request, to make sequential paging visibly slow.
+    pub latency: Duration,
+    pub faults: FaultSpec,
+    /// Google's default Directory quota is 2,400 queries per minute per user; off by default.
+    pub quota_per_minute: Option<u32>,
+    pub clock: ClockConfig,
+    /// Devices whose `email` list is empty (Google returns such devices; rare in practice).
+    pub devices_without_email: usize,
+    /// Which `type:` search tokens select Google Sync devices. Google documents neither spelling
+    /// for certain (GAM documents `googlesync`), so both are accepted unless a test narrows it.
+    pub google_sync_type_tokens: Vec<String>,
+    /// Whether Cloud Identity accepts writes of `settings/gmail.imap_access` (unverified upstream).
+    pub imap_policy_mutable: bool,
+    /// Scopes granted under domain-wide delegation; `None` grants every scope the APIs accept.
+    pub dwd_scopes: Option<Vec<String>>,
+    /// Active devices keep syncing as the sim clock moves, so the feed moves on its own.
+    pub devices_keep_syncing: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 7,
+            users: 300,
+            devices: 600,
+            latency: Duration::ZERO,
+            faults: FaultSpec::default(),
+            quota_per_minute: None,
+            clock: ClockConfig::default(),
+            devices_without_email: 0,
+            google_sync_type_tokens: vec!["google_sync".into(), "googlesync".into()],
+            imap_policy_mutable: false,
+            dwd_scopes: None,
+            devices_keep_syncing: true,
+        }
+    }
+}
+
+/// What a client needs to reach the simulator, exactly as a real tenant would hand it out.
+#[derive(Debug, Clone)]
+pub struct SimCredentials {
+    /// A service-account key file (JSON) whose `token_uri` is the simulator's `/token`.
+    pub key_json: String,
+    /// A super admin of the tenant: the subject for domain-wide delegation.
+    pub admin_email: String,
+    pub customer_id: String,
+    pub domains: Vec<String>,
+    /// An "authorized_user" JSON (installed-app client + refresh token) for the refresh grant.
+    pub authorized_user_json: String,
+    /// The Android Management enterprise name, `enterprises/…`.
+    pub enterprise: String,
+}
+
+/// A running simulator. Dropping it leaves the server running until the process ends; call
+/// [`SimHandle::shutdown`] to stop it.
+pub struct SimHandle {
+    pub base_url: String,
+    pub credentials: SimCredentials,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl SimHandle {
+    /// Request counts by route and status, and bytes sent.
+    pub fn stats(&self) -> Stats {
+        self.shared.stats.lock().expect("stats lock").clone()
+    }
+
+    /// The whole tenant as JSON, at the current sim time: the ground truth tests compare against.
+    pub fn tenant_snapshot(&self) -> serde_json::Value {
+        let now = self.shared.clock.now();
+        self.shared.tenant.read().expect("tenant lock").dump(now)
+    }
+
+    /// The sim clock's current time.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        clock::to_datetime(self.shared.clock.now())
+    }
+
+    /// Moves the sim clock forward (syncing devices catch up lazily).
+    pub fn advance(&self, by: Duration) {
+        self.shared.clock.advance(by);
+    }
+
+    /// Makes one device sync now, as if the phone had just polled. False if no such device.
+    pub fn sync_device_now(&self, resource_id: &str) -> bool {
+        let now = self.shared.clock.now();
+        let mut t = self.shared.tenant.write().expect("tenant lock");
+        t.sync_now(resource_id, now)
+    }
+
+    /// Runs `f` on the tenant under the write lock: for tests that need a precise situation.
+    pub fn with_tenant<R>(&self, f: impl FnOnce(&mut Tenant, i64) -> R) -> R {
+        let now = self.shared.clock.now();
+        let mut t = self.shared.tenant.write().expect("tenant lock");
+        f(&mut t, now)
+    }
+
+    /// Forgets every issued access token, as if they had all expired (clients must re-grant).
+    pub fn expire_all_tokens(&self) {
+        self.shared.tokens.lock().expect("token lock").clear();
+    }
+
+    /// Stops the server; in-flight requests get a moment to finish, then are dropped.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(2), &mut self.task).await.is_err() {
+            abort.abort();
+        }
+    }
+}
+
+/// Serves the simulated APIs on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    tenant: Tenant,
+    cfg: SimConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let shared = Arc::new(Shared::new(tenant, cfg, base_url));
+    server::run(listener, shared, shutdown).await
+}
+
+/// Generates the tenant, binds `127.0.0.1:0` and serves in the background.
+pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let tenant = Tenant::generate(&cfg);
+    let shared = Arc::new(Shared::new(tenant, cfg, base_url.clone()));
+    let credentials = shared.credentials();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server::run(listener, shared.clone(), async move {
+        let _ = stopped.await;
+    }));
+    Ok(SimHandle { base_url, credentials, shared, stop: Some(stop), task })
+}
+
+/// Credentials for a tenant served at `base_url`, without starting a server (for `--write-config`
+/// when serving through [`serve`]).
+pub fn credentials_for(tenant: &Tenant, cfg: &SimConfig, base_url: &str) -> SimCredentials {
+    oauth::credentials(tenant, cfg, base_url)
+}
+
+/// The sim clock's start (unix seconds) for `cfg`: the instant a freshly generated tenant is
+/// described at.
+pub fn clock_start(cfg: &SimConfig) -> i64 {
+    clock::start_of(&cfg.clock, cfg.seed)
+}

@@ -1,0 +1,510 @@
+//! The simulated organisation: OUs, users and mobile devices, generated deterministically from a
+//! seed (ChaCha8) and kept compact so 100,000 devices cost a few megabytes and well under a second.
+//!
+//! Devices store indexes and small enums, not strings: their wire JSON is rendered on demand by
+//! `directory::mobiledevices`. Sync activity is lazy: a device that "keeps syncing" carries a
+//! period, and its effective `lastSync` is computed from the sim clock when read, so time can
+//! move without a background task rewriting 100k rows.
+
+use std::collections::HashMap;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::tenant_data::{self as data, Profile};
+use super::{amapi, clock, gmail, policy, reports, SimConfig};
+
+#[derive(Debug, Clone)]
+pub struct OrgUnit {
+    /// Directory `orgUnitId` without the `id:` prefix.
+    pub id: String,
+    pub path: String,
+    pub description: String,
+    pub parent: Option<usize>,
+}
+
+impl OrgUnit {
+    pub fn name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminRole {
+    None,
+    Delegated,
+    Super,
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: u64,
+    pub email: String,
+    pub given: &'static str,
+    pub family: &'static str,
+    pub ou: usize,
+    pub suspended: bool,
+    pub role: AdminRole,
+    pub created: i64,
+    pub last_login: Option<i64>,
+}
+
+impl User {
+    /// Google's 21-digit numeric user id.
+    pub fn id_string(&self) -> String {
+        format!("1{:020}", self.id)
+    }
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given, self.family)
+    }
+    pub fn is_admin(&self) -> bool {
+        self.role != AdminRole::None
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceKind {
+    GoogleSync,
+    IosSync,
+    Android,
+}
+
+impl DeviceKind {
+    pub fn wire(self) -> &'static str {
+        match self {
+            DeviceKind::GoogleSync => "GOOGLE_SYNC",
+            DeviceKind::IosSync => "IOS_SYNC",
+            DeviceKind::Android => "ANDROID",
+        }
+    }
+    pub fn profiles(self) -> &'static [Profile] {
+        match self {
+            DeviceKind::GoogleSync => data::GOOGLE_SYNC,
+            DeviceKind::IosSync => data::IOS_SYNC,
+            DeviceKind::Android => data::ANDROID,
+        }
+    }
+}
+
+/// Mobile device statuses as the Directory API spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceStatus {
+    Approved,
+    Blocked,
+    Pending,
+    Unprovisioned,
+    Wiping,
+    Wiped,
+    AccountWiping,
+    AccountWiped,
+}
+
+impl DeviceStatus {
+    pub fn wire(self) -> &'static str {
+        match self {
+            DeviceStatus::Approved => "APPROVED",
+            DeviceStatus::Blocked => "BLOCKED",
+            DeviceStatus::Pending => "PENDING",
+            DeviceStatus::Unprovisioned => "UNPROVISIONED",
+            DeviceStatus::Wiping => "WIPING",
+            DeviceStatus::Wiped => "WIPED",
+            DeviceStatus::AccountWiping => "ACCOUNT_WIPING",
+            DeviceStatus::AccountWiped => "ACCOUNT_WIPED",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Device {
+    /// Immutable key: `resourceId` is an order-preserving encoding of it, so paging by it is
+    /// stable while devices change.
+    pub id: u64,
+    /// Owner user indexes; `email[i]`/`name[i]` come from these (empty = no email).
+    pub owners: Vec<u32>,
+    pub kind: DeviceKind,
+    pub profile: u8,
+    pub os: u8,
+    pub ua: u8,
+    pub status: DeviceStatus,
+    pub first_sync: Option<i64>,
+    pub last_sync: Option<i64>,
+    /// Seconds between syncs while the device stays active; 0 = not syncing on its own.
+    pub sync_every: u32,
+    /// Blocked and wiped devices stop syncing; approving one lets it resume its period.
+    pub active: bool,
+    pub deleted_at: Option<i64>,
+}
+
+const ALPHABET: &[u8; 64] = b"-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+
+fn encode64(mut v: u64, out: &mut String) {
+    let mut buf = [0u8; 11];
+    for slot in buf.iter_mut().rev() {
+        *slot = ALPHABET[(v & 63) as usize];
+        v >>= 6;
+    }
+    out.push_str(std::str::from_utf8(&buf).expect("ascii"));
+}
+
+fn decode64(s: &str) -> Option<u64> {
+    if s.len() != 11 {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |acc, b| {
+        let d = ALPHABET.iter().position(|&c| c == b)? as u64;
+        acc.checked_mul(64).map(|a| a + d)
+    })
+}
+
+pub fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Device {
+    pub fn resource_id(&self) -> String {
+        resource_id_of(self.id)
+    }
+    pub fn profile(&self) -> &'static Profile {
+        &self.kind.profiles()[self.profile as usize]
+    }
+    pub fn os(&self) -> &'static str {
+        self.profile().os[self.os as usize]
+    }
+    pub fn user_agent(&self) -> &'static str {
+        self.profile().user_agents[self.ua as usize]
+    }
+
+    /// `lastSync` as of `now`: the stored value, or the latest periodic sync if it keeps syncing.
+    pub fn last_sync_at(&self, now: i64) -> Option<i64> {
+        let stored = self.last_sync?;
+        if self.sync_every == 0 || !self.active {
+            return Some(stored);
+        }
+        let every = self.sync_every as i64;
+        let phase = (self.id % self.sync_every as u64) as i64;
+        let tick = now - (now - phase).rem_euclid(every);
+        Some(stored.max(tick.min(now)))
+    }
+
+    /// Deleting a Google Sync device does not stop the phone: it reappears at its next sync.
+    pub fn visible(&self, now: i64) -> bool {
+        match self.deleted_at {
+            None => true,
+            Some(at) => {
+                self.kind == DeviceKind::GoogleSync
+                    && self.active
+                    && self.sync_every > 0
+                    && self.last_sync_at(now).is_some_and(|t| t > at)
+            }
+        }
+    }
+}
+
+pub fn resource_id_of(id: u64) -> String {
+    let mut s = String::with_capacity(28);
+    s.push_str("AFiQxQ");
+    encode64(id, &mut s);
+    encode64(mix(id), &mut s);
+    s
+}
+
+pub fn id_of_resource(resource_id: &str) -> Option<u64> {
+    let id = decode64(resource_id.get(6..17)?)?;
+    (resource_id_of(id) == resource_id).then_some(id)
+}
+
+/// The whole simulated tenant.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    pub seed: u64,
+    pub customer_id: String,
+    pub domains: Vec<String>,
+    pub org_units: Vec<OrgUnit>,
+    /// Sorted by primary email, so `orderBy=email` is index order.
+    pub users: Vec<User>,
+    /// Sorted by `id`.
+    pub devices: Vec<Device>,
+    pub super_admin: u32,
+    pub created: i64,
+    /// Sim start (unix seconds): generated times are relative to it.
+    pub epoch: i64,
+    pub amapi: amapi::Enterprise,
+    pub policies: Vec<policy::CiPolicy>,
+    pub audit: Vec<reports::AuditEvent>,
+    /// Per-user Gmail IMAP settings changed through the API; others use a derived default.
+    pub imap: HashMap<u32, gmail::Imap>,
+    email_index: HashMap<String, u32>,
+}
+
+impl Tenant {
+    /// Builds the tenant described by `cfg`. Same config, same tenant, byte for byte.
+    pub fn generate(cfg: &SimConfig) -> Tenant {
+        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+        let epoch = clock::start_of(&cfg.clock, cfg.seed);
+        let (primary, secondary) = data::DOMAINS[(cfg.seed % data::DOMAINS.len() as u64) as usize];
+        let domains = vec![primary.to_string(), secondary.to_string()];
+        let customer_id = format!("C0{:07x}", rng.random::<u32>() & 0x0fff_ffff);
+        let org_units = gen_org_units(&mut rng);
+        let users = gen_users(&mut rng, cfg.users.max(1), &domains, &org_units, epoch);
+        let super_admin = users.iter().position(|u| u.role == AdminRole::Super).unwrap_or(0) as u32;
+        let devices = gen_devices(&mut rng, cfg, &users, epoch);
+        let email_index = users.iter().enumerate().map(|(i, u)| (u.email.clone(), i as u32)).collect();
+        let mut t = Tenant {
+            seed: cfg.seed,
+            customer_id,
+            domains,
+            org_units,
+            users,
+            devices,
+            super_admin,
+            created: epoch - 9 * 365 * 86_400,
+            epoch,
+            amapi: amapi::Enterprise::default(),
+            policies: Vec::new(),
+            audit: Vec::new(),
+            imap: HashMap::new(),
+            email_index,
+        };
+        t.amapi = amapi::Enterprise::generate(&mut rng, &t);
+        t.policies = policy::generate(&mut rng, &t);
+        t.audit = reports::generate_audit(&mut rng, &t);
+        t
+    }
+
+    pub fn primary_domain(&self) -> &str {
+        &self.domains[0]
+    }
+    pub fn admin(&self) -> &User {
+        &self.users[self.super_admin as usize]
+    }
+
+    /// `my_customer` or the customer id itself.
+    pub fn is_customer(&self, key: &str) -> bool {
+        key == "my_customer" || key == self.customer_id
+    }
+
+    pub fn user_index(&self, email: &str) -> Option<u32> {
+        self.email_index.get(&email.to_ascii_lowercase()).copied()
+    }
+
+    /// A Directory `userKey`: primary email (any case) or the numeric id.
+    pub fn user_by_key(&self, key: &str) -> Option<u32> {
+        self.user_index(key)
+            .or_else(|| self.users.iter().position(|u| u.id_string() == key).map(|i| i as u32))
+    }
+
+    pub fn ou_by_path(&self, path: &str) -> Option<usize> {
+        let path = if path.is_empty() { "/" } else { path };
+        self.org_units.iter().position(|o| o.path.eq_ignore_ascii_case(path))
+    }
+
+    pub fn ou_by_id(&self, id: &str) -> Option<usize> {
+        let id = id.strip_prefix("id:").unwrap_or(id);
+        self.org_units.iter().position(|o| o.id == id)
+    }
+
+    /// True if `ou` is `ancestor` or below it.
+    pub fn ou_within(&self, mut ou: usize, ancestor: usize) -> bool {
+        loop {
+            if ou == ancestor {
+                return true;
+            }
+            match self.org_units[ou].parent {
+                Some(p) => ou = p,
+                None => return false,
+            }
+        }
+    }
+
+    pub fn device_index(&self, resource_id: &str) -> Option<usize> {
+        let id = id_of_resource(resource_id)?;
+        self.devices.binary_search_by_key(&id, |d| d.id).ok()
+    }
+
+    /// The phone polls now: `lastSync` moves to `now` (a deleted Google Sync device reappears).
+    pub fn sync_now(&mut self, resource_id: &str, now: i64) -> bool {
+        let Some(i) = self.device_index(resource_id) else { return false };
+        let d = &mut self.devices[i];
+        d.last_sync = Some(now);
+        d.first_sync.get_or_insert(now);
+        if d.kind == DeviceKind::GoogleSync && d.deleted_at.is_some() {
+            d.deleted_at = None;
+        }
+        true
+    }
+
+    /// Applies a `MobileDeviceAction`; `Err` carries the unknown action.
+    pub fn device_action(&mut self, i: usize, action: &str, now: i64) -> Result<(), ()> {
+        let d = &mut self.devices[i];
+        // Freeze the lazily computed sync time before the status change stops or resumes it.
+        d.last_sync = d.last_sync_at(now);
+        let (status, syncing) = match action {
+            "approve" => (DeviceStatus::Approved, true),
+            "block" => (DeviceStatus::Blocked, false),
+            "admin_remote_wipe" => (DeviceStatus::Wiping, false),
+            "admin_account_wipe" => (DeviceStatus::AccountWiping, false),
+            "cancel_remote_wipe_then_activate" => (DeviceStatus::Approved, true),
+            "cancel_remote_wipe_then_block" => (DeviceStatus::Blocked, false),
+            _ => return Err(()),
+        };
+        d.status = status;
+        d.active = syncing;
+        Ok(())
+    }
+
+    /// The ground truth as JSON (wire-shaped devices plus what Google does not expose).
+    pub fn dump(&self, now: i64) -> serde_json::Value {
+        super::directory::dump(self, now)
+    }
+}
+
+fn gen_org_units(rng: &mut ChaCha8Rng) -> Vec<OrgUnit> {
+    let mut out: Vec<OrgUnit> = Vec::with_capacity(data::ORG_UNITS.len());
+    for (path, description, _) in data::ORG_UNITS {
+        let parent = if *path == "/" {
+            None
+        } else {
+            let parent_path = match path.rfind('/') {
+                Some(0) => "/",
+                Some(i) => &path[..i],
+                None => "/",
+            };
+            out.iter().position(|o| o.path == parent_path)
+        };
+        let id = format!("03ph8a2z{:07x}", rng.random::<u32>() & 0x0fff_ffff);
+        out.push(OrgUnit { id, path: path.to_string(), description: description.to_string(), parent });
+    }
+    out
+}
+
+fn gen_users(rng: &mut ChaCha8Rng, n: usize, domains: &[String], ous: &[OrgUnit], epoch: i64) -> Vec<User> {
+    let weights: Vec<u32> = data::ORG_UNITS.iter().map(|o| o.2).collect();
+    let total: u32 = weights.iter().sum();
+    let pilot = ous.iter().position(|o| o.path == "/Pilot").unwrap_or(0);
+    let it = ous.iter().position(|o| o.path == "/IT").unwrap_or(0);
+    let leavers = ous.iter().position(|o| o.path == "/Suspended Accounts");
+    // About 2.5% of users form the pilot, at least one in any tenant of ten or more.
+    let pilot_n = if n >= 10 { (n * 25 / 1000).max(1) } else { 0 };
+    let mut seen: HashMap<String, u32> = HashMap::with_capacity(n);
+    let mut users = Vec::with_capacity(n);
+    for i in 0..n {
+        let given = data::GIVEN[rng.random_range(0..data::GIVEN.len())];
+        let family = data::FAMILY[rng.random_range(0..data::FAMILY.len())];
+        let (local, role) = if i == 0 {
+            ("admin".to_string(), AdminRole::Super)
+        } else {
+            let base = format!("{}.{}", given, family).to_ascii_lowercase();
+            let count = seen.entry(base.clone()).or_insert(0);
+            *count += 1;
+            let local = if *count == 1 { base } else { format!("{base}{count}") };
+            let role = if rng.random_bool(0.005) { AdminRole::Delegated } else { AdminRole::None };
+            (local, role)
+        };
+        let domain = if i > 0 && rng.random_bool(0.03) { &domains[1] } else { &domains[0] };
+        let ou = if i == 0 {
+            it
+        } else if i <= pilot_n {
+            pilot
+        } else {
+            let mut x = rng.random_range(0..total);
+            weights.iter().position(|w| x < *w || { x -= w; false }).unwrap_or(0)
+        };
+        let suspended = i > 0 && (Some(ou) == leavers || rng.random_bool(0.015));
+        let created = epoch - rng.random_range(30..3000) * 86_400;
+        let last_login = (!rng.random_bool(0.04)).then(|| epoch - rng.random_range(0..40 * 86_400));
+        users.push(User {
+            id: rng.random::<u64>() % 10u64.pow(19),
+            email: format!("{local}@{domain}"),
+            given,
+            family,
+            ou,
+            suspended,
+            role,
+            created,
+            last_login,
+        });
+    }
+    users.sort_by(|a, b| a.email.cmp(&b.email));
+    users
+}
+
+fn gen_devices(rng: &mut ChaCha8Rng, cfg: &SimConfig, users: &[User], epoch: i64) -> Vec<Device> {
+    let n = cfg.devices;
+    // Most users get one device, the rest a second or third: shuffle users, deal round-robin.
+    let mut order: Vec<u32> = (0..users.len() as u32).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.random_range(0..=i));
+    }
+    let mut devices = Vec::with_capacity(n);
+    for i in 0..n {
+        let owner = if i < order.len() { order[i] } else { order[rng.random_range(0..order.len())] };
+        let mut owners = if i < cfg.devices_without_email { Vec::new() } else { vec![owner] };
+        if !owners.is_empty() && rng.random_bool(0.02) {
+            owners.push(rng.random_range(0..users.len() as u32));
+            owners.dedup();
+        }
+        let kind = match rng.random_range(0..100) {
+            0..=44 => DeviceKind::GoogleSync,
+            45..=69 => DeviceKind::IosSync,
+            _ => DeviceKind::Android,
+        };
+        let profiles = kind.profiles();
+        let profile = rng.random_range(0..profiles.len());
+        let p = &profiles[profile];
+        let os = rng.random_range(0..p.os.len()) as u8;
+        let ua = rng.random_range(0..p.user_agents.len()) as u8;
+        let never = rng.random_bool(0.05);
+        let status = if never {
+            if rng.random_bool(0.7) { DeviceStatus::Pending } else { DeviceStatus::Unprovisioned }
+        } else {
+            match rng.random_range(0..100) {
+                0..=85 => DeviceStatus::Approved,
+                86..=90 => DeviceStatus::Blocked,
+                91..=94 => DeviceStatus::Pending,
+                95..=96 => DeviceStatus::Wiped,
+                97 => DeviceStatus::AccountWiped,
+                _ => DeviceStatus::Unprovisioned,
+            }
+        };
+        let (first_sync, last_sync, stale) = if never {
+            (None, None, true)
+        } else {
+            let first = epoch - rng.random_range(30..900) * 86_400 - rng.random_range(0..86_400);
+            let age = match rng.random_range(0..100) {
+                0..=69 => rng.random_range(60..7 * 86_400),
+                70..=89 => rng.random_range(7 * 86_400..90 * 86_400),
+                _ => rng.random_range(90 * 86_400..400 * 86_400),
+            };
+            let last = (epoch - age).max(first);
+            (Some(first), Some(last), age > 7 * 86_400)
+        };
+        let syncing = !stale && status == DeviceStatus::Approved;
+        let period = rng.random_range(15 * 60..6 * 3600);
+        let sync_every = if cfg.devices_keep_syncing && !never { period } else { 0 };
+        devices.push(Device {
+            id: rng.random(),
+            owners,
+            kind,
+            profile: profile as u8,
+            os,
+            ua,
+            status,
+            first_sync,
+            last_sync,
+            sync_every,
+            active: syncing,
+            deleted_at: None,
+        });
+    }
+    devices.sort_by_key(|d| d.id);
+    for i in 1..devices.len() {
+        // Keys must be unique; a 64-bit collision is astronomically rare but cheap to rule out.
+        if devices[i].id <= devices[i - 1].id {
+            devices[i].id = devices[i - 1].id + 1;
+        }
+    }
+    devices
+}
