@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey};
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde_json::{json, Value};
 
@@ -120,14 +120,26 @@ pub fn peek_claims(jwt: &str) -> Option<Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// True if `jwt` carries a valid RS256 signature by the simulator's key.
+/// True if `jwt` carries a valid RS256 signature by the simulator's key. Verified over the
+/// segments exactly as sent: some client libraries pad their base64url segments with `=`, and
+/// Google accepts those, so a strict JWT decoder would reject tokens Google takes.
 pub fn signature_ok(jwt: &str) -> bool {
-    let mut v = Validation::new(Algorithm::RS256);
-    v.validate_exp = false;
-    v.validate_nbf = false;
-    v.validate_aud = false;
-    v.required_spec_claims.clear();
-    jsonwebtoken::decode::<Value>(jwt, &key_material().decoding, &v).is_ok()
+    let Some((message, signature)) = jwt.rsplit_once('.') else { return false };
+    let header = message.split('.').next().unwrap_or_default();
+    let header: Option<Value> = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header.trim_end_matches('='))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    if header.as_ref().and_then(|h| h["alg"].as_str()) != Some("RS256") {
+        return false;
+    }
+    jsonwebtoken::crypto::verify(
+        signature.trim_end_matches('='),
+        message.as_bytes(),
+        &key_material().decoding,
+        Algorithm::RS256,
+    )
+    .unwrap_or(false)
 }
 
 /// `iat`/`exp` as Google checks them: at most an hour apart, not expired, not from the future.

@@ -1,0 +1,277 @@
+//! Directory API semantics of the simulator: paging, search, ordering, partial responses,
+//! gzip, errors, quota, faults and determinism.
+
+use std::collections::HashSet;
+
+use offsync::sim::{FaultSpec, SimConfig, Tenant};
+use serde_json::Value;
+
+use super::sim_util::*;
+
+fn ids(devices: &[Value]) -> Vec<String> {
+    devices.iter().map(|d| d["resourceId"].as_str().unwrap().to_string()).collect()
+}
+
+#[tokio::test]
+async fn paging_returns_every_device_exactly_once_even_while_devices_sync() {
+    let h = start(SimConfig { users: 120, devices: 330, ..SimConfig::default() }).await;
+    let t = admin_token(&h).await;
+    let (status, first) = get(&h, &t, &format!("{DEVICES}?maxResults=100")).await;
+    assert_eq!(status, 200);
+    assert_eq!(first["mobiledevices"].as_array().unwrap().len(), 100);
+    // A device on a later page syncs between page requests: it must still appear once.
+    let snapshot = h.tenant_snapshot();
+    let last = snapshot["mobiledevices"].as_array().unwrap().last().unwrap()["resourceId"].as_str().unwrap().to_string();
+    assert!(h.sync_device_now(&last));
+    let all = list_all(&h, &t, "").await;
+    let got = ids(&all);
+    let unique: HashSet<_> = got.iter().collect();
+    assert_eq!(got.len(), 330);
+    assert_eq!(unique.len(), 330);
+
+    let (status, body) = get(&h, &t, &format!("{DEVICES}?maxResults=101")).await;
+    assert_eq!(status, 400);
+    assert_eq!(body["error"]["errors"][0]["reason"], "invalid");
+
+    // A page token is bound to its query.
+    let token = first["nextPageToken"].as_str().unwrap();
+    let (status, _) = get(&h, &t, &format!("{DEVICES}?query={}&pageToken={token}", enc("type:android"))).await;
+    assert_eq!(status, 400);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn order_by_email_both_directions() {
+    let mut cfg = small();
+    cfg.devices_without_email = 3;
+    let h = start(cfg).await;
+    let t = admin_token(&h).await;
+    let first_email = |d: &Value| d["email"][0].as_str().unwrap_or("").to_string();
+    let asc = list_all(&h, &t, "&orderBy=email&sortOrder=ASCENDING").await;
+    let emails: Vec<String> = asc.iter().map(first_email).collect();
+    let mut sorted = emails.clone();
+    sorted.sort();
+    assert_eq!(emails, sorted);
+    assert_eq!(emails[0], "", "devices without email sort first");
+    let desc = list_all(&h, &t, "&orderBy=email&sortOrder=DESCENDING").await;
+    let mut emails_desc: Vec<String> = desc.iter().map(first_email).collect();
+    emails_desc.reverse();
+    assert_eq!(emails_desc, sorted);
+    assert_eq!(asc.len(), 250);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn search_semantics() {
+    let h = start(small()).await;
+    let t = admin_token(&h).await;
+    let truth = h.tenant_snapshot();
+    let devices = truth["mobiledevices"].as_array().unwrap();
+    let search = |q: &str| format!("&query={}", enc(q));
+
+    let sync_count = devices.iter().filter(|d| d["type"] == "GOOGLE_SYNC").count();
+    for token in ["type:google_sync", "type:googlesync", "TYPE:GoogleSync"] {
+        let got = list_all(&h, &t, &search(token)).await;
+        assert_eq!(got.len(), sync_count, "{token}");
+        assert!(got.iter().all(|d| d["type"] == "GOOGLE_SYNC"));
+    }
+
+    // email: any of the device's emails; trailing * = prefix.
+    let multi = devices.iter().find(|d| d["email"].as_array().is_some_and(|e| e.len() > 1));
+    if let Some(multi) = multi {
+        let second = multi["email"][1].as_str().unwrap();
+        let got = list_all(&h, &t, &search(&format!("email:{second}"))).await;
+        assert!(ids(&got).contains(&multi["resourceId"].as_str().unwrap().to_string()));
+    }
+    let someone = devices[0]["email"][0].as_str().unwrap();
+    let prefix = &someone[..3];
+    let got = list_all(&h, &t, &search(&format!("email:{prefix}*"))).await;
+    let expect = devices
+        .iter()
+        .filter(|d| d["email"].as_array().is_some_and(|e| e.iter().any(|x| x.as_str().unwrap().starts_with(prefix))))
+        .count();
+    assert_eq!(got.len(), expect);
+
+    // sync ranges are inclusive days; never-synced devices never match.
+    let day = |d: &Value| d["lastSync"].as_str().map(|s| s[..10].to_string());
+    let some_day = devices.iter().find_map(day).unwrap();
+    let on_day = devices.iter().filter(|d| day(d).as_deref() == Some(some_day.as_str())).count();
+    assert_eq!(list_all(&h, &t, &search(&format!("sync:{some_day}"))).await.len(), on_day);
+    let from = devices.iter().filter(|d| day(d).is_some_and(|x| x >= some_day)).count();
+    assert_eq!(list_all(&h, &t, &search(&format!("sync:{some_day}.."))).await.len(), from);
+    let until = devices.iter().filter(|d| day(d).is_some_and(|x| x <= some_day)).count();
+    assert_eq!(list_all(&h, &t, &search(&format!("sync:..{some_day}"))).await.len(), until);
+    let synced = devices.iter().filter(|d| d["lastSync"].is_string()).count();
+    assert!(synced < devices.len(), "the tenant has never-synced devices");
+    assert_eq!(list_all(&h, &t, &search("sync:2000-01-01..2100-01-01")).await.len(), synced);
+    let both = list_all(&h, &t, &search(&format!("type:android sync:{some_day}.."))).await;
+    assert!(both.iter().all(|d| d["type"] == "ANDROID"));
+
+    for bad in ["colour:red", "email", "sync:yesterday", "type:blackberry", "email:\"open"] {
+        let (status, body) = get(&h, &t, &format!("{DEVICES}?query={}", enc(bad))).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(body["error"]["message"].as_str().unwrap().starts_with("Invalid Input"), "{bad}");
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn type_tokens_are_configurable() {
+    let mut cfg = small();
+    cfg.google_sync_type_tokens = vec!["googlesync".into()];
+    let h = start(cfg).await;
+    let t = admin_token(&h).await;
+    assert_eq!(get(&h, &t, &format!("{DEVICES}?query=type:googlesync")).await.0, 200);
+    assert_eq!(get(&h, &t, &format!("{DEVICES}?query=type:google_sync")).await.0, 400);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn fields_pretty_print_and_gzip() {
+    let h = start(small()).await;
+    let t = admin_token(&h).await;
+    let (status, body) =
+        get(&h, &t, &format!("{DEVICES}?maxResults=5&fields={}", enc("nextPageToken,mobiledevices(resourceId,email,type)"))).await;
+    assert_eq!(status, 200);
+    assert!(body.get("kind").is_none());
+    assert!(body["nextPageToken"].is_string());
+    for d in body["mobiledevices"].as_array().unwrap() {
+        let keys: HashSet<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+        assert!(keys.is_subset(&HashSet::from(["resourceId", "email", "type"])), "{keys:?}");
+    }
+    let (status, body) = get(&h, &t, "admin/directory/v1/customers/my_customer?fields=postalAddress/countryCode,id").await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_object().unwrap().len(), 2);
+    assert_eq!(body["postalAddress"].as_object().unwrap().len(), 1);
+
+    let client = reqwest::Client::builder().no_gzip().build().unwrap();
+    let url = format!("{}/{DEVICES}?prettyPrint=false", h.base_url);
+    let plain = client.get(&url).bearer_auth(&t).send().await.unwrap().text().await.unwrap();
+    assert!(!plain.contains('\n'), "compact JSON");
+    let resp = client.get(&url).bearer_auth(&t).header("Accept-Encoding", "gzip").send().await.unwrap();
+    assert_eq!(resp.headers()["content-encoding"], "gzip");
+    let zipped = resp.bytes().await.unwrap();
+    assert!(zipped.len() < plain.len() / 2);
+    assert!(h.stats().bytes_sent > 0);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn users_orgunits_domains_customer() {
+    let h = start(SimConfig { users: 400, devices: 10, ..SimConfig::default() }).await;
+    let t = admin_token(&h).await;
+    let truth = h.tenant_snapshot();
+    let staff = truth["users"].as_array().unwrap().iter().filter(|u| u["orgUnitPath"].as_str().unwrap().starts_with("/Staff")).count();
+    let mut seen = 0;
+    let mut page = String::new();
+    loop {
+        let (status, body) = get(&h, &t, &format!("admin/directory/v1/users?customer=my_customer&maxResults=50&orderBy=email&query={}{page}", enc("orgUnitPath='/Staff'"))).await;
+        assert_eq!(status, 200, "{body}");
+        seen += body["users"].as_array().map_or(0, Vec::len);
+        match body["nextPageToken"].as_str() {
+            Some(tok) => page = format!("&pageToken={tok}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, staff, "orgUnitPath= includes sub-OUs");
+    assert_eq!(get(&h, &t, "admin/directory/v1/users?customer=my_customer&maxResults=501").await.0, 400);
+    let (status, body) = get(&h, &t, "admin/directory/v1/customer/my_customer/orgunits?type=all").await;
+    assert_eq!(status, 200);
+    let paths: Vec<&str> = body["organizationUnits"].as_array().unwrap().iter().map(|o| o["orgUnitPath"].as_str().unwrap()).collect();
+    assert!(paths.contains(&"/Pilot") && paths.contains(&"/Staff/Teachers"));
+    assert_eq!(get(&h, &t, "admin/directory/v1/customer/my_customer/orgunits?orgUnitPath=/Nope").await.0, 404);
+    let (status, body) = get(&h, &t, "admin/directory/v1/customer/C999/domains").await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["errors"][0]["reason"], "notFound");
+    let cid = h.credentials.customer_id.clone();
+    let (status, body) = get(&h, &t, &format!("admin/directory/v1/customer/{cid}/domains")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["domains"].as_array().unwrap().len(), 2);
+    let admin = h.credentials.admin_email.clone();
+    let (status, body) = get(&h, &t, &format!("admin/directory/v1/users/{admin}")).await;
+    assert_eq!((status, body["isAdmin"].as_bool()), (200, Some(true)));
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn device_actions_and_delete() {
+    let h = start(small()).await;
+    let t = admin_token(&h).await;
+    let truth = h.tenant_snapshot();
+    let d = truth["mobiledevices"].as_array().unwrap().iter().find(|d| d["type"] == "GOOGLE_SYNC" && d["status"] == "APPROVED").unwrap();
+    let rid = d["resourceId"].as_str().unwrap();
+    let path = format!("{DEVICES}/{rid}");
+    let (status, _) = send(&h, &t, reqwest::Method::POST, &format!("{path}/action"), &serde_json::json!({"action": "block"})).await;
+    assert_eq!(status, 204);
+    assert_eq!(get(&h, &t, &path).await.1["status"], "BLOCKED");
+    let (status, _) = send(&h, &t, reqwest::Method::POST, &format!("{path}/action"), &serde_json::json!({"action": "explode"})).await;
+    assert_eq!(status, 400);
+    let resp = reqwest::Client::new().delete(format!("{}/{path}", h.base_url)).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(get(&h, &t, &path).await.0, 404);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn quota_exceeded_is_user_rate_limit() {
+    let mut cfg = small();
+    cfg.quota_per_minute = Some(3);
+    let h = start(cfg).await;
+    let t = admin_token(&h).await;
+    let mut last = (0, Value::Null);
+    for _ in 0..4 {
+        last = get(&h, &t, &format!("{DEVICES}?maxResults=1")).await;
+    }
+    assert_eq!(last.0, 403);
+    assert_eq!(last.1["error"]["errors"][0]["reason"], "userRateLimitExceeded");
+    assert!(last.1["error"]["message"].as_str().unwrap().contains("Queries per minute per user"));
+    h.shutdown().await;
+}
+
+#[test]
+fn fault_spec_parsing() {
+    let spec = FaultSpec::parse("429=0.05,503=0.03,500=0.02,403rate=0.02,timeout=0.01,reset=0.01,expire=0.01").unwrap();
+    assert_eq!(spec.unavailable, 0.03);
+    assert_eq!(FaultSpec::parse("").unwrap(), FaultSpec::default());
+    for bad in ["404=0.1", "503", "503=x", "503=1.5", "503=0.6,500=0.6"] {
+        let err = FaultSpec::parse(bad).unwrap_err();
+        assert!(!err.is_empty(), "{bad}");
+    }
+    assert!(FaultSpec::parse("418=0.1").unwrap_err().contains("unknown fault"));
+}
+
+#[tokio::test]
+async fn faults_are_injected_deterministically() {
+    let mut cfg = small();
+    cfg.faults = FaultSpec::parse("503=0.3,429=0.2,403rate=0.1").unwrap();
+    let h = start(cfg.clone()).await;
+    let t = admin_token(&h).await;
+    let mut statuses = Vec::new();
+    for _ in 0..30 {
+        statuses.push(get(&h, &t, &format!("{DEVICES}?maxResults=1")).await.0);
+    }
+    assert!(statuses.contains(&503) && statuses.contains(&200));
+    h.shutdown().await;
+    let h = start(cfg).await;
+    let t = admin_token(&h).await;
+    let mut again = Vec::new();
+    for _ in 0..30 {
+        again.push(get(&h, &t, &format!("{DEVICES}?maxResults=1")).await.0);
+    }
+    assert_eq!(statuses, again);
+    assert_eq!(h.stats().count_status("devices/mobile", 503), statuses.iter().filter(|s| **s == 503).count() as u64);
+    h.shutdown().await;
+}
+
+#[test]
+fn same_seed_same_tenant() {
+    let cfg = SimConfig { users: 500, devices: 900, ..SimConfig::default() };
+    let now = offsync::sim::clock_start(&cfg);
+    let a = Tenant::generate(&cfg).dump(now);
+    let b = Tenant::generate(&cfg).dump(now);
+    assert_eq!(a, b);
+    assert_eq!(a["users"].as_array().unwrap().len(), 500);
+    assert_eq!(a["mobiledevices"].as_array().unwrap().len(), 900);
+    let c = Tenant::generate(&SimConfig { seed: 8, ..cfg }).dump(now);
+    assert_ne!(a, c);
+}
