@@ -21,3 +21,5 @@ impl GlobalArgs {
     }
 }
 pub mod sim;
+pub mod demo;
+pub mod ui;

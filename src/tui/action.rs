@@ -1,0 +1,64 @@
+//! What a key press means, as a value. The keymap turns keys into [`Action`]s and
+//! [`super::state::State::on_input`] turns actions into state changes and tasks; nothing
+//! here knows about key codes or drawing. The serde names are what `keymap.toml` spells.
+use serde::{Deserialize, Serialize};
+
+use crate::model::DeviceAction;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Help,
+    Back,
+    Refresh,
+    /// Open the `:` command line.
+    Command,
+    /// Open the `/` incremental filter.
+    Filter,
+    NextPane,
+    PrevPane,
+    PaneInventory,
+    PaneChecklist,
+    PaneFeed,
+    PaneLog,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    HalfPageDown,
+    HalfPageUp,
+    /// Move focus to the OU tree (h) or the device table (l).
+    FocusLeft,
+    FocusRight,
+    /// Tree: expand/collapse the OU; table: open the device detail.
+    Open,
+    ToggleCollapse,
+    /// Cycle the device-type filter: Google Sync, all, iOS, Android.
+    CycleType,
+    CycleSort,
+    ReverseSort,
+    ToggleSelect,
+    SelectAll,
+    ClearSelection,
+    Block,
+    Approve,
+    AccountWipe,
+    Delete,
+    /// Confirm dialog: accept / switch the pending delete to a block.
+    Confirm,
+    OfferBlock,
+}
+
+impl Action {
+    /// The device change an action asks for, if it is one.
+    pub fn device_action(self) -> Option<DeviceAction> {
+        Some(match self {
+            Action::Block => DeviceAction::Block,
+            Action::Approve => DeviceAction::Approve,
+            Action::AccountWipe => DeviceAction::AdminAccountWipe,
+            Action::Delete => DeviceAction::Delete,
+            _ => return None,
+        })
+    }
+}

@@ -1,0 +1,323 @@
+//! Input handling: terminal events become [`Action`]s through the keymap, and actions
+//! become state changes and queued tasks. Text inputs (the `/` filter, the `:` line and
+//! the typed count of a confirmation) take printable keys before the keymap does.
+use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
+
+use super::action::Action;
+use super::command::{self, Command};
+use super::input::{Edit, LineInput};
+use super::keymap::Key;
+use super::layout;
+use super::state::{Confirm, Exit, Focus, InputMode, Overlay, Pane, State, PANES, TYPE_CYCLE};
+use crate::model::Query;
+
+impl State {
+    pub fn on_input(&mut self, ev: Event) {
+        match ev {
+            Event::Key(k) if k.kind != KeyEventKind::Release => self.on_key(k),
+            Event::Resize(w, h) => self.resize(Rect::new(0, 0, w, h)),
+            Event::Mouse(m) if self.mouse => self.on_mouse(m),
+            _ => {}
+        }
+    }
+
+    pub fn resize(&mut self, size: Rect) {
+        self.size = size;
+        self.view.scroll_into_view(layout::table_rows(size));
+        self.mark_dirty();
+    }
+
+    fn on_key(&mut self, k: KeyEvent) {
+        self.mark_dirty();
+        self.status = None;
+        match &mut self.input {
+            InputMode::Filter(..) => return self.filter_key(k),
+            InputMode::Command(input) => {
+                let edit = input.handle(&k);
+                return self.command_edit(edit);
+            }
+            InputMode::None => {}
+        }
+        if let Overlay::Confirm(Confirm { typed: Some(t), .. }) = &mut self.overlay {
+            match k.code {
+                crossterm::event::KeyCode::Char(c) if c.is_ascii_digit() => return t.push(c),
+                crossterm::event::KeyCode::Backspace => {
+                    t.pop();
+                    return;
+                }
+                _ => {}
+            }
+        }
+        if let Some(a) = self.keymap.lookup(&self.contexts(), Key::from_event(&k)) {
+            self.apply(a);
+        }
+    }
+
+    fn filter_key(&mut self, k: KeyEvent) {
+        let InputMode::Filter(input, before) = &mut self.input else { return };
+        match input.handle(&k) {
+            Edit::Changed => {
+                let text = input.text.clone();
+                self.set_filter_text(&text);
+            }
+            Edit::Submit => self.input = InputMode::None,
+            Edit::Cancel => {
+                let before = before.clone();
+                self.input = InputMode::None;
+                self.set_filter_text(&before);
+            }
+            Edit::Moved | Edit::Complete | Edit::Ignored => {}
+        }
+    }
+
+    /// Applies a `/` filter text; a parse error is shown inline and the last good filter stays.
+    pub fn set_filter_text(&mut self, text: &str) {
+        self.filter_text = text.to_string();
+        match Query::parse_local(text) {
+            Ok(q) => {
+                self.filter_error = None;
+                self.filter.query = (!q.is_empty()).then_some(q);
+                self.refilter();
+            }
+            Err(e) => self.filter_error = Some(e.to_string()),
+        }
+    }
+
+    fn command_edit(&mut self, edit: Edit) {
+        let InputMode::Command(input) = &mut self.input else { return };
+        match edit {
+            Edit::Submit => {
+                let line = input.text.clone();
+                self.input = InputMode::None;
+                self.run_command(&line);
+            }
+            Edit::Cancel => self.input = InputMode::None,
+            Edit::Complete => {
+                let ous: Vec<String> = self.tree.nodes.iter().map(|n| n.path.clone()).collect();
+                let (line, candidates) = command::complete(&input.text, &ous, &self.profile.others);
+                input.set(line);
+                if !candidates.is_empty() {
+                    let shown: Vec<String> = candidates.into_iter().take(12).collect();
+                    self.set_status(false, shown.join("  "));
+                }
+            }
+            Edit::Changed | Edit::Moved | Edit::Ignored => {}
+        }
+    }
+
+    pub fn run_command(&mut self, line: &str) {
+        match command::parse(line) {
+            Err(e) => self.set_status(true, e),
+            Ok(Command::Quit) => self.exit = Some(Exit::Quit),
+            Ok(Command::Refresh) => self.refresh(),
+            Ok(Command::Help) => self.overlay = Overlay::Help { scroll: 0 },
+            Ok(Command::Devices { device_type, status, ou }) => {
+                self.filter.device_type = device_type;
+                self.filter.status = status;
+                self.filter.include_children = true;
+                match &ou {
+                    Some(p) => self.tree.reveal(p),
+                    None => self.tree.reveal("/"),
+                }
+                self.filter.ou = ou;
+                self.pane = Pane::Inventory;
+                self.detail = None;
+                self.refilter();
+            }
+            Ok(Command::Export { format, path }) => {
+                let task = self.export_task(format, path);
+                self.push_task(task);
+            }
+            Ok(Command::Profile(name)) => {
+                if self.profile.others.iter().any(|p| *p == name) {
+                    self.exit = Some(Exit::SwitchProfile(name));
+                } else {
+                    let known = self.profile.others.join(", ");
+                    self.set_status(true, format!("no profile `{name}` in the config; profiles: {known}"));
+                }
+            }
+        }
+    }
+
+    /// Applies one action in the current context.
+    pub fn apply(&mut self, a: Action) {
+        self.mark_dirty();
+        let table_h = layout::table_rows(self.size);
+        let half = (table_h / 2).max(1) as isize;
+        match a {
+            Action::Quit => self.exit = Some(Exit::Quit),
+            Action::Help => self.overlay = Overlay::Help { scroll: 0 },
+            Action::Back => self.back(),
+            Action::Refresh => self.refresh(),
+            Action::Command => self.input = InputMode::Command(LineInput::default()),
+            Action::Filter => {
+                self.pane = Pane::Inventory;
+                self.input = InputMode::Filter(LineInput::with_text(&self.filter_text), self.filter_text.clone());
+            }
+            Action::NextPane | Action::PrevPane => {
+                let i = PANES.iter().position(|p| *p == self.pane).unwrap_or(0);
+                let step = if a == Action::NextPane { 1 } else { PANES.len() - 1 };
+                self.pane = PANES[(i + step) % PANES.len()];
+            }
+            Action::PaneInventory => self.pane = Pane::Inventory,
+            Action::PaneChecklist => self.pane = Pane::Checklist,
+            Action::PaneFeed => self.pane = Pane::Feed,
+            Action::PaneLog => self.pane = Pane::Log,
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::HalfPageUp => self.move_by(-half),
+            Action::HalfPageDown => self.move_by(half),
+            Action::Top => self.move_by(isize::MIN / 2),
+            Action::Bottom => self.move_by(isize::MAX / 2),
+            Action::FocusLeft => self.focus = Focus::Tree,
+            Action::FocusRight => self.focus = Focus::Table,
+            Action::Open => self.detail = self.view.current(),
+            Action::ToggleCollapse => self.tree.toggle(),
+            Action::CycleType => {
+                let i = TYPE_CYCLE.iter().position(|t| *t == self.filter.device_type).map_or(0, |i| i + 1);
+                self.filter.device_type = TYPE_CYCLE[i % TYPE_CYCLE.len()].clone();
+                self.refilter();
+            }
+            Action::CycleSort => {
+                let cols = super::view::COLUMNS;
+                self.view.sort = match self.view.sort {
+                    None => Some(cols[0]),
+                    Some(c) => cols.iter().position(|x| *x == c).and_then(|i| cols.get(i + 1)).copied(),
+                };
+                self.refilter();
+            }
+            Action::ReverseSort => {
+                self.view.reverse = !self.view.reverse;
+                self.refilter();
+            }
+            Action::ToggleSelect => {
+                if let Some(c) = self.view.current() {
+                    if !self.view.selected.remove(&c) {
+                        self.view.selected.insert(c);
+                    }
+                    self.move_by(1);
+                }
+            }
+            Action::SelectAll => self.view.selected.extend(self.view.rows.iter().copied()),
+            Action::ClearSelection => self.view.selected.clear(),
+            Action::Block | Action::Approve | Action::AccountWipe | Action::Delete => {
+                if let Some(action) = a.device_action() {
+                    self.request_action(action);
+                }
+            }
+            Action::Confirm => self.confirm(),
+            Action::OfferBlock => {
+                if let Overlay::Confirm(c) = &mut self.overlay {
+                    if c.action == crate::model::DeviceAction::Delete {
+                        c.action = crate::model::DeviceAction::Block;
+                    }
+                }
+            }
+        }
+    }
+
+    fn back(&mut self) {
+        if self.overlay != Overlay::None {
+            self.overlay = Overlay::None;
+        } else if self.detail.is_some() {
+            self.detail = None;
+        } else if self.pane == Pane::Inventory && !self.filter_text.is_empty() {
+            self.set_filter_text("");
+        } else if !self.view.selected.is_empty() {
+            self.view.selected.clear();
+        }
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        if let Overlay::Help { scroll } = &mut self.overlay {
+            *scroll = (*scroll as isize + delta).max(0) as usize;
+            return;
+        }
+        match self.pane {
+            Pane::Log => {
+                let last = self.log.len().saturating_sub(1) as isize;
+                let cur = self.log_cursor.unwrap_or(last as usize) as isize;
+                let next = (cur + delta).clamp(0, last.max(0));
+                self.log_cursor = (next < last).then_some(next as usize);
+            }
+            Pane::Inventory if self.detail.is_some() => {
+                self.view.move_by(delta.signum(), layout::table_rows(self.size));
+                self.detail = self.view.current();
+            }
+            Pane::Inventory if self.focus == Focus::Tree => {
+                self.tree.move_by(delta, layout::tree_rows(self.size));
+                let path = self.tree.current_path().map(str::to_string);
+                self.filter.ou = path.filter(|p| p != "/");
+                self.filter.include_children = true;
+                self.refilter();
+            }
+            Pane::Inventory => self.view.move_by(delta, layout::table_rows(self.size)),
+            Pane::Checklist | Pane::Feed => {}
+        }
+    }
+
+    fn request_action(&mut self, action: crate::model::DeviceAction) {
+        if self.profile.readonly {
+            let why = "read-only: device actions are disabled (profile has readonly = true or --readonly was given)";
+            return self.set_status(true, why.into());
+        }
+        let targets = match self.detail {
+            Some(d) => vec![d],
+            None => self.view.targets(),
+        };
+        if targets.is_empty() {
+            return self.set_status(true, "no device under the cursor or selected".into());
+        }
+        let typed = (targets.len() > self.confirm_typed_above).then(String::new);
+        self.overlay = Overlay::Confirm(Confirm { action, targets, typed });
+    }
+
+    fn confirm(&mut self) {
+        let Overlay::Confirm(c) = &self.overlay else { return };
+        if let Some(t) = &c.typed {
+            if *t != c.targets.len().to_string() {
+                let n = c.targets.len();
+                return self.set_status(true, format!("type {n} to confirm this change to {n} devices"));
+            }
+        }
+        let c = c.clone();
+        let devices: Vec<_> = c.targets.iter().map(|i| self.inventory.devices[*i as usize].clone()).collect();
+        for d in &devices {
+            let gam = c.action.gam_command(&d.resource_id);
+            self.log.push(super::state::LogEntry::Change { at: self.now, gam, outcome: None });
+        }
+        let n = devices.len();
+        self.push_task(super::tasks::Task::Act { action: c.action, devices });
+        self.overlay = Overlay::None;
+        self.view.selected.clear();
+        self.set_status(false, format!("{}: {n} device(s) queued; see the Log pane (4)", c.action.label()));
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) {
+        let pos = Position::new(m.column, m.row);
+        let a = layout::areas(self.size);
+        match m.kind {
+            MouseEventKind::ScrollDown => (0..3).for_each(|_| self.move_by(1)),
+            MouseEventKind::ScrollUp => (0..3).for_each(|_| self.move_by(-1)),
+            MouseEventKind::Down(MouseButton::Left) if self.pane == Pane::Inventory && self.detail.is_none() => {
+                if a.table.contains(pos) && m.row >= a.table.y + 2 {
+                    let row = self.view.offset + (m.row - a.table.y - 2) as usize;
+                    if row < self.view.rows.len() {
+                        self.focus = Focus::Table;
+                        self.view.cursor = row;
+                    }
+                } else if a.tree.contains(pos) && m.row > a.tree.y {
+                    let row = self.tree.offset + (m.row - a.tree.y - 1) as usize;
+                    if row < self.tree.visible.len() {
+                        self.focus = Focus::Tree;
+                        let delta = row as isize - self.tree.cursor as isize;
+                        self.move_by(delta);
+                    }
+                }
+            }
+            _ => return,
+        }
+        self.mark_dirty();
+    }
+}

@@ -1,0 +1,48 @@
+//! Messages from background tasks to the UI. Workers never touch [`super::state::State`];
+//! they send one of these over the channel and the loop applies it with `on_msg`.
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{Device, DeviceAction, Inventory};
+
+#[derive(Debug)]
+pub enum Msg {
+    /// The cached inventory, shown at once while a refresh runs.
+    CacheLoaded(Box<Inventory>),
+    /// Listing progress: pages and devices fetched so far.
+    LoadProgress(LoadProgress),
+    /// One page of devices as it arrives (owners' OUs already joined when known).
+    DevicesPage(Vec<Device>),
+    /// The fresh, fully joined inventory.
+    Loaded(Box<Inventory>),
+    LoadFailed(String),
+    /// One API call the google layer made.
+    ApiCall(ApiCall),
+    /// The outcome of one device change.
+    ActionDone { action: DeviceAction, resource_id: String, result: Result<(), String> },
+    Exported { path: PathBuf, count: usize, result: Result<(), String> },
+    /// Something worth a line in the footer (e.g. a profile switch failed).
+    Notice(String),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LoadProgress {
+    pub pages: usize,
+    pub devices: usize,
+    /// Known only when the source can tell (e.g. a previous listing's size).
+    pub expected: Option<usize>,
+}
+
+/// An API call as the Log pane shows it (a copy of the google layer's record).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiCall {
+    pub at: DateTime<Utc>,
+    pub method: String,
+    pub path: String,
+    pub status: Option<u16>,
+    pub duration: Duration,
+    pub tries: u32,
+    pub bytes: u64,
+}

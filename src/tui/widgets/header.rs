@@ -1,0 +1,64 @@
+//! The two header lines: who/where (profile, tenant, READ-ONLY badge), the Google Sync
+//! funnel and refresh age; then the pane tabs and loading progress.
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::text::{ago, thousands, SPINNER};
+use crate::tui::state::{State, PANES};
+
+pub fn render(s: &State, f: &mut Frame, area: Rect) {
+    if area.height == 0 {
+        return;
+    }
+    let p = &s.palette;
+    let mut top = vec![Span::styled(" offsync ", p.title), Span::styled(format!("{} ", s.profile.name), p.base)];
+    if let Some(d) = s.profile.domains.first() {
+        top.push(Span::styled(format!("({d}) "), p.dim));
+    }
+    if s.profile.readonly {
+        top.push(Span::styled(" READ-ONLY ", p.readonly));
+        top.push(Span::raw(" "));
+    }
+    let fu = s.funnel;
+    top.push(Span::styled("Google Sync ", p.dim));
+    top.push(Span::styled(format!("{} active", thousands(fu.sync_active)), p.sync));
+    top.push(Span::styled(format!(" / {} ", thousands(fu.sync_total)), p.base));
+    top.push(Span::styled(format!("of {} devices ", thousands(fu.total)), p.dim));
+    match (s.inventory.fetched_at, s.loading.from_cache) {
+        (Some(t), true) => top.push(Span::styled(format!("cached {}", ago(Some(t), s.now)), p.warn)),
+        (Some(t), false) => top.push(Span::styled(format!("refreshed {}", ago(Some(t), s.now)), p.dim)),
+        (None, _) => {}
+    }
+    let mut tabs = vec![Span::raw(" ")];
+    for (i, pane) in PANES.iter().enumerate() {
+        let style = if *pane == s.pane { p.tab_active } else { p.dim };
+        tabs.push(Span::styled(format!("{} {}", i + 1, pane.title()), style));
+        tabs.push(Span::raw("  "));
+    }
+    if s.loading.active {
+        tabs.push(Span::styled(progress(s), p.warn));
+    } else if let Some(e) = &s.loading.error {
+        tabs.push(Span::styled(format!("listing failed: {e} (r retries)"), p.error));
+    }
+    let lines = vec![Line::from(top), Line::from(tabs)];
+    f.render_widget(Paragraph::new(lines).style(p.base), area);
+}
+
+/// "⠙ loading 12 pages · 1,200 devices · 3,400/s · ETA 5s".
+pub fn progress(s: &State) -> String {
+    let l = &s.loading;
+    let spin = SPINNER[l.spinner % SPINNER.len()];
+    let mut out = format!("{spin} loading {} pages · {} devices", l.progress.pages, thousands(l.progress.devices));
+    let elapsed = l.started.map(|t| (s.now - t).num_milliseconds()).unwrap_or(0);
+    if elapsed > 500 && l.progress.devices > 0 {
+        let rate = l.progress.devices as f64 * 1000.0 / elapsed as f64;
+        out.push_str(&format!(" · {}/s", thousands(rate as usize)));
+        if let Some(exp) = l.progress.expected.filter(|e| *e > l.progress.devices) {
+            let eta = (exp - l.progress.devices) as f64 / rate.max(1.0);
+            out.push_str(&format!(" · ETA {}s", eta.ceil() as u64));
+        }
+    }
+    out
+}
