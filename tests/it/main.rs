@@ -1,1 +1,5 @@
 
+mod sim_util;
+mod sim_oauth;
+mod sim_directory;
+mod sim_conformance;
