@@ -55,7 +55,12 @@ pub struct ServeArgs {
 
 impl TenantArgs {
     fn config(&self) -> SimConfig {
-        SimConfig { seed: self.seed, users: self.users, devices: self.devices, ..SimConfig::default() }
+        SimConfig {
+            seed: self.seed,
+            users: self.users,
+            devices: self.devices,
+            ..SimConfig::default()
+        }
     }
 }
 
@@ -84,11 +89,17 @@ async fn serve(a: ServeArgs) -> color_eyre::Result<()> {
     let tenant = Tenant::generate(&cfg);
     let creds = sim::credentials_for(&tenant, &cfg, &base_url);
     if let Some(dir) = &a.write_config {
-        write_config(dir, &base_url, &creds).wrap_err_with(|| format!("writing config into {}", dir.display()))?;
+        write_config(dir, &base_url, &creds)
+            .wrap_err_with(|| format!("writing config into {}", dir.display()))?;
         println!("wrote {}", dir.join("config.toml").display());
     }
     println!("{base_url}");
-    println!("admin: {}  customer: {}  domains: {}", creds.admin_email, creds.customer_id, creds.domains.join(", "));
+    println!(
+        "admin: {}  customer: {}  domains: {}",
+        creds.admin_email,
+        creds.customer_id,
+        creds.domains.join(", ")
+    );
     sim::serve(listener, tenant, cfg, async {
         let _ = tokio::signal::ctrl_c().await;
     })
@@ -101,7 +112,12 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?;
         f.write_all(text.as_bytes())?;
         // `mode` only applies on creation; tighten an existing file too.
         use std::os::unix::fs::PermissionsExt;
@@ -116,13 +132,22 @@ fn toml_str(s: &str) -> String {
 }
 
 /// Writes the key files and a config.toml in the shape the config module reads.
-pub fn write_config(dir: &Path, base_url: &str, creds: &sim::SimCredentials) -> color_eyre::Result<()> {
+pub fn write_config(
+    dir: &Path,
+    base_url: &str,
+    creds: &sim::SimCredentials,
+) -> color_eyre::Result<()> {
     std::fs::create_dir_all(dir)?;
     let dir = std::fs::canonicalize(dir)?;
     let key = dir.join("sa-key.json");
     write_private(&key, &creds.key_json)?;
-    write_private(&dir.join("authorized-user.json"), &creds.authorized_user_json)?;
-    let key_path = key.to_str().ok_or_else(|| eyre!("key path is not UTF-8: {}", key.display()))?;
+    write_private(
+        &dir.join("authorized-user.json"),
+        &creds.authorized_user_json,
+    )?;
+    let key_path = key
+        .to_str()
+        .ok_or_else(|| eyre!("key path is not UTF-8: {}", key.display()))?;
     let domains: Vec<String> = creds.domains.iter().map(|d| toml_str(d)).collect();
     let toml = format!(
         "default_profile = \"sim\"\n\n[profiles.sim]\ncustomer_id = \"my_customer\"\nsubject = {subject}\n\

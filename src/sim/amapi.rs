@@ -16,8 +16,8 @@ use serde_json::{json, Map, Value};
 use super::auth::Caller;
 use super::clock::rfc3339;
 use super::error::{ApiError, ApiResult};
-use super::params::Params;
 use super::paging;
+use super::params::Params;
 use super::state::Shared;
 use super::tenant::{mix, DeviceKind, Tenant};
 
@@ -46,8 +46,10 @@ impl Enterprise {
     pub fn generate(rng: &mut ChaCha8Rng, t: &Tenant) -> Enterprise {
         let name = format!("enterprises/LC0{:08x}", rng.random::<u32>());
         let mut policies = BTreeMap::new();
-        let base = |id: &str| json!({"name": format!("{name}/policies/{id}"), "version": "1",
-            "applications": [{"packageName": "com.google.android.gm", "installType": "FORCE_INSTALLED"}]});
+        let base = |id: &str| {
+            json!({"name": format!("{name}/policies/{id}"), "version": "1",
+            "applications": [{"packageName": "com.google.android.gm", "installType": "FORCE_INSTALLED"}]})
+        };
         policies.insert("default".to_string(), base("default"));
         let mut pilot = base("pilot");
         pilot["workAccountSetupConfig"] = json!({"authenticationType": "GOOGLE_AUTHENTICATED"});
@@ -63,7 +65,9 @@ impl Enterprise {
         let staff_ou = t.ou_by_path("/Staff");
         let mut devices = Vec::new();
         for d in t.devices.iter().filter(|d| d.kind == DeviceKind::Android) {
-            let Some(&user) = d.owners.first() else { continue };
+            let Some(&user) = d.owners.first() else {
+                continue;
+            };
             let ou = t.users[user as usize].ou;
             let policy = if pilot_ou.is_some_and(|p| t.ou_within(ou, p)) {
                 "pilot"
@@ -83,7 +87,11 @@ impl Enterprise {
             });
         }
         devices.sort_by(|a, b| a.id.cmp(&b.id));
-        Enterprise { name, devices, policies }
+        Enterprise {
+            name,
+            devices,
+            policies,
+        }
     }
 }
 
@@ -93,7 +101,11 @@ fn non_compliance(t: &Tenant, d: &AmDevice) -> Vec<Value> {
     let required = policy["workAccountSetupConfig"]["requiredAccountEmail"].as_str();
     let mut out = Vec::new();
     let detail = |reason: &str| json!({"settingName": "workAccountSetupConfig", "nonComplianceReason": "USER_ACTION", "specificNonComplianceReason": reason});
-    if required.is_some_and(|e| !t.domains.iter().any(|dom| e.to_ascii_lowercase().ends_with(&format!("@{dom}")))) {
+    if required.is_some_and(|e| {
+        !t.domains
+            .iter()
+            .any(|dom| e.to_ascii_lowercase().ends_with(&format!("@{dom}")))
+    }) {
         out.push(detail("REQUIRED_ACCOUNT_NOT_IN_ENTERPRISE"));
     }
     if d.foreign_account {
@@ -149,11 +161,17 @@ fn check_enterprise(t: &Tenant, e: &str) -> ApiResult<()> {
     if t.amapi.name == format!("enterprises/{e}") {
         Ok(())
     } else {
-        Err(ApiError::permission_denied("Caller is not authorized to manage enterprise."))
+        Err(ApiError::permission_denied(
+            "Caller is not authorized to manage enterprise.",
+        ))
     }
 }
 
-pub async fn enterprise(State(s): State<Arc<Shared>>, Path(e): Path<String>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn enterprise(
+    State(s): State<Arc<Shared>>,
+    Path(e): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require_scope("androidmanagement.enterprises.get")?;
     let t = s.read();
     check_enterprise(&t, &e)?;
@@ -167,7 +185,12 @@ pub async fn enterprise(State(s): State<Arc<Shared>>, Path(e): Path<String>, cal
     })))
 }
 
-pub async fn devices(State(s): State<Arc<Shared>>, Path(e): Path<String>, caller: Caller, p: Params) -> ApiResult<Json<Value>> {
+pub async fn devices(
+    State(s): State<Arc<Shared>>,
+    Path(e): Path<String>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     caller.require_scope("androidmanagement.enterprises.devices.list")?;
     let now = s.clock.now();
     let t = s.read();
@@ -191,19 +214,37 @@ pub async fn devices(State(s): State<Arc<Shared>>, Path(e): Path<String>, caller
     Ok(Json(body))
 }
 
-pub async fn device(State(s): State<Arc<Shared>>, Path((e, id)): Path<(String, String)>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn device(
+    State(s): State<Arc<Shared>>,
+    Path((e, id)): Path<(String, String)>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require_scope("androidmanagement.enterprises.devices.get")?;
     let t = s.read();
     check_enterprise(&t, &e)?;
-    let d = t.amapi.devices.iter().find(|d| d.id == id).ok_or_else(|| ApiError::not_found("Requested entity was not found."))?;
+    let d = t
+        .amapi
+        .devices
+        .iter()
+        .find(|d| d.id == id)
+        .ok_or_else(|| ApiError::not_found("Requested entity was not found."))?;
     Ok(Json(render_device(&t, d, s.clock.now())))
 }
 
-pub async fn policy(State(s): State<Arc<Shared>>, Path((e, id)): Path<(String, String)>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn policy(
+    State(s): State<Arc<Shared>>,
+    Path((e, id)): Path<(String, String)>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     caller.require_scope("androidmanagement.enterprises.policies.get")?;
     let t = s.read();
     check_enterprise(&t, &e)?;
-    t.amapi.policies.get(&id).cloned().map(Json).ok_or_else(|| ApiError::not_found("Requested entity was not found."))
+    t.amapi
+        .policies
+        .get(&id)
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("Requested entity was not found."))
 }
 
 fn camel(field: &str) -> String {
@@ -223,21 +264,33 @@ fn camel(field: &str) -> String {
 }
 
 fn validate(body: &Map<String, Value>) -> ApiResult<()> {
-    let known = super::discovery::schema("androidmanagement", "v1", "Policy").and_then(|s| s["properties"].as_object());
+    let known = super::discovery::schema("androidmanagement", "v1", "Policy")
+        .and_then(|s| s["properties"].as_object());
     if let Some(bad) = known.and_then(|known| body.keys().find(|k| !known.contains_key(*k))) {
         return Err(ApiError::invalid(format!(
             "Invalid JSON payload received. Unknown name \"{bad}\" at 'policy': Cannot find field."
         )));
     }
-    for rule in body.get("policyEnforcementRules").and_then(Value::as_array).into_iter().flatten() {
+    for rule in body
+        .get("policyEnforcementRules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let block = rule["blockAction"]["blockAfterDays"].as_i64();
         let wipe = rule["wipeAction"]["wipeAfterDays"].as_i64();
         match (block, wipe) {
             (Some(b), Some(w)) if b < w => {}
             (Some(_), Some(_)) => {
-                return Err(ApiError::invalid("Policy enforcement rule: wipeAfterDays must be greater than blockAfterDays."))
+                return Err(ApiError::invalid(
+                    "Policy enforcement rule: wipeAfterDays must be greater than blockAfterDays.",
+                ))
             }
-            _ => return Err(ApiError::invalid("Policy enforcement rule must have both blockAction and wipeAction.")),
+            _ => {
+                return Err(ApiError::invalid(
+                    "Policy enforcement rule must have both blockAction and wipeAction.",
+                ))
+            }
         }
     }
     Ok(())
@@ -251,14 +304,22 @@ pub async fn patch_policy(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     caller.require_scope("androidmanagement.enterprises.policies.patch")?;
-    let body: Value = serde_json::from_slice(&body).map_err(|_| ApiError::invalid("Invalid JSON payload received."))?;
-    let body = body.as_object().cloned().ok_or_else(|| ApiError::invalid("Invalid JSON payload received."))?;
+    let body: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::invalid("Invalid JSON payload received."))?;
+    let body = body
+        .as_object()
+        .cloned()
+        .ok_or_else(|| ApiError::invalid("Invalid JSON payload received."))?;
     validate(&body)?;
     let mut t = s.write();
     check_enterprise(&t, &e)?;
     let name = format!("{}/policies/{id}", t.amapi.name);
     let old = t.amapi.policies.get(&id).cloned();
-    let version = old.as_ref().and_then(|o| o["version"].as_str()?.parse::<i64>().ok()).unwrap_or(0) + 1;
+    let version = old
+        .as_ref()
+        .and_then(|o| o["version"].as_str()?.parse::<i64>().ok())
+        .unwrap_or(0)
+        + 1;
     let mut next = match (p.text("updateMask"), old) {
         (Some(mask), Some(mut old)) => {
             for field in mask.split(',').map(|f| camel(f.trim())) {

@@ -52,7 +52,9 @@ impl Caller {
     pub fn require_super_admin(&self, t: &Tenant) -> ApiResult<()> {
         match self.subject {
             Some(u) if t.users[u as usize].role == AdminRole::Super => Ok(()),
-            _ => Err(ApiError::permission_denied("The caller does not have permission")),
+            _ => Err(ApiError::permission_denied(
+                "The caller does not have permission",
+            )),
         }
     }
 
@@ -66,7 +68,10 @@ impl Caller {
 impl FromRequestParts<Arc<Shared>> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, s: &Arc<Shared>) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        s: &Arc<Shared>,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or_else(ApiError::unauthenticated)?;
         let caller = if parts.extensions.get::<ForceExpired>().is_some() {
             s.tokens.lock().expect("token lock").remove(&token);
@@ -74,9 +79,11 @@ impl FromRequestParts<Arc<Shared>> for Caller {
         } else if token.starts_with("ya29.") {
             let mut tokens = s.tokens.lock().expect("token lock");
             match tokens.get(&token) {
-                Some(info) if info.expires > Instant::now() => {
-                    Caller { subject: info.subject, scopes: info.scopes.clone(), any_scope: false }
-                }
+                Some(info) if info.expires > Instant::now() => Caller {
+                    subject: info.subject,
+                    scopes: info.scopes.clone(),
+                    any_scope: false,
+                },
                 Some(_) => {
                     tokens.remove(&token);
                     return Err(ApiError::unauthenticated());
@@ -95,7 +102,9 @@ fn bearer(parts: &Parts) -> Option<String> {
     if let Some(h) = parts.headers.get(axum::http::header::AUTHORIZATION) {
         let h = h.to_str().ok()?;
         let (scheme, token) = h.split_once(' ')?;
-        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string());
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string());
     }
     // Google also accepts the token as the `access_token` query parameter.
     url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
@@ -119,19 +128,35 @@ fn self_signed(s: &Shared, jwt: &str) -> Option<Caller> {
             return None;
         }
     }
-    let scopes: Vec<String> =
-        claims["scope"].as_str().unwrap_or_default().split_whitespace().map(String::from).collect();
-    let aud = claims["aud"].as_str().unwrap_or_default().trim_end_matches('/');
+    let scopes: Vec<String> = claims["scope"]
+        .as_str()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    let aud = claims["aud"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_end_matches('/');
     let aud_ok = aud == s.base_url.trim_end_matches('/');
     if !aud_ok && scopes.is_empty() {
         return None;
     }
-    Some(Caller { subject: None, any_scope: scopes.is_empty(), scopes })
+    Some(Caller {
+        subject: None,
+        any_scope: scopes.is_empty(),
+        scopes,
+    })
 }
 
 fn quota(s: &Shared, parts: &Parts, caller: &Caller) -> ApiResult<()> {
-    let Some(limit) = s.cfg.quota_per_minute else { return Ok(()) };
-    let who = caller.subject.map(|u| u.to_string()).unwrap_or_else(|| "service-account".into());
+    let Some(limit) = s.cfg.quota_per_minute else {
+        return Ok(());
+    };
+    let who = caller
+        .subject
+        .map(|u| u.to_string())
+        .unwrap_or_else(|| "service-account".into());
     let minute = s.started.elapsed().as_secs() / 60;
     let mut q = s.quota.lock().expect("quota lock");
     let slot = q.entry(who).or_insert((minute, 0));

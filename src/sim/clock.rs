@@ -20,7 +20,10 @@ pub struct ClockConfig {
 
 impl Default for ClockConfig {
     fn default() -> Self {
-        ClockConfig { start: None, speed: 1.0 }
+        ClockConfig {
+            start: None,
+            speed: 1.0,
+        }
     }
 }
 
@@ -50,7 +53,8 @@ impl SimClock {
     }
 
     pub fn advance(&self, by: Duration) {
-        self.offset.fetch_add(by.as_secs() as i64, Ordering::Relaxed);
+        self.offset
+            .fetch_add(by.as_secs() as i64, Ordering::Relaxed);
     }
 }
 
@@ -59,7 +63,10 @@ pub fn start_of(cfg: &ClockConfig, seed: u64) -> i64 {
     match cfg.start {
         Some(t) => t.timestamp(),
         None => {
-            let base = Utc.with_ymd_and_hms(2026, 11, 20, 9, 0, 0).unwrap().timestamp();
+            let base = Utc
+                .with_ymd_and_hms(2026, 11, 20, 9, 0, 0)
+                .unwrap()
+                .timestamp();
             base + (seed % 5) as i64 * 86_400
         }
     }
@@ -71,5 +78,7 @@ pub fn to_datetime(secs: i64) -> DateTime<Utc> {
 
 /// RFC 3339 with milliseconds and `Z`, the way the Admin SDK prints `lastSync`.
 pub fn rfc3339(secs: i64) -> String {
-    to_datetime(secs).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    to_datetime(secs)
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }

@@ -9,12 +9,36 @@ use serde_json::Value;
 
 /// (api name, version, document).
 const DOCS: &[(&str, &str, &str)] = &[
-    ("admin", "directory_v1", include_str!("../../assets/discovery/admin.directory_v1.json")),
-    ("admin", "reports_v1", include_str!("../../assets/discovery/admin.reports_v1.json")),
-    ("cloudidentity", "v1", include_str!("../../assets/discovery/cloudidentity.v1.json")),
-    ("cloudidentity", "v1beta1", include_str!("../../assets/discovery/cloudidentity.v1beta1.json")),
-    ("gmail", "v1", include_str!("../../assets/discovery/gmail.v1.json")),
-    ("androidmanagement", "v1", include_str!("../../assets/discovery/androidmanagement.v1.json")),
+    (
+        "admin",
+        "directory_v1",
+        include_str!("../../assets/discovery/admin.directory_v1.json"),
+    ),
+    (
+        "admin",
+        "reports_v1",
+        include_str!("../../assets/discovery/admin.reports_v1.json"),
+    ),
+    (
+        "cloudidentity",
+        "v1",
+        include_str!("../../assets/discovery/cloudidentity.v1.json"),
+    ),
+    (
+        "cloudidentity",
+        "v1beta1",
+        include_str!("../../assets/discovery/cloudidentity.v1beta1.json"),
+    ),
+    (
+        "gmail",
+        "v1",
+        include_str!("../../assets/discovery/gmail.v1.json"),
+    ),
+    (
+        "androidmanagement",
+        "v1",
+        include_str!("../../assets/discovery/androidmanagement.v1.json"),
+    ),
 ];
 
 struct Parsed {
@@ -43,7 +67,11 @@ fn collect_scopes(resource: &Value, out: &mut HashMap<String, Vec<String>>) {
             let id = m["id"].as_str().unwrap_or_default().to_string();
             let list = m["scopes"]
                 .as_array()
-                .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             out.insert(id, list);
         }
@@ -70,13 +98,17 @@ pub fn all_scopes() -> Vec<String> {
 
 /// A schema of one API (`api` = "androidmanagement", …).
 pub fn schema(api: &str, version: &str, name: &str) -> Option<&'static Value> {
-    let i = DOCS.iter().position(|(a, v, _)| *a == api && *v == version)?;
+    let i = DOCS
+        .iter()
+        .position(|(a, v, _)| *a == api && *v == version)?;
     parsed().docs[i]["schemas"].get(name)
 }
 
 /// The document for `api`/`version` with its URLs rewritten to `root` (ending in `/`).
 pub fn document(api: &str, version: &str, root: &str) -> Option<Value> {
-    let i = DOCS.iter().position(|(a, v, _)| *a == api && *v == version)?;
+    let i = DOCS
+        .iter()
+        .position(|(a, v, _)| *a == api && *v == version)?;
     let mut doc = parsed().docs[i].clone();
     let service_path = doc["servicePath"].as_str().unwrap_or_default().to_string();
     doc["rootUrl"] = Value::String(root.to_string());

@@ -14,13 +14,18 @@ pub struct ApiError {
     pub domain: &'static str,
     pub message: String,
     /// The short per-error message Google puts in `errors[].message` when it differs.
-    pub detail: Option<String>,
-    pub location: Option<(&'static str, &'static str)>,
+    pub detail: Option<&'static str>,
+    pub location: Option<&'static [&'static str; 2]>,
     pub retry_after: Option<u32>,
 }
 
 impl ApiError {
-    pub fn new(code: u16, status: &'static str, reason: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(
+        code: u16,
+        status: &'static str,
+        reason: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
         ApiError {
             code,
             status,
@@ -35,7 +40,12 @@ impl ApiError {
 
     /// 400 `invalid`, with Google's "Invalid Input: " prefix.
     pub fn invalid_input(what: impl std::fmt::Display) -> Self {
-        Self::new(400, "INVALID_ARGUMENT", "invalid", format!("Invalid Input: {what}"))
+        Self::new(
+            400,
+            "INVALID_ARGUMENT",
+            "invalid",
+            format!("Invalid Input: {what}"),
+        )
     }
 
     /// 400 `invalid` with a message used verbatim (parameter range and enum errors).
@@ -64,8 +74,8 @@ impl ApiError {
              cookie or other valid authentication credential. See \
              https://developers.google.com/identity/sign-in/web/devconsole-project.",
         );
-        e.detail = Some("Invalid Credentials".into());
-        e.location = Some(("Authorization", "header"));
+        e.detail = Some("Invalid Credentials");
+        e.location = Some(&["Authorization", "header"]);
         e
     }
 
@@ -76,12 +86,17 @@ impl ApiError {
             "insufficientPermissions",
             "Request had insufficient authentication scopes.",
         );
-        e.detail = Some("Insufficient Permission".into());
+        e.detail = Some("Insufficient Permission");
         e
     }
 
     pub fn not_authorized() -> Self {
-        Self::new(403, "PERMISSION_DENIED", "forbidden", "Not Authorized to access this resource/api")
+        Self::new(
+            403,
+            "PERMISSION_DENIED",
+            "forbidden",
+            "Not Authorized to access this resource/api",
+        )
     }
 
     pub fn permission_denied(message: impl Into<String>) -> Self {
@@ -89,13 +104,23 @@ impl ApiError {
     }
 
     pub fn rate_limit() -> Self {
-        let mut e = Self::new(403, "PERMISSION_DENIED", "rateLimitExceeded", "Rate Limit Exceeded");
+        let mut e = Self::new(
+            403,
+            "PERMISSION_DENIED",
+            "rateLimitExceeded",
+            "Rate Limit Exceeded",
+        );
         e.domain = "usageLimits";
         e
     }
 
     pub fn too_many_requests(retry_after: Option<u32>) -> Self {
-        let mut e = Self::new(429, "RESOURCE_EXHAUSTED", "rateLimitExceeded", "Resource has been exhausted (e.g. check quota).");
+        let mut e = Self::new(
+            429,
+            "RESOURCE_EXHAUSTED",
+            "rateLimitExceeded",
+            "Resource has been exhausted (e.g. check quota).",
+        );
         e.domain = "usageLimits";
         e.retry_after = retry_after;
         e
@@ -125,11 +150,11 @@ impl ApiError {
 
     pub fn body(&self) -> serde_json::Value {
         let mut item = json!({
-            "message": self.detail.clone().unwrap_or_else(|| self.message.clone()),
+            "message": self.detail.map(String::from).unwrap_or_else(|| self.message.clone()),
             "domain": self.domain,
             "reason": self.reason,
         });
-        if let Some((location, kind)) = self.location {
+        if let Some([location, kind]) = self.location {
             item["location"] = json!(location);
             item["locationType"] = json!(kind);
         }
@@ -153,7 +178,9 @@ impl IntoResponse for ApiError {
         if self.code == 401 {
             headers.insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\""),
+                HeaderValue::from_static(
+                    "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\"",
+                ),
             );
         }
         resp

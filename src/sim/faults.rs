@@ -30,13 +30,13 @@ impl FaultSpec {
     pub fn parse(spec: &str) -> Result<FaultSpec, String> {
         let mut out = FaultSpec::default();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, value) = part
-                .split_once('=')
-                .ok_or_else(|| format!("fault `{part}`: expected KEY=PROBABILITY, e.g. 503=0.05 (keys: {KEYS})"))?;
+            let (key, value) = part.split_once('=').ok_or_else(|| {
+                format!("fault `{part}`: expected KEY=PROBABILITY, e.g. 503=0.05 (keys: {KEYS})")
+            })?;
             let (key, value) = (key.trim(), value.trim());
-            let p: f64 = value
-                .parse()
-                .map_err(|_| format!("fault `{key}`: `{value}` is not a number (use a probability such as 0.05)"))?;
+            let p: f64 = value.parse().map_err(|_| {
+                format!("fault `{key}`: `{value}` is not a number (use a probability such as 0.05)")
+            })?;
             if !(0.0..=1.0).contains(&p) {
                 return Err(format!("fault `{key}`: probability {p} is outside 0..=1"));
             }
@@ -58,7 +58,9 @@ impl FaultSpec {
         }
         let total = out.total();
         if total > 1.0 + 1e-9 {
-            return Err(format!("fault probabilities add up to {total:.3}, more than 1"));
+            return Err(format!(
+                "fault probabilities add up to {total:.3}, more than 1"
+            ));
         }
         Ok(out)
     }
@@ -120,7 +122,9 @@ pub struct FaultDice {
 
 impl FaultDice {
     pub fn new(seed: u64) -> Self {
-        FaultDice { rng: ChaCha8Rng::seed_from_u64(seed ^ 0x6661_756c_7473) }
+        FaultDice {
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x6661_756c_7473),
+        }
     }
 
     pub fn roll(&mut self, spec: &FaultSpec) -> Option<Fault> {
@@ -128,9 +132,15 @@ impl FaultDice {
             return None;
         }
         let x: f64 = self.rng.random();
-        let retry_after = self.rng.random_bool(0.5).then(|| self.rng.random_range(1..=3));
+        let retry_after = self
+            .rng
+            .random_bool(0.5)
+            .then(|| self.rng.random_range(1..=3));
         let table = [
-            (spec.too_many_requests, Fault::TooManyRequests { retry_after }),
+            (
+                spec.too_many_requests,
+                Fault::TooManyRequests { retry_after },
+            ),
             (spec.unavailable, Fault::Unavailable),
             (spec.internal, Fault::Internal),
             (spec.rate_limit_403, Fault::RateLimit403),

@@ -32,7 +32,10 @@ impl Selection {
                 }
             }
         } else {
-            let entry = self.fields.entry(head.clone()).or_insert_with(|| Some(Selection::default()));
+            let entry = self
+                .fields
+                .entry(head.clone())
+                .or_insert_with(|| Some(Selection::default()));
             if let Some(inner) = entry {
                 inner.merge(rest, sub);
             }

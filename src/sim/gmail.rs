@@ -50,7 +50,9 @@ fn target(t: &Tenant, caller: &Caller, user_id: &str) -> ApiResult<u32> {
     if user_id == "me" || user_id.eq_ignore_ascii_case(me) {
         Ok(subject)
     } else {
-        Err(ApiError::permission_denied(format!("Delegation denied for {me}")))
+        Err(ApiError::permission_denied(format!(
+            "Delegation denied for {me}"
+        )))
     }
 }
 
@@ -87,8 +89,17 @@ pub async fn update(
     let u = target(&t, &caller, &user_id)?;
     let mut imap = settings(&t, u);
     if let Some(b) = body.expunge_behavior {
-        if !["expungeBehaviorUnspecified", "archive", "trash", "deleteForever"].contains(&b.as_str()) {
-            return Err(ApiError::invalid(format!("Invalid value at 'imap_settings.expunge_behavior': \"{b}\"")));
+        if ![
+            "expungeBehaviorUnspecified",
+            "archive",
+            "trash",
+            "deleteForever",
+        ]
+        .contains(&b.as_str())
+        {
+            return Err(ApiError::invalid(format!(
+                "Invalid value at 'imap_settings.expunge_behavior': \"{b}\""
+            )));
         }
         imap.expunge_behavior = b;
     }

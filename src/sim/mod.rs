@@ -159,7 +159,10 @@ impl SimHandle {
             let _ = stop.send(());
         }
         let abort = self.task.abort_handle();
-        if tokio::time::timeout(Duration::from_secs(2), &mut self.task).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(2), &mut self.task)
+            .await
+            .is_err()
+        {
             abort.abort();
         }
     }
@@ -188,7 +191,13 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
     let task = tokio::spawn(server::run(listener, shared.clone(), async move {
         let _ = stopped.await;
     }));
-    Ok(SimHandle { base_url, credentials, shared, stop: Some(stop), task })
+    Ok(SimHandle {
+        base_url,
+        credentials,
+        shared,
+        stop: Some(stop),
+        task,
+    })
 }
 
 /// Credentials for a tenant served at `base_url`, without starting a server (for `--write-config`

@@ -32,11 +32,21 @@ pub struct KeyMaterial {
 pub fn key_material() -> &'static KeyMaterial {
     static KEY: OnceLock<KeyMaterial> = OnceLock::new();
     KEY.get_or_init(|| {
-        let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA key generation");
-        let private_pem = key.to_pkcs8_pem(LineEnding::LF).expect("PKCS#8 PEM").to_string();
-        let public_pem = key.to_public_key().to_public_key_pem(LineEnding::LF).expect("public PEM");
+        let key =
+            rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).expect("RSA key generation");
+        let private_pem = key
+            .to_pkcs8_pem(LineEnding::LF)
+            .expect("PKCS#8 PEM")
+            .to_string();
+        let public_pem = key
+            .to_public_key()
+            .to_public_key_pem(LineEnding::LF)
+            .expect("public PEM");
         let decoding = DecodingKey::from_rsa_pem(public_pem.as_bytes()).expect("public key");
-        KeyMaterial { private_pem, decoding }
+        KeyMaterial {
+            private_pem,
+            decoding,
+        }
     })
 }
 
@@ -58,7 +68,11 @@ pub fn identity(seed: u64) -> Identity {
         client_email: format!("offsync-migrator@{project_id}.iam.gserviceaccount.com"),
         client_id: format!("1{:020}", h % 10u64.pow(19)),
         private_key_id: format!("{:016x}{:016x}", mix(h), mix(h ^ 1)),
-        app_client_id: format!("{}-sim{:08x}.apps.googleusercontent.com", h % 10u64.pow(12), h as u32),
+        app_client_id: format!(
+            "{}-sim{:08x}.apps.googleusercontent.com",
+            h % 10u64.pow(12),
+            h as u32
+        ),
         app_client_secret: format!("GOCSPX-sim{:016x}", mix(h ^ 2)),
         refresh_token: format!("1//0sim{:016x}{:016x}", mix(h ^ 3), mix(h ^ 4)),
         project_id,
@@ -98,7 +112,11 @@ pub fn credentials(t: &Tenant, cfg: &SimConfig, base_url: &str) -> SimCredential
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (status, axum::Json(json!({"error": error, "error_description": description}))).into_response()
+    (
+        status,
+        axum::Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
 }
 
 fn invalid_grant(description: &str) -> Response {
@@ -106,7 +124,10 @@ fn invalid_grant(description: &str) -> Response {
 }
 
 pub fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 /// The claims of a compact JWT, unverified (Google reads `iss` to find the key first).
@@ -116,7 +137,9 @@ pub fn peek_claims(jwt: &str) -> Option<Value> {
     if parts.next().is_some() {
         return None;
     }
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p.trim_end_matches('=')).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(p.trim_end_matches('='))
+        .ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -124,7 +147,9 @@ pub fn peek_claims(jwt: &str) -> Option<Value> {
 /// segments exactly as sent: some client libraries pad their base64url segments with `=`, and
 /// Google accepts those, so a strict JWT decoder would reject tokens Google takes.
 pub fn signature_ok(jwt: &str) -> bool {
-    let Some((message, signature)) = jwt.rsplit_once('.') else { return false };
+    let Some((message, signature)) = jwt.rsplit_once('.') else {
+        return false;
+    };
     let header = message.split('.').next().unwrap_or_default();
     let header: Option<Value> = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(header.trim_end_matches('='))
@@ -156,9 +181,22 @@ pub async fn token(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
     match get("grant_type") {
         Some(JWT_BEARER) => jwt_bearer(&s, get("assertion").unwrap_or_default()),
-        Some("refresh_token") => refresh(&s, get("client_id"), get("client_secret"), get("refresh_token")),
-        Some(other) => oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", &format!("Invalid grant_type: {other}")),
-        None => oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "Invalid grant_type: "),
+        Some("refresh_token") => refresh(
+            &s,
+            get("client_id"),
+            get("client_secret"),
+            get("refresh_token"),
+        ),
+        Some(other) => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            &format!("Invalid grant_type: {other}"),
+        ),
+        None => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "Invalid grant_type: ",
+        ),
     }
 }
 
@@ -186,10 +224,18 @@ fn jwt_bearer(s: &Shared, assertion: &str) -> Response {
              Check your iat and exp values in the JWT claim.",
         );
     }
-    let scopes: Vec<String> =
-        claims["scope"].as_str().unwrap_or_default().split_whitespace().map(String::from).collect();
+    let scopes: Vec<String> = claims["scope"]
+        .as_str()
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
     if scopes.is_empty() {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "Empty or missing scope not allowed.");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            "Empty or missing scope not allowed.",
+        );
     }
     let subject = match claims["sub"].as_str() {
         None => None,
@@ -213,9 +259,15 @@ fn jwt_bearer(s: &Shared, assertion: &str) -> Response {
     issue(s, subject, scopes, false)
 }
 
-fn refresh(s: &Shared, client_id: Option<&str>, secret: Option<&str>, token: Option<&str>) -> Response {
+fn refresh(
+    s: &Shared,
+    client_id: Option<&str>,
+    secret: Option<&str>,
+    token: Option<&str>,
+) -> Response {
     let id = identity(s.cfg.seed);
-    if client_id != Some(id.app_client_id.as_str()) || secret != Some(id.app_client_secret.as_str()) {
+    if client_id != Some(id.app_client_id.as_str()) || secret != Some(id.app_client_secret.as_str())
+    {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Unauthorized");
     }
     if token != Some(id.refresh_token.as_str()) {
@@ -233,8 +285,15 @@ fn issue(s: &Shared, subject: Option<u32>, scopes: Vec<String>, echo_scope: bool
     };
     let token = format!("ya29.c.sim{:016x}{:016x}", mix(s.cfg.seed ^ n), n);
     let scope = scopes.join(" ");
-    let info = TokenInfo { subject, scopes, expires: Instant::now() + Duration::from_secs(3599) };
-    s.tokens.lock().expect("token lock").insert(token.clone(), info);
+    let info = TokenInfo {
+        subject,
+        scopes,
+        expires: Instant::now() + Duration::from_secs(3599),
+    };
+    s.tokens
+        .lock()
+        .expect("token lock")
+        .insert(token.clone(), info);
     let mut body = json!({"access_token": token, "expires_in": 3599, "token_type": "Bearer"});
     if echo_scope {
         body["scope"] = json!(scope);

@@ -9,7 +9,9 @@ use super::error::{ApiError, ApiResult};
 
 /// FNV-1a: stable across runs and platforms (std's hasher is randomly keyed).
 pub fn fnv(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 pub fn encode(binding: &str, cursor: &str) -> String {
@@ -30,5 +32,8 @@ pub fn decode(token: &str, binding: &str) -> ApiResult<String> {
 
 /// The cursor of the request (empty on the first page).
 pub fn cursor(token: Option<&str>, binding: &str) -> ApiResult<Option<String>> {
-    token.filter(|t| !t.is_empty()).map(|t| decode(t, binding)).transpose()
+    token
+        .filter(|t| !t.is_empty())
+        .map(|t| decode(t, binding))
+        .transpose()
 }

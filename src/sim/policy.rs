@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
-use super::params::Params;
 use super::paging;
+use super::params::Params;
 use super::reports::AuditEvent;
 use super::state::Shared;
 use super::tenant::{mix, Tenant};
@@ -32,14 +32,29 @@ pub struct CiPolicy {
 pub fn generate(rng: &mut ChaCha8Rng, t: &Tenant) -> Vec<CiPolicy> {
     let mut out = Vec::new();
     let mut add = |rng: &mut ChaCha8Rng, ou: usize, setting_type: &str, value: Value| {
-        out.push(CiPolicy { id: format!("ahv4hg7q{:016x}", rng.random::<u64>()), ou, setting_type: setting_type.into(), value });
+        out.push(CiPolicy {
+            id: format!("ahv4hg7q{:016x}", rng.random::<u64>()),
+            ou,
+            setting_type: setting_type.into(),
+            value,
+        });
     };
     add(rng, 0, IMAP_SETTING, json!({"enableImapAccess": false}));
     if let Some(staff) = t.ou_by_path("/Staff") {
         add(rng, staff, IMAP_SETTING, json!({"enableImapAccess": true}));
     }
-    add(rng, 0, API_CONTROL_SETTINGS[0], json!({"apiAccess": "BLOCK_ALL_SCOPES"}));
-    add(rng, 0, API_CONTROL_SETTINGS[1], json!({"trustedApps": [{"clientId": IOS_CLIENT_ID, "access": "TRUSTED"}]}));
+    add(
+        rng,
+        0,
+        API_CONTROL_SETTINGS[0],
+        json!({"apiAccess": "BLOCK_ALL_SCOPES"}),
+    );
+    add(
+        rng,
+        0,
+        API_CONTROL_SETTINGS[1],
+        json!({"trustedApps": [{"clientId": IOS_CLIENT_ID, "access": "TRUSTED"}]}),
+    );
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out
 }
@@ -84,7 +99,10 @@ fn filter_ok(t: &Tenant, filter: &str, p: &CiPolicy) -> ApiResult<bool> {
             let id = v.strip_prefix("customers/").ok_or_else(bad_filter)?;
             ok &= t.is_customer(id);
         } else if let Some(v) = clause.strip_prefix("setting.type.matches(") {
-            ok &= re_matches(&unq(v.strip_suffix(')').ok_or_else(bad_filter)?), &p.setting_type);
+            ok &= re_matches(
+                &unq(v.strip_suffix(')').ok_or_else(bad_filter)?),
+                &p.setting_type,
+            );
         } else if let Some(v) = clause.strip_prefix("setting.type") {
             let v = unq(v.trim_start().strip_prefix("==").ok_or_else(bad_filter)?);
             ok &= p.setting_type == v;
@@ -95,7 +113,11 @@ fn filter_ok(t: &Tenant, filter: &str, p: &CiPolicy) -> ApiResult<bool> {
     Ok(ok)
 }
 
-pub async fn list(State(s): State<Arc<Shared>>, caller: Caller, p: Params) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(s): State<Arc<Shared>>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let t = s.read();
     caller.require_scope("cloudidentity.policies.list")?;
     caller.require_super_admin(&t)?;
@@ -123,10 +145,17 @@ pub async fn list(State(s): State<Arc<Shared>>, caller: Caller, p: Params) -> Ap
 }
 
 fn find(t: &Tenant, id: &str) -> ApiResult<usize> {
-    t.policies.iter().position(|p| p.id == id).ok_or_else(|| ApiError::not_found("Requested entity was not found."))
+    t.policies
+        .iter()
+        .position(|p| p.id == id)
+        .ok_or_else(|| ApiError::not_found("Requested entity was not found."))
 }
 
-pub async fn get(State(s): State<Arc<Shared>>, Path(id): Path<String>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn get(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     let t = s.read();
     caller.require_scope("cloudidentity.policies.get")?;
     caller.require_super_admin(&t)?;
@@ -174,21 +203,48 @@ fn audit(s: &Shared, t: &mut Tenant, caller: &Caller, ou: usize, old: &Value, ne
     });
 }
 
-pub async fn create(State(s): State<Arc<Shared>>, caller: Caller, body: Bytes) -> ApiResult<Json<Value>> {
-    let body: Value = serde_json::from_slice(&body).map_err(|_| ApiError::invalid("Invalid JSON payload received."))?;
+pub async fn create(
+    State(s): State<Arc<Shared>>,
+    caller: Caller,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let body: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::invalid("Invalid JSON payload received."))?;
     let mut t = s.write();
     caller.require_scope("cloudidentity.policies.create")?;
     caller.require_super_admin(&t)?;
-    let setting_type = body["setting"]["type"].as_str().unwrap_or_default().to_string();
+    let setting_type = body["setting"]["type"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let value = body["setting"]["value"].clone();
     check_mutable(&s, &setting_type, &value)?;
     let ou_ref = body["policyQuery"]["orgUnit"].as_str().unwrap_or_default();
-    let ou = ou_ref.strip_prefix("orgUnits/").and_then(|id| t.ou_by_id(id)).ok_or_else(|| ApiError::invalid("Request contains an invalid argument."))?;
-    if t.policies.iter().any(|p| p.ou == ou && p.setting_type == setting_type) {
-        return Err(ApiError::new(409, "ALREADY_EXISTS", "alreadyExists", "Requested entity already exists"));
+    let ou = ou_ref
+        .strip_prefix("orgUnits/")
+        .and_then(|id| t.ou_by_id(id))
+        .ok_or_else(|| ApiError::invalid("Request contains an invalid argument."))?;
+    if t.policies
+        .iter()
+        .any(|p| p.ou == ou && p.setting_type == setting_type)
+    {
+        return Err(ApiError::new(
+            409,
+            "ALREADY_EXISTS",
+            "alreadyExists",
+            "Requested entity already exists",
+        ));
     }
-    let id = format!("ahv4hg7q{:016x}", mix(s.clock.now() as u64 ^ t.policies.len() as u64));
-    let policy = CiPolicy { id, ou, setting_type, value: value.clone() };
+    let id = format!(
+        "ahv4hg7q{:016x}",
+        mix(s.clock.now() as u64 ^ t.policies.len() as u64)
+    );
+    let policy = CiPolicy {
+        id,
+        ou,
+        setting_type,
+        value: value.clone(),
+    };
     audit(&s, &mut t, &caller, ou, &json!({}), &value);
     let response = policy_response(&t, &policy);
     t.policies.push(policy);
@@ -203,7 +259,8 @@ pub async fn patch(
     caller: Caller,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let body: Value = serde_json::from_slice(&body).map_err(|_| ApiError::invalid("Invalid JSON payload received."))?;
+    let body: Value = serde_json::from_slice(&body)
+        .map_err(|_| ApiError::invalid("Invalid JSON payload received."))?;
     let mut t = s.write();
     caller.require_scope("cloudidentity.policies.patch")?;
     caller.require_super_admin(&t)?;
@@ -218,7 +275,11 @@ pub async fn patch(
     Ok(operation(&t, response))
 }
 
-pub async fn delete(State(s): State<Arc<Shared>>, Path(id): Path<String>, caller: Caller) -> ApiResult<Json<Value>> {
+pub async fn delete(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     let mut t = s.write();
     caller.require_scope("cloudidentity.policies.delete")?;
     caller.require_super_admin(&t)?;
@@ -226,5 +287,8 @@ pub async fn delete(State(s): State<Arc<Shared>>, Path(id): Path<String>, caller
     let setting_type = t.policies[i].setting_type.clone();
     check_mutable(&s, &setting_type, &json!({"enableImapAccess": false}))?;
     t.policies.remove(i);
-    Ok(operation(&t, json!({"@type": "type.googleapis.com/google.protobuf.Empty"})))
+    Ok(operation(
+        &t,
+        json!({"@type": "type.googleapis.com/google.protobuf.Empty"}),
+    ))
 }

@@ -15,8 +15,8 @@ use super::auth::Caller;
 use super::clock::{rfc3339, to_datetime};
 use super::directory::etag;
 use super::error::{ApiError, ApiResult};
-use super::params::Params;
 use super::paging;
+use super::params::Params;
 use super::state::Shared;
 use super::tenant::{mix, Tenant};
 
@@ -53,7 +53,11 @@ pub fn generate_audit(rng: &mut ChaCha8Rng, t: &Tenant) -> Vec<AuditEvent> {
     out
 }
 
-const USAGE_PARAMS: &[&str] = &["gmail:timestamp_last_imap", "gmail:timestamp_last_webmail", "gmail:timestamp_last_interaction"];
+const USAGE_PARAMS: &[&str] = &[
+    "gmail:timestamp_last_imap",
+    "gmail:timestamp_last_webmail",
+    "gmail:timestamp_last_interaction",
+];
 
 pub async fn usage(
     State(s): State<Arc<Shared>>,
@@ -64,7 +68,8 @@ pub async fn usage(
     let now = s.clock.now();
     let t = s.read();
     caller.admin_call("reports.userUsageReport.get", &t)?;
-    let day = NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| ApiError::invalid(format!("Invalid value '{date}'")))?;
+    let day = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid(format!("Invalid value '{date}'")))?;
     let latest = to_datetime(now - 2 * 86_400).date_naive();
     if day > latest {
         return Err(ApiError::invalid(format!(
@@ -76,21 +81,36 @@ pub async fn usage(
         None => USAGE_PARAMS.to_vec(),
     };
     if let Some(bad) = wanted.iter().find(|w| !USAGE_PARAMS.contains(w)) {
-        return Err(ApiError::invalid(format!("Invalid value '{bad}' for parameters")));
+        return Err(ApiError::invalid(format!(
+            "Invalid value '{bad}' for parameters"
+        )));
     }
     let max = p.int("maxResults", 1000, 1, 1000)? as usize;
     let ou = match p.text("orgUnitID") {
-        Some(id) => Some(t.ou_by_id(id).ok_or_else(|| ApiError::invalid_input("orgUnitID"))?),
+        Some(id) => Some(
+            t.ou_by_id(id)
+                .ok_or_else(|| ApiError::invalid_input("orgUnitID"))?,
+        ),
         None => None,
     };
     let users: Vec<u32> = if user_key == "all" {
         (0..t.users.len() as u32).collect()
     } else {
-        vec![t.user_by_key(&user_key).ok_or_else(|| ApiError::not_found("Resource Not Found: userKey"))?]
+        vec![t
+            .user_by_key(&user_key)
+            .ok_or_else(|| ApiError::not_found("Resource Not Found: userKey"))?]
     };
-    let day_end = day.and_hms_opt(23, 59, 59).expect("time").and_utc().timestamp();
-    let binding = format!("usage;{user_key};{date};{}", p.binding(&["parameters", "orgUnitID"]));
-    let after: Option<u32> = paging::cursor(p.get("pageToken"), &binding)?.and_then(|c| c.parse().ok());
+    let day_end = day
+        .and_hms_opt(23, 59, 59)
+        .expect("time")
+        .and_utc()
+        .timestamp();
+    let binding = format!(
+        "usage;{user_key};{date};{}",
+        p.binding(&["parameters", "orgUnitID"])
+    );
+    let after: Option<u32> =
+        paging::cursor(p.get("pageToken"), &binding)?.and_then(|c| c.parse().ok());
     let mut rows = Vec::new();
     let mut last = None;
     for &u in users.iter().filter(|&&u| after.is_none_or(|a| u > a)) {
@@ -142,7 +162,14 @@ pub async fn activities(
     caller.admin_call("reports.activities.list", &t)?;
     let max = p.int("maxResults", 1000, 1, 1000)? as usize;
     let event = p.text("eventName");
-    let actor = if user_key == "all" { None } else { Some(t.user_by_key(&user_key).ok_or_else(|| ApiError::not_found("Resource Not Found: userKey"))?) };
+    let actor = if user_key == "all" {
+        None
+    } else {
+        Some(
+            t.user_by_key(&user_key)
+                .ok_or_else(|| ApiError::not_found("Resource Not Found: userKey"))?,
+        )
+    };
     let items: Vec<Value> = t
         .audit
         .iter()

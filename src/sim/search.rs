@@ -37,7 +37,12 @@ pub struct DeviceQuery {
 
 fn day_start(s: &str) -> Result<i64, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp())
+        .map(|d| {
+            d.and_hms_opt(0, 0, 0)
+                .expect("midnight")
+                .and_utc()
+                .timestamp()
+        })
         .map_err(|_| format!("bad date '{s}' (expected YYYY-MM-DD)"))
 }
 
@@ -70,7 +75,9 @@ impl DeviceQuery {
     pub fn parse(q: &str, google_sync_tokens: &[String]) -> Result<DeviceQuery, String> {
         let mut clauses = Vec::new();
         for token in tokenize(q)? {
-            let (field, value) = token.split_once(':').ok_or_else(|| format!("'{token}' is not field:value"))?;
+            let (field, value) = token
+                .split_once(':')
+                .ok_or_else(|| format!("'{token}' is not field:value"))?;
             let field = match field.to_ascii_lowercase().as_str() {
                 "email" => Field::Email,
                 "name" => Field::Name,
@@ -101,14 +108,19 @@ impl DeviceQuery {
                     range = match value.split_once("..") {
                         Some((a, b)) if !a.is_empty() || !b.is_empty() => (
                             (!a.is_empty()).then(|| day_start(a)).transpose()?,
-                            (!b.is_empty()).then(|| day_start(b).map(|t| t + 86_399)).transpose()?,
+                            (!b.is_empty())
+                                .then(|| day_start(b).map(|t| t + 86_399))
+                                .transpose()?,
                         ),
                         Some(_) => return Err("sync: range needs at least one date".into()),
                         None => (Some(day_start(&value)?), Some(day_start(&value)? + 86_399)),
                     };
                 }
                 Field::Type => {
-                    value = if google_sync_tokens.iter().any(|t| t.eq_ignore_ascii_case(&value)) {
+                    value = if google_sync_tokens
+                        .iter()
+                        .any(|t| t.eq_ignore_ascii_case(&value))
+                    {
                         "google_sync".into()
                     } else if ["ios_sync", "android"].contains(&value.as_str()) {
                         value
@@ -118,7 +130,12 @@ impl DeviceQuery {
                 }
                 _ => {}
             }
-            clauses.push(Clause { field, value, prefix, range });
+            clauses.push(Clause {
+                field,
+                value,
+                prefix,
+                range,
+            });
         }
         Ok(DeviceQuery { clauses })
     }
@@ -131,15 +148,27 @@ impl DeviceQuery {
 impl Clause {
     fn text(&self, field: &str) -> bool {
         let field = field.to_lowercase();
-        let hit = |s: &str| if self.prefix { s.starts_with(&self.value) } else { s == self.value };
+        let hit = |s: &str| {
+            if self.prefix {
+                s.starts_with(&self.value)
+            } else {
+                s == self.value
+            }
+        };
         hit(&field) || (field.contains(' ') && field.split_whitespace().any(hit))
     }
 
     fn matches(&self, t: &Tenant, d: &Device, now: i64) -> bool {
         let p = d.profile();
         match self.field {
-            Field::Email => d.owners.iter().any(|&u| self.text(&t.users[u as usize].email)),
-            Field::Name => d.owners.iter().any(|&u| self.text(&t.users[u as usize].full_name())),
+            Field::Email => d
+                .owners
+                .iter()
+                .any(|&u| self.text(&t.users[u as usize].email)),
+            Field::Name => d
+                .owners
+                .iter()
+                .any(|&u| self.text(&t.users[u as usize].full_name())),
             Field::Model => self.text(p.model),
             Field::Os => self.text(d.os()),
             Field::Status => self.text(d.status.wire()),

@@ -30,7 +30,9 @@ pub async fn run(
     shared: Arc<Shared>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(shared)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(shared))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 fn router(s: Arc<Shared>) -> Router {
@@ -39,31 +41,67 @@ fn router(s: Arc<Shared>) -> Router {
     Router::new()
         .route("/token", post(oauth::token))
         .route(&devices, get(mobiledevices::list))
-        .route(&format!("{devices}/{{resourceId}}"), get(mobiledevices::get).delete(mobiledevices::delete))
-        .route(&format!("{devices}/{{resourceId}}/action"), post(mobiledevices::action))
+        .route(
+            &format!("{devices}/{{resourceId}}"),
+            get(mobiledevices::get).delete(mobiledevices::delete),
+        )
+        .route(
+            &format!("{devices}/{{resourceId}}/action"),
+            post(mobiledevices::action),
+        )
         .route(&format!("{DIR}/users"), get(users::list))
         .route(&format!("{DIR}/users/{{userKey}}"), get(users::get))
-        .route(&format!("{DIR}/customer/{{customerId}}/orgunits"), get(orgunits::list))
-        .route(&format!("{DIR}/customer/{{customerId}}/orgunits/{{*orgUnitPath}}"), get(orgunits::get))
-        .route(&format!("{DIR}/customer/{{customer}}/domains"), get(customers::domains))
-        .route(&format!("{DIR}/customers/{{customerKey}}"), get(customers::get))
-        .route("/admin/reports/v1/usage/users/{userKey}/dates/{date}", get(reports::usage))
+        .route(
+            &format!("{DIR}/customer/{{customerId}}/orgunits"),
+            get(orgunits::list),
+        )
+        .route(
+            &format!("{DIR}/customer/{{customerId}}/orgunits/{{*orgUnitPath}}"),
+            get(orgunits::get),
+        )
+        .route(
+            &format!("{DIR}/customer/{{customer}}/domains"),
+            get(customers::domains),
+        )
+        .route(
+            &format!("{DIR}/customers/{{customerKey}}"),
+            get(customers::get),
+        )
+        .route(
+            "/admin/reports/v1/usage/users/{userKey}/dates/{date}",
+            get(reports::usage),
+        )
         .route(
             "/admin/reports/v1/activity/users/{userKey}/applications/{applicationName}",
             get(reports::activities),
         )
-        .route("/gmail/v1/users/{userId}/settings/imap", get(gmail::get).put(gmail::update))
+        .route(
+            "/gmail/v1/users/{userId}/settings/imap",
+            get(gmail::get).put(gmail::update),
+        )
         .route("/v1/policies", get(policy::list).post(policy::create))
-        .route("/v1/policies/{policiesId}", get(policy::get).patch(policy::patch).delete(policy::delete))
+        .route(
+            "/v1/policies/{policiesId}",
+            get(policy::get).patch(policy::patch).delete(policy::delete),
+        )
         .route("/v1/enterprises/{enterprisesId}", get(amapi::enterprise))
-        .route("/v1/enterprises/{enterprisesId}/devices", get(amapi::devices))
-        .route("/v1/enterprises/{enterprisesId}/devices/{devicesId}", get(amapi::device))
+        .route(
+            "/v1/enterprises/{enterprisesId}/devices",
+            get(amapi::devices),
+        )
+        .route(
+            "/v1/enterprises/{enterprisesId}/devices/{devicesId}",
+            get(amapi::device),
+        )
         .route(
             "/v1/enterprises/{enterprisesId}/policies/{policiesId}",
             get(amapi::policy).patch(amapi::patch_policy),
         )
         .route("/$discovery/rest", get(discovery_short))
-        .route("/discovery/v1/apis/{api}/{version}/rest", get(discovery_doc))
+        .route(
+            "/discovery/v1/apis/{api}/{version}/rest",
+            get(discovery_doc),
+        )
         .route("/_sim/dump", get(dump))
         .route("/_sim/stats", get(stats))
         .fallback(|| async { ApiError::not_found("Not Found") })
@@ -91,7 +129,9 @@ async fn faults(State(s): State<Arc<Shared>>, mut req: Request, next: Next) -> R
         let fault = s.dice.lock().expect("dice lock").roll(&s.cfg.faults);
         match fault {
             None => {}
-            Some(Fault::TooManyRequests { retry_after }) => return ApiError::too_many_requests(retry_after).into_response(),
+            Some(Fault::TooManyRequests { retry_after }) => {
+                return ApiError::too_many_requests(retry_after).into_response()
+            }
             Some(Fault::Unavailable) => return ApiError::backend(503).into_response(),
             Some(Fault::Internal) => return ApiError::backend(500).into_response(),
             Some(Fault::RateLimit403) => return ApiError::rate_limit().into_response(),
@@ -113,7 +153,7 @@ async fn format(params: Params, req: Request, next: Next) -> Response {
     let selection = match params.text("fields").map(Selection::parse) {
         Some(Err(msg)) => {
             let mut e = ApiError::new(400, "INVALID_ARGUMENT", "invalidParameter", msg);
-            e.location = Some(("fields", "parameter"));
+            e.location = Some(&["fields", "parameter"]);
             return e.into_response();
         }
         Some(Ok(sel)) => Some(sel),
@@ -138,9 +178,16 @@ async fn format(params: Params, req: Request, next: Next) -> Response {
     if let (Some(sel), true) = (&selection, parts.status.is_success()) {
         value = sel.apply(&value);
     }
-    let out = if pretty { serde_json::to_vec_pretty(&value) } else { serde_json::to_vec(&value) };
+    let out = if pretty {
+        serde_json::to_vec_pretty(&value)
+    } else {
+        serde_json::to_vec(&value)
+    };
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=UTF-8"));
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
     Response::from_parts(parts, Body::from(out.unwrap_or_default()))
 }
 
@@ -156,7 +203,10 @@ async fn count(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
     }
     let (parts, body) = resp.into_parts();
     let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    s.stats.lock().expect("stats lock").record(&route, parts.status.as_u16(), bytes.len() as u64);
+    s.stats
+        .lock()
+        .expect("stats lock")
+        .record(&route, parts.status.as_u16(), bytes.len() as u64);
     Response::from_parts(parts, Body::from(bytes))
 }
 
@@ -175,7 +225,11 @@ async fn discovery_short(State(s): State<Arc<Shared>>, p: Params) -> ApiResult<J
         "directory_v1" => ("admin", "directory_v1"),
         "reports_v1" => ("admin", "reports_v1"),
         "v1beta1" => ("cloudidentity", "v1beta1"),
-        _ => return Err(ApiError::not_found("Discovery document not found for API service")),
+        _ => {
+            return Err(ApiError::not_found(
+                "Discovery document not found for API service",
+            ))
+        }
     };
     discovery_doc(State(s), Path((api.to_string(), version.to_string()))).await
 }
@@ -186,5 +240,9 @@ async fn discovery_doc(
 ) -> ApiResult<Json<Value>> {
     discovery::document(&api, &version, &format!("{}/", s.base_url))
         .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("Discovery document not found for API service: {api}.googleapis.com")))
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Discovery document not found for API service: {api}.googleapis.com"
+            ))
+        })
 }

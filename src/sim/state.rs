@@ -39,7 +39,10 @@ impl Shared {
     pub fn new(tenant: Tenant, cfg: SimConfig, base_url: String) -> Self {
         // Generate (or reuse) the process-wide RSA key now, not on the first token request.
         oauth::key_material();
-        let dwd_scopes = cfg.dwd_scopes.clone().unwrap_or_else(super::discovery::all_scopes);
+        let dwd_scopes = cfg
+            .dwd_scopes
+            .clone()
+            .unwrap_or_else(super::discovery::all_scopes);
         Shared {
             clock: SimClock::new(&cfg.clock, cfg.seed),
             dice: Mutex::new(FaultDice::new(cfg.seed)),
@@ -56,7 +59,11 @@ impl Shared {
     }
 
     pub fn credentials(&self) -> SimCredentials {
-        oauth::credentials(&self.tenant.read().expect("tenant lock"), &self.cfg, &self.base_url)
+        oauth::credentials(
+            &self.tenant.read().expect("tenant lock"),
+            &self.cfg,
+            &self.base_url,
+        )
     }
 
     pub fn read(&self) -> std::sync::RwLockReadGuard<'_, Tenant> {

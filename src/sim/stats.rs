@@ -20,7 +20,12 @@ impl Stats {
     pub fn record(&mut self, route: &str, status: u16, bytes: u64) {
         self.requests += 1;
         self.bytes_sent += bytes;
-        *self.by_route.entry(route.to_string()).or_default().entry(status).or_default() += 1;
+        *self
+            .by_route
+            .entry(route.to_string())
+            .or_default()
+            .entry(status)
+            .or_default() += 1;
     }
 
     /// Requests to routes containing `needle`, any status.

@@ -249,9 +249,16 @@ impl Tenant {
         let customer_id = format!("C0{:07x}", rng.random::<u32>() & 0x0fff_ffff);
         let org_units = gen_org_units(&mut rng);
         let users = gen_users(&mut rng, cfg.users.max(1), &domains, &org_units, epoch);
-        let super_admin = users.iter().position(|u| u.role == AdminRole::Super).unwrap_or(0) as u32;
+        let super_admin = users
+            .iter()
+            .position(|u| u.role == AdminRole::Super)
+            .unwrap_or(0) as u32;
         let devices = gen_devices(&mut rng, cfg, &users, epoch);
-        let email_index = users.iter().enumerate().map(|(i, u)| (u.email.clone(), i as u32)).collect();
+        let email_index = users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.email.clone(), i as u32))
+            .collect();
         let mut t = Tenant {
             seed: cfg.seed,
             customer_id,
@@ -292,13 +299,19 @@ impl Tenant {
 
     /// A Directory `userKey`: primary email (any case) or the numeric id.
     pub fn user_by_key(&self, key: &str) -> Option<u32> {
-        self.user_index(key)
-            .or_else(|| self.users.iter().position(|u| u.id_string() == key).map(|i| i as u32))
+        self.user_index(key).or_else(|| {
+            self.users
+                .iter()
+                .position(|u| u.id_string() == key)
+                .map(|i| i as u32)
+        })
     }
 
     pub fn ou_by_path(&self, path: &str) -> Option<usize> {
         let path = if path.is_empty() { "/" } else { path };
-        self.org_units.iter().position(|o| o.path.eq_ignore_ascii_case(path))
+        self.org_units
+            .iter()
+            .position(|o| o.path.eq_ignore_ascii_case(path))
     }
 
     pub fn ou_by_id(&self, id: &str) -> Option<usize> {
@@ -326,7 +339,9 @@ impl Tenant {
 
     /// The phone polls now: `lastSync` moves to `now` (a deleted Google Sync device reappears).
     pub fn sync_now(&mut self, resource_id: &str, now: i64) -> bool {
-        let Some(i) = self.device_index(resource_id) else { return false };
+        let Some(i) = self.device_index(resource_id) else {
+            return false;
+        };
         let d = &mut self.devices[i];
         d.last_sync = Some(now);
         d.first_sync.get_or_insert(now);
@@ -336,8 +351,8 @@ impl Tenant {
         true
     }
 
-    /// Applies a `MobileDeviceAction`; `Err` carries the unknown action.
-    pub fn device_action(&mut self, i: usize, action: &str, now: i64) -> Result<(), ()> {
+    /// Applies a `MobileDeviceAction`; false for an action Google does not define.
+    pub fn device_action(&mut self, i: usize, action: &str, now: i64) -> bool {
         let d = &mut self.devices[i];
         // Freeze the lazily computed sync time before the status change stops or resumes it.
         d.last_sync = d.last_sync_at(now);
@@ -348,11 +363,11 @@ impl Tenant {
             "admin_account_wipe" => (DeviceStatus::AccountWiping, false),
             "cancel_remote_wipe_then_activate" => (DeviceStatus::Approved, true),
             "cancel_remote_wipe_then_block" => (DeviceStatus::Blocked, false),
-            _ => return Err(()),
+            _ => return false,
         };
         d.status = status;
         d.active = syncing;
-        Ok(())
+        true
     }
 
     /// The ground truth as JSON (wire-shaped devices plus what Google does not expose).
@@ -375,12 +390,23 @@ fn gen_org_units(rng: &mut ChaCha8Rng) -> Vec<OrgUnit> {
             out.iter().position(|o| o.path == parent_path)
         };
         let id = format!("03ph8a2z{:07x}", rng.random::<u32>() & 0x0fff_ffff);
-        out.push(OrgUnit { id, path: path.to_string(), description: description.to_string(), parent });
+        out.push(OrgUnit {
+            id,
+            path: path.to_string(),
+            description: description.to_string(),
+            parent,
+        });
     }
     out
 }
 
-fn gen_users(rng: &mut ChaCha8Rng, n: usize, domains: &[String], ous: &[OrgUnit], epoch: i64) -> Vec<User> {
+fn gen_users(
+    rng: &mut ChaCha8Rng,
+    n: usize,
+    domains: &[String],
+    ous: &[OrgUnit],
+    epoch: i64,
+) -> Vec<User> {
     let weights: Vec<u32> = data::ORG_UNITS.iter().map(|o| o.2).collect();
     let total: u32 = weights.iter().sum();
     let pilot = ous.iter().position(|o| o.path == "/Pilot").unwrap_or(0);
@@ -399,18 +425,38 @@ fn gen_users(rng: &mut ChaCha8Rng, n: usize, domains: &[String], ous: &[OrgUnit]
             let base = format!("{}.{}", given, family).to_ascii_lowercase();
             let count = seen.entry(base.clone()).or_insert(0);
             *count += 1;
-            let local = if *count == 1 { base } else { format!("{base}{count}") };
-            let role = if rng.random_bool(0.005) { AdminRole::Delegated } else { AdminRole::None };
+            let local = if *count == 1 {
+                base
+            } else {
+                format!("{base}{count}")
+            };
+            let role = if rng.random_bool(0.005) {
+                AdminRole::Delegated
+            } else {
+                AdminRole::None
+            };
             (local, role)
         };
-        let domain = if i > 0 && rng.random_bool(0.03) { &domains[1] } else { &domains[0] };
+        let domain = if i > 0 && rng.random_bool(0.03) {
+            &domains[1]
+        } else {
+            &domains[0]
+        };
         let ou = if i == 0 {
             it
         } else if i <= pilot_n {
             pilot
         } else {
             let mut x = rng.random_range(0..total);
-            weights.iter().position(|w| x < *w || { x -= w; false }).unwrap_or(0)
+            weights
+                .iter()
+                .position(|w| {
+                    x < *w || {
+                        x -= w;
+                        false
+                    }
+                })
+                .unwrap_or(0)
         };
         let suspended = i > 0 && (Some(ou) == leavers || rng.random_bool(0.015));
         let created = epoch - rng.random_range(30..3000) * 86_400;
@@ -440,8 +486,16 @@ fn gen_devices(rng: &mut ChaCha8Rng, cfg: &SimConfig, users: &[User], epoch: i64
     }
     let mut devices = Vec::with_capacity(n);
     for i in 0..n {
-        let owner = if i < order.len() { order[i] } else { order[rng.random_range(0..order.len())] };
-        let mut owners = if i < cfg.devices_without_email { Vec::new() } else { vec![owner] };
+        let owner = if i < order.len() {
+            order[i]
+        } else {
+            order[rng.random_range(0..order.len())]
+        };
+        let mut owners = if i < cfg.devices_without_email {
+            Vec::new()
+        } else {
+            vec![owner]
+        };
         if !owners.is_empty() && rng.random_bool(0.02) {
             owners.push(rng.random_range(0..users.len() as u32));
             owners.dedup();
@@ -458,7 +512,11 @@ fn gen_devices(rng: &mut ChaCha8Rng, cfg: &SimConfig, users: &[User], epoch: i64
         let ua = rng.random_range(0..p.user_agents.len()) as u8;
         let never = rng.random_bool(0.05);
         let status = if never {
-            if rng.random_bool(0.7) { DeviceStatus::Pending } else { DeviceStatus::Unprovisioned }
+            if rng.random_bool(0.7) {
+                DeviceStatus::Pending
+            } else {
+                DeviceStatus::Unprovisioned
+            }
         } else {
             match rng.random_range(0..100) {
                 0..=85 => DeviceStatus::Approved,
@@ -483,7 +541,11 @@ fn gen_devices(rng: &mut ChaCha8Rng, cfg: &SimConfig, users: &[User], epoch: i64
         };
         let syncing = !stale && status == DeviceStatus::Approved;
         let period = rng.random_range(15 * 60..6 * 3600);
-        let sync_every = if cfg.devices_keep_syncing && !never { period } else { 0 };
+        let sync_every = if cfg.devices_keep_syncing && !never {
+            period
+        } else {
+            0
+        };
         devices.push(Device {
             id: rng.random(),
             owners,

@@ -11,12 +11,62 @@ pub const GIVEN: &[&str] = &[
 ];
 
 pub const FAMILY: &[&str] = &[
-    "Andersson", "Berg", "Costa", "Dahl", "Eriksson", "Fischer", "Garcia", "Holm", "Ibrahim",
-    "Jensen", "Karlsson", "Lindqvist", "Moreau", "Nilsson", "Olsen", "Petrov", "Quist", "Rossi",
-    "Svensson", "Tanaka", "Umarov", "Virtanen", "Wagner", "Xu", "Yilmaz", "Zimmermann", "Ahmed",
-    "Bjork", "Chowdhury", "Dubois", "Ek", "Fernandez", "Gupta", "Hansen", "Iqbal", "Johansson",
-    "Kowalski", "Larsen", "Meyer", "Novak", "Oliveira", "Persson", "Richter", "Sandberg", "Torres",
-    "Vik", "Wong", "Ali", "Lund", "Nguyen", "Park", "Santos", "Strand", "Weber", "Kim", "Haddad",
+    "Andersson",
+    "Berg",
+    "Costa",
+    "Dahl",
+    "Eriksson",
+    "Fischer",
+    "Garcia",
+    "Holm",
+    "Ibrahim",
+    "Jensen",
+    "Karlsson",
+    "Lindqvist",
+    "Moreau",
+    "Nilsson",
+    "Olsen",
+    "Petrov",
+    "Quist",
+    "Rossi",
+    "Svensson",
+    "Tanaka",
+    "Umarov",
+    "Virtanen",
+    "Wagner",
+    "Xu",
+    "Yilmaz",
+    "Zimmermann",
+    "Ahmed",
+    "Bjork",
+    "Chowdhury",
+    "Dubois",
+    "Ek",
+    "Fernandez",
+    "Gupta",
+    "Hansen",
+    "Iqbal",
+    "Johansson",
+    "Kowalski",
+    "Larsen",
+    "Meyer",
+    "Novak",
+    "Oliveira",
+    "Persson",
+    "Richter",
+    "Sandberg",
+    "Torres",
+    "Vik",
+    "Wong",
+    "Ali",
+    "Lund",
+    "Nguyen",
+    "Park",
+    "Santos",
+    "Strand",
+    "Weber",
+    "Kim",
+    "Haddad",
 ];
 
 /// (primary, secondary) domain pairs; the seed picks one.
@@ -63,27 +113,112 @@ pub struct Profile {
     pub emm: bool,
 }
 
-const IOS_OS: &[&str] = &["iOS 16.7.8", "iOS 17.4.1", "iOS 17.5", "iOS 17.6.1", "iOS 18.0", "iOS 18.1.1"];
+const IOS_OS: &[&str] = &[
+    "iOS 16.7.8",
+    "iOS 17.4.1",
+    "iOS 17.5",
+    "iOS 17.6.1",
+    "iOS 18.0",
+    "iOS 18.1.1",
+];
 
 /// Google Sync (Exchange ActiveSync) clients. Apple's native Exchange agent reports its hardware
 /// model code and build; EMM-pushed profiles carry the EMM's agent.
 pub const GOOGLE_SYNC: &[Profile] = &[
-    Profile { model: "iPhone", os: IOS_OS, user_agents: &["Apple-iPhone14C2/2104.92", "Apple-iPhone15C3/2107.100", "Apple-iPhone13C2/2008.230", "Apple-iPhone16C1/2201.81"], brand: "", manufacturer: "Apple Inc.", emm: false },
-    Profile { model: "iPad", os: IOS_OS, user_agents: &["Apple-iPad13C11/2104.92", "Apple-iPad14C1/2107.100"], brand: "", manufacturer: "Apple Inc.", emm: false },
-    Profile { model: "iPhone", os: IOS_OS, user_agents: &["MobileIron-iOS/12.1.0 Apple-iPhone14C2/2104.92", "AirWatch Agent/23.06 Apple-iPhone15C3/2107.100", "Ivanti-EPMM/12.0 Apple-iPhone13C2/2008.230"], brand: "", manufacturer: "Apple Inc.", emm: true },
-    Profile { model: "SM-G991B", os: &["Android 13", "Android 14"], user_agents: &["Android-SAMSUNG-SM-G991B/101.300", "Boxer/23.05.0.14 Android"], brand: "samsung", manufacturer: "samsung", emm: false },
+    Profile {
+        model: "iPhone",
+        os: IOS_OS,
+        user_agents: &[
+            "Apple-iPhone14C2/2104.92",
+            "Apple-iPhone15C3/2107.100",
+            "Apple-iPhone13C2/2008.230",
+            "Apple-iPhone16C1/2201.81",
+        ],
+        brand: "",
+        manufacturer: "Apple Inc.",
+        emm: false,
+    },
+    Profile {
+        model: "iPad",
+        os: IOS_OS,
+        user_agents: &["Apple-iPad13C11/2104.92", "Apple-iPad14C1/2107.100"],
+        brand: "",
+        manufacturer: "Apple Inc.",
+        emm: false,
+    },
+    Profile {
+        model: "iPhone",
+        os: IOS_OS,
+        user_agents: &[
+            "MobileIron-iOS/12.1.0 Apple-iPhone14C2/2104.92",
+            "AirWatch Agent/23.06 Apple-iPhone15C3/2107.100",
+            "Ivanti-EPMM/12.0 Apple-iPhone13C2/2008.230",
+        ],
+        brand: "",
+        manufacturer: "Apple Inc.",
+        emm: true,
+    },
+    Profile {
+        model: "SM-G991B",
+        os: &["Android 13", "Android 14"],
+        user_agents: &[
+            "Android-SAMSUNG-SM-G991B/101.300",
+            "Boxer/23.05.0.14 Android",
+        ],
+        brand: "samsung",
+        manufacturer: "samsung",
+        emm: false,
+    },
 ];
 
 /// iOS devices with a native Google account (what users should end on).
 pub const IOS_SYNC: &[Profile] = &[
-    Profile { model: "iPhone15,2", os: IOS_OS, user_agents: &["iOS/17.5 (21F79) dataaccessd/1.0", "iOS/18.1.1 (22B91) dataaccessd/1.0"], brand: "", manufacturer: "Apple Inc.", emm: false },
-    Profile { model: "iPhone14,7", os: IOS_OS, user_agents: &["iOS/17.6.1 (21G93) dataaccessd/1.0"], brand: "", manufacturer: "Apple Inc.", emm: false },
+    Profile {
+        model: "iPhone15,2",
+        os: IOS_OS,
+        user_agents: &[
+            "iOS/17.5 (21F79) dataaccessd/1.0",
+            "iOS/18.1.1 (22B91) dataaccessd/1.0",
+        ],
+        brand: "",
+        manufacturer: "Apple Inc.",
+        emm: false,
+    },
+    Profile {
+        model: "iPhone14,7",
+        os: IOS_OS,
+        user_agents: &["iOS/17.6.1 (21G93) dataaccessd/1.0"],
+        brand: "",
+        manufacturer: "Apple Inc.",
+        emm: false,
+    },
 ];
 
 pub const ANDROID: &[Profile] = &[
-    Profile { model: "Pixel 8", os: &["Android 14", "Android 15"], user_agents: &[""], brand: "google", manufacturer: "Google", emm: false },
-    Profile { model: "SM-S921B", os: &["Android 14"], user_agents: &[""], brand: "samsung", manufacturer: "samsung", emm: false },
-    Profile { model: "moto g54 5G", os: &["Android 13", "Android 14"], user_agents: &[""], brand: "motorola", manufacturer: "motorola", emm: false },
+    Profile {
+        model: "Pixel 8",
+        os: &["Android 14", "Android 15"],
+        user_agents: &[""],
+        brand: "google",
+        manufacturer: "Google",
+        emm: false,
+    },
+    Profile {
+        model: "SM-S921B",
+        os: &["Android 14"],
+        user_agents: &[""],
+        brand: "samsung",
+        manufacturer: "samsung",
+        emm: false,
+    },
+    Profile {
+        model: "moto g54 5G",
+        os: &["Android 13", "Android 14"],
+        user_agents: &[""],
+        brand: "motorola",
+        manufacturer: "motorola",
+        emm: false,
+    },
 ];
 
 /// Cloud Identity setting types served. `api_controls.*` are read-only through the API.
@@ -93,4 +228,5 @@ pub const API_CONTROL_SETTINGS: &[&str] = &[
     "settings/api_controls.third_party_app_access",
 ];
 /// The Apple iOS client ID Google's migration guide tells admins to trust.
-pub const IOS_CLIENT_ID: &str = "450232826690-0rm6bs9d2fps9tifvk2oodh3tasd7vl7.apps.googleusercontent.com";
+pub const IOS_CLIENT_ID: &str =
+    "450232826690-0rm6bs9d2fps9tifvk2oodh3tasd7vl7.apps.googleusercontent.com";

@@ -9,19 +9,34 @@ use serde_json::Value;
 use super::sim_util::*;
 
 fn ids(devices: &[Value]) -> Vec<String> {
-    devices.iter().map(|d| d["resourceId"].as_str().unwrap().to_string()).collect()
+    devices
+        .iter()
+        .map(|d| d["resourceId"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[tokio::test]
 async fn paging_returns_every_device_exactly_once_even_while_devices_sync() {
-    let h = start(SimConfig { users: 120, devices: 330, ..SimConfig::default() }).await;
+    let h = start(SimConfig {
+        users: 120,
+        devices: 330,
+        ..SimConfig::default()
+    })
+    .await;
     let t = admin_token(&h).await;
     let (status, first) = get(&h, &t, &format!("{DEVICES}?maxResults=100")).await;
     assert_eq!(status, 200);
     assert_eq!(first["mobiledevices"].as_array().unwrap().len(), 100);
     // A device on a later page syncs between page requests: it must still appear once.
     let snapshot = h.tenant_snapshot();
-    let last = snapshot["mobiledevices"].as_array().unwrap().last().unwrap()["resourceId"].as_str().unwrap().to_string();
+    let last = snapshot["mobiledevices"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["resourceId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(h.sync_device_now(&last));
     let all = list_all(&h, &t, "").await;
     let got = ids(&all);
@@ -35,7 +50,12 @@ async fn paging_returns_every_device_exactly_once_even_while_devices_sync() {
 
     // A page token is bound to its query.
     let token = first["nextPageToken"].as_str().unwrap();
-    let (status, _) = get(&h, &t, &format!("{DEVICES}?query={}&pageToken={token}", enc("type:android"))).await;
+    let (status, _) = get(
+        &h,
+        &t,
+        &format!("{DEVICES}?query={}&pageToken={token}", enc("type:android")),
+    )
+    .await;
     assert_eq!(status, 400);
     h.shutdown().await;
 }
@@ -69,7 +89,10 @@ async fn search_semantics() {
     let devices = truth["mobiledevices"].as_array().unwrap();
     let search = |q: &str| format!("&query={}", enc(q));
 
-    let sync_count = devices.iter().filter(|d| d["type"] == "GOOGLE_SYNC").count();
+    let sync_count = devices
+        .iter()
+        .filter(|d| d["type"] == "GOOGLE_SYNC")
+        .count();
     for token in ["type:google_sync", "type:googlesync", "TYPE:GoogleSync"] {
         let got = list_all(&h, &t, &search(token)).await;
         assert_eq!(got.len(), sync_count, "{token}");
@@ -77,7 +100,9 @@ async fn search_semantics() {
     }
 
     // email: any of the device's emails; trailing * = prefix.
-    let multi = devices.iter().find(|d| d["email"].as_array().is_some_and(|e| e.len() > 1));
+    let multi = devices
+        .iter()
+        .find(|d| d["email"].as_array().is_some_and(|e| e.len() > 1));
     if let Some(multi) = multi {
         let second = multi["email"][1].as_str().unwrap();
         let got = list_all(&h, &t, &search(&format!("email:{second}"))).await;
@@ -88,29 +113,77 @@ async fn search_semantics() {
     let got = list_all(&h, &t, &search(&format!("email:{prefix}*"))).await;
     let expect = devices
         .iter()
-        .filter(|d| d["email"].as_array().is_some_and(|e| e.iter().any(|x| x.as_str().unwrap().starts_with(prefix))))
+        .filter(|d| {
+            d["email"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|x| x.as_str().unwrap().starts_with(prefix)))
+        })
         .count();
     assert_eq!(got.len(), expect);
 
     // sync ranges are inclusive days; never-synced devices never match.
     let day = |d: &Value| d["lastSync"].as_str().map(|s| s[..10].to_string());
     let some_day = devices.iter().find_map(day).unwrap();
-    let on_day = devices.iter().filter(|d| day(d).as_deref() == Some(some_day.as_str())).count();
-    assert_eq!(list_all(&h, &t, &search(&format!("sync:{some_day}"))).await.len(), on_day);
-    let from = devices.iter().filter(|d| day(d).is_some_and(|x| x >= some_day)).count();
-    assert_eq!(list_all(&h, &t, &search(&format!("sync:{some_day}.."))).await.len(), from);
-    let until = devices.iter().filter(|d| day(d).is_some_and(|x| x <= some_day)).count();
-    assert_eq!(list_all(&h, &t, &search(&format!("sync:..{some_day}"))).await.len(), until);
+    let on_day = devices
+        .iter()
+        .filter(|d| day(d).as_deref() == Some(some_day.as_str()))
+        .count();
+    assert_eq!(
+        list_all(&h, &t, &search(&format!("sync:{some_day}")))
+            .await
+            .len(),
+        on_day
+    );
+    let from = devices
+        .iter()
+        .filter(|d| day(d).is_some_and(|x| x >= some_day))
+        .count();
+    assert_eq!(
+        list_all(&h, &t, &search(&format!("sync:{some_day}..")))
+            .await
+            .len(),
+        from
+    );
+    let until = devices
+        .iter()
+        .filter(|d| day(d).is_some_and(|x| x <= some_day))
+        .count();
+    assert_eq!(
+        list_all(&h, &t, &search(&format!("sync:..{some_day}")))
+            .await
+            .len(),
+        until
+    );
     let synced = devices.iter().filter(|d| d["lastSync"].is_string()).count();
-    assert!(synced < devices.len(), "the tenant has never-synced devices");
-    assert_eq!(list_all(&h, &t, &search("sync:2000-01-01..2100-01-01")).await.len(), synced);
+    assert!(
+        synced < devices.len(),
+        "the tenant has never-synced devices"
+    );
+    assert_eq!(
+        list_all(&h, &t, &search("sync:2000-01-01..2100-01-01"))
+            .await
+            .len(),
+        synced
+    );
     let both = list_all(&h, &t, &search(&format!("type:android sync:{some_day}.."))).await;
     assert!(both.iter().all(|d| d["type"] == "ANDROID"));
 
-    for bad in ["colour:red", "email", "sync:yesterday", "type:blackberry", "email:\"open"] {
+    for bad in [
+        "colour:red",
+        "email",
+        "sync:yesterday",
+        "type:blackberry",
+        "email:\"open",
+    ] {
         let (status, body) = get(&h, &t, &format!("{DEVICES}?query={}", enc(bad))).await;
         assert_eq!(status, 400, "{bad}");
-        assert!(body["error"]["message"].as_str().unwrap().starts_with("Invalid Input"), "{bad}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Invalid Input"),
+            "{bad}"
+        );
     }
     h.shutdown().await;
 }
@@ -121,8 +194,18 @@ async fn type_tokens_are_configurable() {
     cfg.google_sync_type_tokens = vec!["googlesync".into()];
     let h = start(cfg).await;
     let t = admin_token(&h).await;
-    assert_eq!(get(&h, &t, &format!("{DEVICES}?query=type:googlesync")).await.0, 200);
-    assert_eq!(get(&h, &t, &format!("{DEVICES}?query=type:google_sync")).await.0, 400);
+    assert_eq!(
+        get(&h, &t, &format!("{DEVICES}?query=type:googlesync"))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        get(&h, &t, &format!("{DEVICES}?query=type:google_sync"))
+            .await
+            .0,
+        400
+    );
     h.shutdown().await;
 }
 
@@ -130,25 +213,54 @@ async fn type_tokens_are_configurable() {
 async fn fields_pretty_print_and_gzip() {
     let h = start(small()).await;
     let t = admin_token(&h).await;
-    let (status, body) =
-        get(&h, &t, &format!("{DEVICES}?maxResults=5&fields={}", enc("nextPageToken,mobiledevices(resourceId,email,type)"))).await;
+    let (status, body) = get(
+        &h,
+        &t,
+        &format!(
+            "{DEVICES}?maxResults=5&fields={}",
+            enc("nextPageToken,mobiledevices(resourceId,email,type)")
+        ),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(body.get("kind").is_none());
     assert!(body["nextPageToken"].is_string());
     for d in body["mobiledevices"].as_array().unwrap() {
         let keys: HashSet<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
-        assert!(keys.is_subset(&HashSet::from(["resourceId", "email", "type"])), "{keys:?}");
+        assert!(
+            keys.is_subset(&HashSet::from(["resourceId", "email", "type"])),
+            "{keys:?}"
+        );
     }
-    let (status, body) = get(&h, &t, "admin/directory/v1/customers/my_customer?fields=postalAddress/countryCode,id").await;
+    let (status, body) = get(
+        &h,
+        &t,
+        "admin/directory/v1/customers/my_customer?fields=postalAddress/countryCode,id",
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body.as_object().unwrap().len(), 2);
     assert_eq!(body["postalAddress"].as_object().unwrap().len(), 1);
 
     let client = reqwest::Client::builder().no_gzip().build().unwrap();
     let url = format!("{}/{DEVICES}?prettyPrint=false", h.base_url);
-    let plain = client.get(&url).bearer_auth(&t).send().await.unwrap().text().await.unwrap();
+    let plain = client
+        .get(&url)
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!plain.contains('\n'), "compact JSON");
-    let resp = client.get(&url).bearer_auth(&t).header("Accept-Encoding", "gzip").send().await.unwrap();
+    let resp = client
+        .get(&url)
+        .bearer_auth(&t)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.headers()["content-encoding"], "gzip");
     let zipped = resp.bytes().await.unwrap();
     assert!(zipped.len() < plain.len() / 2);
@@ -158,10 +270,20 @@ async fn fields_pretty_print_and_gzip() {
 
 #[tokio::test]
 async fn users_orgunits_domains_customer() {
-    let h = start(SimConfig { users: 400, devices: 10, ..SimConfig::default() }).await;
+    let h = start(SimConfig {
+        users: 400,
+        devices: 10,
+        ..SimConfig::default()
+    })
+    .await;
     let t = admin_token(&h).await;
     let truth = h.tenant_snapshot();
-    let staff = truth["users"].as_array().unwrap().iter().filter(|u| u["orgUnitPath"].as_str().unwrap().starts_with("/Staff")).count();
+    let staff = truth["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["orgUnitPath"].as_str().unwrap().starts_with("/Staff"))
+        .count();
     let mut seen = 0;
     let mut page = String::new();
     loop {
@@ -174,17 +296,50 @@ async fn users_orgunits_domains_customer() {
         }
     }
     assert_eq!(seen, staff, "orgUnitPath= includes sub-OUs");
-    assert_eq!(get(&h, &t, "admin/directory/v1/users?customer=my_customer&maxResults=501").await.0, 400);
-    let (status, body) = get(&h, &t, "admin/directory/v1/customer/my_customer/orgunits?type=all").await;
+    assert_eq!(
+        get(
+            &h,
+            &t,
+            "admin/directory/v1/users?customer=my_customer&maxResults=501"
+        )
+        .await
+        .0,
+        400
+    );
+    let (status, body) = get(
+        &h,
+        &t,
+        "admin/directory/v1/customer/my_customer/orgunits?type=all",
+    )
+    .await;
     assert_eq!(status, 200);
-    let paths: Vec<&str> = body["organizationUnits"].as_array().unwrap().iter().map(|o| o["orgUnitPath"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = body["organizationUnits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["orgUnitPath"].as_str().unwrap())
+        .collect();
     assert!(paths.contains(&"/Pilot") && paths.contains(&"/Staff/Teachers"));
-    assert_eq!(get(&h, &t, "admin/directory/v1/customer/my_customer/orgunits?orgUnitPath=/Nope").await.0, 404);
+    assert_eq!(
+        get(
+            &h,
+            &t,
+            "admin/directory/v1/customer/my_customer/orgunits?orgUnitPath=/Nope"
+        )
+        .await
+        .0,
+        404
+    );
     let (status, body) = get(&h, &t, "admin/directory/v1/customer/C999/domains").await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["errors"][0]["reason"], "notFound");
     let cid = h.credentials.customer_id.clone();
-    let (status, body) = get(&h, &t, &format!("admin/directory/v1/customer/{cid}/domains")).await;
+    let (status, body) = get(
+        &h,
+        &t,
+        &format!("admin/directory/v1/customer/{cid}/domains"),
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["domains"].as_array().unwrap().len(), 2);
     let admin = h.credentials.admin_email.clone();
@@ -198,15 +353,39 @@ async fn device_actions_and_delete() {
     let h = start(small()).await;
     let t = admin_token(&h).await;
     let truth = h.tenant_snapshot();
-    let d = truth["mobiledevices"].as_array().unwrap().iter().find(|d| d["type"] == "GOOGLE_SYNC" && d["status"] == "APPROVED").unwrap();
+    let d = truth["mobiledevices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["type"] == "GOOGLE_SYNC" && d["status"] == "APPROVED")
+        .unwrap();
     let rid = d["resourceId"].as_str().unwrap();
     let path = format!("{DEVICES}/{rid}");
-    let (status, _) = send(&h, &t, reqwest::Method::POST, &format!("{path}/action"), &serde_json::json!({"action": "block"})).await;
+    let (status, _) = send(
+        &h,
+        &t,
+        reqwest::Method::POST,
+        &format!("{path}/action"),
+        &serde_json::json!({"action": "block"}),
+    )
+    .await;
     assert_eq!(status, 204);
     assert_eq!(get(&h, &t, &path).await.1["status"], "BLOCKED");
-    let (status, _) = send(&h, &t, reqwest::Method::POST, &format!("{path}/action"), &serde_json::json!({"action": "explode"})).await;
+    let (status, _) = send(
+        &h,
+        &t,
+        reqwest::Method::POST,
+        &format!("{path}/action"),
+        &serde_json::json!({"action": "explode"}),
+    )
+    .await;
     assert_eq!(status, 400);
-    let resp = reqwest::Client::new().delete(format!("{}/{path}", h.base_url)).bearer_auth(&t).send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .delete(format!("{}/{path}", h.base_url))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 204);
     assert_eq!(get(&h, &t, &path).await.0, 404);
     h.shutdown().await;
@@ -223,21 +402,32 @@ async fn quota_exceeded_is_user_rate_limit() {
         last = get(&h, &t, &format!("{DEVICES}?maxResults=1")).await;
     }
     assert_eq!(last.0, 403);
-    assert_eq!(last.1["error"]["errors"][0]["reason"], "userRateLimitExceeded");
-    assert!(last.1["error"]["message"].as_str().unwrap().contains("Queries per minute per user"));
+    assert_eq!(
+        last.1["error"]["errors"][0]["reason"],
+        "userRateLimitExceeded"
+    );
+    assert!(last.1["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Queries per minute per user"));
     h.shutdown().await;
 }
 
 #[test]
 fn fault_spec_parsing() {
-    let spec = FaultSpec::parse("429=0.05,503=0.03,500=0.02,403rate=0.02,timeout=0.01,reset=0.01,expire=0.01").unwrap();
+    let spec = FaultSpec::parse(
+        "429=0.05,503=0.03,500=0.02,403rate=0.02,timeout=0.01,reset=0.01,expire=0.01",
+    )
+    .unwrap();
     assert_eq!(spec.unavailable, 0.03);
     assert_eq!(FaultSpec::parse("").unwrap(), FaultSpec::default());
     for bad in ["404=0.1", "503", "503=x", "503=1.5", "503=0.6,500=0.6"] {
         let err = FaultSpec::parse(bad).unwrap_err();
         assert!(!err.is_empty(), "{bad}");
     }
-    assert!(FaultSpec::parse("418=0.1").unwrap_err().contains("unknown fault"));
+    assert!(FaultSpec::parse("418=0.1")
+        .unwrap_err()
+        .contains("unknown fault"));
 }
 
 #[tokio::test]
@@ -259,13 +449,20 @@ async fn faults_are_injected_deterministically() {
         again.push(get(&h, &t, &format!("{DEVICES}?maxResults=1")).await.0);
     }
     assert_eq!(statuses, again);
-    assert_eq!(h.stats().count_status("devices/mobile", 503), statuses.iter().filter(|s| **s == 503).count() as u64);
+    assert_eq!(
+        h.stats().count_status("devices/mobile", 503),
+        statuses.iter().filter(|s| **s == 503).count() as u64
+    );
     h.shutdown().await;
 }
 
 #[test]
 fn same_seed_same_tenant() {
-    let cfg = SimConfig { users: 500, devices: 900, ..SimConfig::default() };
+    let cfg = SimConfig {
+        users: 500,
+        devices: 900,
+        ..SimConfig::default()
+    };
     let now = offsync::sim::clock_start(&cfg);
     let a = Tenant::generate(&cfg).dump(now);
     let b = Tenant::generate(&cfg).dump(now);
@@ -274,4 +471,26 @@ fn same_seed_same_tenant() {
     assert_eq!(a["mobiledevices"].as_array().unwrap().len(), 900);
     let c = Tenant::generate(&SimConfig { seed: 8, ..cfg }).dump(now);
     assert_ne!(a, c);
+}
+
+#[test]
+fn large_tenants_have_exact_counts() {
+    let cfg = SimConfig {
+        users: 50_000,
+        devices: 100_000,
+        devices_without_email: 10,
+        ..SimConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let t = Tenant::generate(&cfg);
+    eprintln!(
+        "generated 50k users / 100k devices in {:?}",
+        started.elapsed()
+    );
+    assert_eq!(t.users.len(), 50_000);
+    assert_eq!(t.devices.len(), 100_000);
+    assert_eq!(t.devices.iter().filter(|d| d.owners.is_empty()).count(), 10);
+    let pilot = t.ou_by_path("/Pilot").unwrap();
+    let in_pilot = t.users.iter().filter(|u| u.ou == pilot).count();
+    assert!((1_000..=1_500).contains(&in_pilot), "{in_pilot}");
 }

@@ -31,28 +31,50 @@ async fn token_grant_happy_path_and_errors() {
     .unwrap();
     parts[1] = forged.split('.').nth(1).unwrap().to_string();
     let (status, body) = grant(&h, &parts.join(".")).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
     assert_eq!(body["error_description"], "Invalid JWT Signature.");
 
     let mut c = claims(&h, Some(&admin), DEVICE_MOBILE_RO);
     c["aud"] = json!("https://example.com/token");
     let (status, body) = grant(&h, &sign(&h, &c)).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 
     let mut c = claims(&h, Some(&admin), DEVICE_MOBILE_RO);
     c["exp"] = json!(now() + 3601);
     let (status, body) = grant(&h, &sign(&h, &c)).await;
     assert_eq!(status, 400);
-    assert!(body["error_description"].as_str().unwrap().contains("short-lived token (60 minutes)"));
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("short-lived token (60 minutes)"));
 
     let mut c = claims(&h, Some(&admin), DEVICE_MOBILE_RO);
     c["iat"] = json!(now() - 4000);
     c["exp"] = json!(now() - 400);
     let (status, body) = grant(&h, &sign(&h, &c)).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 
-    let (status, body) = grant(&h, &sign(&h, &claims(&h, Some("nobody@nowhere.example"), DEVICE_MOBILE_RO))).await;
-    assert_eq!((status, body["error_description"].as_str()), (400, Some("Invalid email or User ID")));
+    let (status, body) = grant(
+        &h,
+        &sign(
+            &h,
+            &claims(&h, Some("nobody@nowhere.example"), DEVICE_MOBILE_RO),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error_description"].as_str()),
+        (400, Some("Invalid email or User ID"))
+    );
     h.shutdown().await;
 }
 
@@ -63,7 +85,10 @@ async fn unauthorized_client_when_scope_not_delegated() {
     let h = start(cfg).await;
     let admin = h.credentials.admin_email.clone();
     let (status, body) = grant(&h, &sign(&h, &claims(&h, Some(&admin), USER_RO))).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("unauthorized_client")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("unauthorized_client"))
+    );
     h.shutdown().await;
 }
 
@@ -80,7 +105,10 @@ async fn bearer_checks_and_roles() {
     let t = token_for(&h, Some(&admin), USER_RO).await;
     let (status, body) = get(&h, &t, DEVICES).await;
     assert_eq!(status, 403);
-    assert_eq!(body["error"]["errors"][0]["reason"], "insufficientPermissions");
+    assert_eq!(
+        body["error"]["errors"][0]["reason"],
+        "insufficientPermissions"
+    );
 
     // A non-admin subject, and the bare service account, are not authorized for Directory.
     let snapshot = h.tenant_snapshot();
@@ -88,7 +116,9 @@ async fn bearer_checks_and_roles() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|u| u["isAdmin"] == false && u["isDelegatedAdmin"] == false && u["suspended"] == false)
+        .find(|u| {
+            u["isAdmin"] == false && u["isDelegatedAdmin"] == false && u["suspended"] == false
+        })
         .unwrap()["primaryEmail"]
         .as_str()
         .unwrap()
@@ -105,9 +135,15 @@ async fn bearer_checks_and_roles() {
     h.expire_all_tokens();
     assert_eq!(get(&h, &t, DEVICES).await.0, 401);
     let k = key(&h);
-    let jwt = sign(&h, &json!({"iss": k["client_email"], "sub": k["client_email"], "aud": format!("{}/", h.base_url), "iat": now(), "exp": now() + 600}));
+    let jwt = sign(
+        &h,
+        &json!({"iss": k["client_email"], "sub": k["client_email"], "aud": format!("{}/", h.base_url), "iat": now(), "exp": now() + 600}),
+    );
     let (status, _) = get(&h, &jwt, "v1/enterprises/x/devices").await;
-    assert_eq!(status, 403, "self-signed JWT authenticates; the enterprise is unknown");
+    assert_eq!(
+        status, 403,
+        "self-signed JWT authenticates; the enterprise is unknown"
+    );
     h.shutdown().await;
 }
 
@@ -121,7 +157,12 @@ async fn refresh_token_grant() {
         ("client_secret", au["client_secret"].as_str().unwrap()),
         ("refresh_token", au["refresh_token"].as_str().unwrap()),
     ];
-    let resp = reqwest::Client::new().post(format!("{}/token", h.base_url)).form(&form).send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .post(format!("{}/token", h.base_url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200);
     let body: serde_json::Value = resp.json().await.unwrap();
     let (status, _) = get(&h, body["access_token"].as_str().unwrap(), DEVICES).await;

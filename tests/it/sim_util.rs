@@ -7,9 +7,11 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use offsync::sim::{self, SimConfig, SimHandle};
 use serde_json::{json, Value};
 
-pub const DEVICE_MOBILE_RO: &str = "https://www.googleapis.com/auth/admin.directory.device.mobile.readonly";
+pub const DEVICE_MOBILE_RO: &str =
+    "https://www.googleapis.com/auth/admin.directory.device.mobile.readonly";
 pub const USER_RO: &str = "https://www.googleapis.com/auth/admin.directory.user.readonly";
-pub const ALL_DIRECTORY: &str = "https://www.googleapis.com/auth/admin.directory.device.mobile.readonly \
+pub const ALL_DIRECTORY: &str =
+    "https://www.googleapis.com/auth/admin.directory.device.mobile.readonly \
     https://www.googleapis.com/auth/admin.directory.device.mobile \
     https://www.googleapis.com/auth/admin.directory.user.readonly \
     https://www.googleapis.com/auth/admin.directory.orgunit.readonly \
@@ -22,7 +24,11 @@ pub const ALL_DIRECTORY: &str = "https://www.googleapis.com/auth/admin.directory
     https://www.googleapis.com/auth/androidmanagement";
 
 pub fn small() -> SimConfig {
-    SimConfig { users: 60, devices: 250, ..SimConfig::default() }
+    SimConfig {
+        users: 60,
+        devices: 250,
+        ..SimConfig::default()
+    }
 }
 
 pub async fn start(cfg: SimConfig) -> SimHandle {
@@ -30,7 +36,10 @@ pub async fn start(cfg: SimConfig) -> SimHandle {
 }
 
 pub fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 pub fn key(h: &SimHandle) -> Value {
@@ -63,7 +72,10 @@ pub fn claims(h: &SimHandle, sub: Option<&str>, scope: &str) -> Value {
 pub async fn grant(h: &SimHandle, assertion: &str) -> (u16, Value) {
     let resp = reqwest::Client::new()
         .post(format!("{}/token", h.base_url))
-        .form(&[("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion)])
+        .form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", assertion),
+        ])
         .send()
         .await
         .unwrap();
@@ -96,9 +108,18 @@ pub async fn get(h: &SimHandle, token: &str, path: &str) -> (u16, Value) {
 }
 
 /// Sends `method` with a JSON body → (status, JSON body or Null).
-pub async fn send(h: &SimHandle, token: &str, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
+pub async fn send(
+    h: &SimHandle,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: &Value,
+) -> (u16, Value) {
     let resp = reqwest::Client::new()
-        .request(method, format!("{}/{}", h.base_url, path.trim_start_matches('/')))
+        .request(
+            method,
+            format!("{}/{}", h.base_url, path.trim_start_matches('/')),
+        )
         .bearer_auth(token)
         .json(body)
         .send()
@@ -119,7 +140,12 @@ pub async fn list_all(h: &SimHandle, token: &str, extra: &str) -> Vec<Value> {
         let path = format!("{DEVICES}?maxResults=100{extra}{page}");
         let (status, body) = get(h, token, &path).await;
         assert_eq!(status, 200, "{body}");
-        out.extend(body["mobiledevices"].as_array().cloned().unwrap_or_default());
+        out.extend(
+            body["mobiledevices"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
         match body["nextPageToken"].as_str() {
             Some(t) => page = format!("&pageToken={t}"),
             None => return out,

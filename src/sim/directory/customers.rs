@@ -69,5 +69,7 @@ pub async fn domains(
             })
         })
         .collect();
-    Ok(Json(json!({"kind": "admin#directory#domains", "etag": etag(t.seed, "domains"), "domains": domains})))
+    Ok(Json(
+        json!({"kind": "admin#directory#domains", "etag": etag(t.seed, "domains"), "domains": domains}),
+    ))
 }

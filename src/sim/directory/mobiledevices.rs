@@ -14,14 +14,16 @@ use serde_json::{json, Value};
 use super::super::auth::Caller;
 use super::super::clock::rfc3339;
 use super::super::error::{ApiError, ApiResult};
-use super::super::params::Params;
 use super::super::paging;
+use super::super::params::Params;
 use super::super::search::DeviceQuery;
 use super::super::state::Shared;
 use super::super::tenant::{mix, Device, DeviceKind, Tenant};
 use super::{check_customer, etag, imei, serial};
 
-const ORDER_BY: &[&str] = &["deviceId", "email", "lastSync", "model", "name", "os", "status", "type"];
+const ORDER_BY: &[&str] = &[
+    "deviceId", "email", "lastSync", "model", "name", "os", "status", "type",
+];
 
 /// The wire `MobileDevice`. FULL adds the hardware details Google knows for managed devices.
 pub fn render(t: &Tenant, d: &Device, now: i64, full: bool) -> Value {
@@ -68,7 +70,8 @@ pub fn render(t: &Tenant, d: &Device, now: i64, full: bool) -> Value {
             v["wifiMacAddress"] = json!(mac(h));
             v["releaseVersion"] = json!(d.os().trim_start_matches("Android ").to_string());
             v["buildNumber"] = json!(format!("UQ1A.{}.00{}", 240105, h % 10));
-            v["securityPatchLevel"] = json!(((d.first_sync.unwrap_or(0) - 86_400 * 40) * 1000).to_string());
+            v["securityPatchLevel"] =
+                json!(((d.first_sync.unwrap_or(0) - 86_400 * 40) * 1000).to_string());
             v["privilege"] = json!("Device administrator");
             v["encryptionStatus"] = json!("Encrypted");
             v["devicePasswordStatus"] = json!("On");
@@ -77,7 +80,8 @@ pub fn render(t: &Tenant, d: &Device, now: i64, full: bool) -> Value {
             v["unknownSourcesStatus"] = json!(false);
             v["supportsWorkProfile"] = json!(true);
             v["defaultLanguage"] = json!("English");
-            v["networkOperator"] = json!(["Telia", "Vodafone", "T-Mobile", "Orange"][(h % 4) as usize]);
+            v["networkOperator"] =
+                json!(["Telia", "Vodafone", "T-Mobile", "Orange"][(h % 4) as usize]);
             v["deviceCompromisedStatus"] = json!("No compromise detected");
         }
         DeviceKind::IosSync => {
@@ -102,7 +106,15 @@ fn device_id(d: &Device) -> String {
 
 fn mac(h: u64) -> String {
     let b = h.to_be_bytes();
-    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0] & 0xfe, b[1], b[2], b[3], b[4], b[5])
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        b[0] & 0xfe,
+        b[1],
+        b[2],
+        b[3],
+        b[4],
+        b[5]
+    )
 }
 
 /// A sort key: numeric part, text part, then the immutable id as the tie-breaker.
@@ -113,11 +125,20 @@ fn key(t: &Tenant, d: &Device, order: Option<&str>, now: i64) -> Key {
     match order {
         // Users are sorted by email, so the first owner's index orders by first email;
         // devices without an email sort first.
-        Some("email") => (d.owners.first().map_or(-1, |&u| u as i64), String::new(), d.id),
+        Some("email") => (
+            d.owners.first().map_or(-1, |&u| u as i64),
+            String::new(),
+            d.id,
+        ),
         Some("lastSync") => (d.last_sync_at(now).unwrap_or(i64::MIN), String::new(), d.id),
         Some("deviceId") => text(&device_id(d)),
         Some("model") => text(d.profile().model),
-        Some("name") => text(&d.owners.first().map(|&u| t.users[u as usize].full_name()).unwrap_or_default()),
+        Some("name") => text(
+            &d.owners
+                .first()
+                .map(|&u| t.users[u as usize].full_name())
+                .unwrap_or_default(),
+        ),
         Some("os") => text(d.os()),
         Some("status") => text(d.status.wire()),
         Some("type") => text(d.kind.wire()),
@@ -150,19 +171,34 @@ pub async fn list(
     let order = p.one_of("orderBy", ORDER_BY)?;
     let desc = p.one_of("sortOrder", &["ASCENDING", "DESCENDING"])? == Some("DESCENDING");
     let full = p.one_of("projection", &["BASIC", "FULL"])? != Some("BASIC");
-    let query = DeviceQuery::parse(p.get("query").unwrap_or_default(), &s.cfg.google_sync_type_tokens)
-        .map_err(ApiError::invalid_input)?;
-    let binding = format!("devices;{};{}", t.customer_id, p.binding(&["query", "orderBy", "sortOrder", "projection"]));
+    let query = DeviceQuery::parse(
+        p.get("query").unwrap_or_default(),
+        &s.cfg.google_sync_type_tokens,
+    )
+    .map_err(ApiError::invalid_input)?;
+    let binding = format!(
+        "devices;{};{}",
+        t.customer_id,
+        p.binding(&["query", "orderBy", "sortOrder", "projection"])
+    );
     let after = match paging::cursor(p.get("pageToken"), &binding)? {
-        Some(c) => Some(decode_key(&c).ok_or_else(|| ApiError::invalid_input("Invalid page token"))?),
+        Some(c) => {
+            Some(decode_key(&c).ok_or_else(|| ApiError::invalid_input("Invalid page token"))?)
+        }
         None => None,
     };
-    let beyond = |k: &Key| after.as_ref().is_none_or(|a| if desc { k < a } else { k > a });
+    let beyond = |k: &Key| {
+        after
+            .as_ref()
+            .is_none_or(|a| if desc { k < a } else { k > a })
+    };
     let wanted = |d: &Device| d.visible(now) && query.matches(&t, d, now);
     let mut page: Vec<(Key, usize)> = Vec::with_capacity(max + 1);
     if order.is_none() && !desc {
         // Fast path: devices are stored in key order; start right after the cursor.
-        let start = after.as_ref().map_or(0, |a| t.devices.partition_point(|d| d.id <= a.2));
+        let start = after
+            .as_ref()
+            .map_or(0, |a| t.devices.partition_point(|d| d.id <= a.2));
         for (i, d) in t.devices.iter().enumerate().skip(start) {
             if wanted(d) {
                 page.push((key(&t, d, None, now), i));
@@ -187,7 +223,10 @@ pub async fn list(
     page.truncate(max);
     let mut body = json!({"kind": "admin#directory#mobiledevices", "etag": etag(t.seed, &binding)});
     if !page.is_empty() {
-        body["mobiledevices"] = page.iter().map(|(_, i)| render(&t, &t.devices[*i], now, full)).collect();
+        body["mobiledevices"] = page
+            .iter()
+            .map(|(_, i)| render(&t, &t.devices[*i], now, full))
+            .collect();
     }
     if more {
         let last = &page.last().expect("non-empty").0;
@@ -252,6 +291,8 @@ pub async fn action(
         .map_err(|_| ApiError::new(400, "INVALID_ARGUMENT", "parseError", "Parse Error"))?;
     let i = find(&t, &rid, now)?;
     let action = body.action.unwrap_or_default();
-    t.device_action(i, &action, now).map_err(|_| ApiError::invalid_input(format!("action: {action}")))?;
+    if !t.device_action(i, &action, now) {
+        return Err(ApiError::invalid_input(format!("action: {action}")));
+    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -23,7 +23,11 @@ pub fn check_customer(t: &Tenant, key: &str) -> ApiResult<()> {
 
 /// A quoted etag, as the Admin SDK sends them.
 pub fn etag(seed: u64, salt: &str) -> String {
-    format!("\"sim{:016x}/{:08x}\"", mix(seed ^ super::paging::fnv(salt)), seed as u32)
+    format!(
+        "\"sim{:016x}/{:08x}\"",
+        mix(seed ^ super::paging::fnv(salt)),
+        seed as u32
+    )
 }
 
 const SERIAL_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -31,7 +35,11 @@ const SERIAL_CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 /// Serial numbers are known only for devices managed beyond Google Sync.
 pub fn serial(d: &Device) -> String {
     let mut h = mix(d.id ^ 0x5e);
-    let len = if d.kind == DeviceKind::Android { 11 } else { 12 };
+    let len = if d.kind == DeviceKind::Android {
+        11
+    } else {
+        12
+    };
     (0..len)
         .map(|_| {
             let c = SERIAL_CHARS[(h % SERIAL_CHARS.len() as u64) as usize] as char;
@@ -59,7 +67,10 @@ pub fn dump(t: &Tenant, now: i64) -> Value {
             let mut v = mobiledevices::render(t, d, now, true);
             v["_deleted"] = json!(!d.visible(now));
             v["_syncing"] = json!(d.active && d.sync_every > 0);
-            v["_ownerOrgUnitPath"] = json!(d.owners.first().map(|&u| &t.org_units[t.users[u as usize].ou].path));
+            v["_ownerOrgUnitPath"] = json!(d
+                .owners
+                .first()
+                .map(|&u| &t.org_units[t.users[u as usize].ou].path));
             v
         })
         .collect();

@@ -52,7 +52,9 @@ pub async fn list(
     let t = s.read();
     caller.admin_call("directory.orgunits.list", &t)?;
     check_customer(&t, &customer)?;
-    let kind = p.one_of("type", &["all", "children", "allIncludingParent"])?.unwrap_or("children");
+    let kind = p
+        .one_of("type", &["all", "children", "allIncludingParent"])?
+        .unwrap_or("children");
     let base = resolve(&t, p.get("orgUnitPath").unwrap_or_default())?;
     let units: Vec<Value> = t
         .org_units

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use super::super::auth::Caller;
 use super::super::clock::rfc3339;
 use super::super::error::{ApiError, ApiResult};
-use super::super::params::Params;
 use super::super::paging;
+use super::super::params::Params;
 use super::super::state::Shared;
 use super::super::tenant::{AdminRole, Tenant, User};
 use super::{check_customer, etag};
@@ -46,7 +46,10 @@ pub fn render(t: &Tenant, u: &User, full: bool) -> Value {
         v["suspensionReason"] = json!("ADMIN");
     }
     if full {
-        v["nonEditableAliases"] = json!([format!("{}.test-google-a.com", u.email.replace('@', "@sim-"))]);
+        v["nonEditableAliases"] = json!([format!(
+            "{}.test-google-a.com",
+            u.email.replace('@', "@sim-")
+        )]);
     }
     v
 }
@@ -56,7 +59,11 @@ enum Clause {
     OrgUnit(usize),
     Suspended(bool),
     Admin(bool),
-    Text { field: &'static str, value: String, prefix: bool },
+    Text {
+        field: &'static str,
+        value: String,
+        prefix: bool,
+    },
 }
 
 fn unquote(v: &str) -> &str {
@@ -82,7 +89,9 @@ fn parse_query(t: &Tenant, q: &str) -> ApiResult<Vec<Clause>> {
             .map_or(rest.len(), |(i, _)| i);
         let clause = &rest[..end];
         rest = rest[end..].trim_start();
-        let split = clause.find([':', '=']).ok_or_else(|| ApiError::invalid_input(format!("query: {clause}")))?;
+        let split = clause
+            .find([':', '='])
+            .ok_or_else(|| ApiError::invalid_input(format!("query: {clause}")))?;
         let (field, value) = (&clause[..split], unquote(&clause[split + 1..]));
         let boolean = || match value.to_ascii_lowercase().as_str() {
             "true" => Ok(true),
@@ -95,7 +104,10 @@ fn parse_query(t: &Tenant, q: &str) -> ApiResult<Vec<Clause>> {
             value: value.trim_end_matches('*').to_lowercase(),
         };
         out.push(match field {
-            "orgUnitPath" => Clause::OrgUnit(t.ou_by_path(value).ok_or_else(|| ApiError::invalid_input("Invalid OrgUnitPath"))?),
+            "orgUnitPath" => Clause::OrgUnit(
+                t.ou_by_path(value)
+                    .ok_or_else(|| ApiError::invalid_input("Invalid OrgUnitPath"))?,
+            ),
             "isSuspended" => Clause::Suspended(boolean()?),
             "isAdmin" => Clause::Admin(boolean()?),
             "email" => text("email"),
@@ -112,18 +124,30 @@ fn matches(t: &Tenant, u: &User, c: &Clause) -> bool {
         Clause::OrgUnit(ou) => t.ou_within(u.ou, *ou),
         Clause::Suspended(b) => u.suspended == *b,
         Clause::Admin(b) => u.is_admin() == *b,
-        Clause::Text { field, value, prefix } => {
+        Clause::Text {
+            field,
+            value,
+            prefix,
+        } => {
             let have = match *field {
                 "email" => u.email.clone(),
                 "givenName" => u.given.to_lowercase(),
                 _ => u.family.to_lowercase(),
             };
-            if *prefix { have.starts_with(value.as_str()) } else { have == *value }
+            if *prefix {
+                have.starts_with(value.as_str())
+            } else {
+                have == *value
+            }
         }
     }
 }
 
-pub async fn list(State(s): State<Arc<Shared>>, caller: Caller, p: Params) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(s): State<Arc<Shared>>,
+    caller: Caller,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     let t = s.read();
     caller.admin_call("directory.users.list", &t)?;
     let domain = p.text("domain");
@@ -139,7 +163,11 @@ pub async fn list(State(s): State<Arc<Shared>>, caller: Caller, p: Params) -> Ap
     let full = p.one_of("projection", &["basic", "custom", "full"])? == Some("full");
     p.one_of("viewType", &["admin_view", "domain_public"])?;
     let clauses = parse_query(&t, p.get("query").unwrap_or_default())?;
-    let binding = format!("users;{};{}", t.customer_id, p.binding(&["domain", "query", "orderBy", "sortOrder"]));
+    let binding = format!(
+        "users;{};{}",
+        t.customer_id,
+        p.binding(&["domain", "query", "orderBy", "sortOrder"])
+    );
     let after = paging::cursor(p.get("pageToken"), &binding)?;
     let sort_key = |i: usize| {
         let u = &t.users[i];
@@ -157,14 +185,21 @@ pub async fn list(State(s): State<Arc<Shared>>, caller: Caller, p: Params) -> Ap
                 && clauses.iter().all(|c| matches(&t, u, c))
         })
         .map(|i| (sort_key(i), i))
-        .filter(|(k, _)| after.as_ref().is_none_or(|a| if desc { k < a } else { k > a }))
+        .filter(|(k, _)| {
+            after
+                .as_ref()
+                .is_none_or(|a| if desc { k < a } else { k > a })
+        })
         .collect();
     hits.sort_unstable_by(|a, b| if desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
     let more = hits.len() > max;
     hits.truncate(max);
     let mut body = json!({"kind": "admin#directory#users", "etag": etag(t.seed, &binding)});
     if !hits.is_empty() {
-        body["users"] = hits.iter().map(|(_, i)| render(&t, &t.users[*i], full)).collect();
+        body["users"] = hits
+            .iter()
+            .map(|(_, i)| render(&t, &t.users[*i], full))
+            .collect();
     }
     if more {
         body["nextPageToken"] = json!(paging::encode(&binding, &hits.last().expect("page").0));
@@ -181,6 +216,8 @@ pub async fn get(
     let t = s.read();
     caller.admin_call("directory.users.get", &t)?;
     let full = p.one_of("projection", &["basic", "custom", "full"])? == Some("full");
-    let u = t.user_by_key(&key).ok_or_else(|| ApiError::not_found("Resource Not Found: userKey"))?;
+    let u = t
+        .user_by_key(&key)
+        .ok_or_else(|| ApiError::not_found("Resource Not Found: userKey"))?;
     Ok(Json(render(&t, &t.users[u as usize], full)))
 }
