@@ -1,0 +1,154 @@
+//! Partitioned device listing is exactly the plain listing: property-tested over small
+//! random tenants (several emails per device, devices without email, never-synced devices,
+//! odd first characters at both ends of the email order), and while devices keep syncing.
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use offsync::google::partition::{self, Plan};
+use offsync::google::page;
+use offsync::sim::SimConfig;
+use proptest::prelude::*;
+
+use crate::google_util::env;
+
+#[derive(Debug, Clone)]
+struct Case {
+    seed: u64,
+    users: usize,
+    devices: usize,
+    without_email: usize,
+    /// Every n-th device gets a second owner (0 = none).
+    second_owner_every: usize,
+    /// New first characters for the first and last users in email order (kept sorted).
+    low_prefix: Option<&'static str>,
+    high_prefix: Option<&'static str>,
+    google_sync_only: bool,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        any::<u64>(),
+        3usize..40,
+        0usize..260,
+        prop_oneof![3 => Just(0usize), 1 => 1usize..3],
+        prop_oneof![Just(0usize), 2usize..9],
+        proptest::option::of(prop::sample::select(vec!["-", "0", "9", "_", "Q", "'", "+", "!"])),
+        proptest::option::of(prop::sample::select(vec!["zzz", "{", "|", "~"])),
+        any::<bool>(),
+    )
+        .prop_map(|(seed, users, devices, without_email, second_owner_every, low_prefix, high_prefix, g)| Case {
+            seed,
+            users,
+            devices,
+            without_email,
+            second_owner_every,
+            low_prefix,
+            high_prefix,
+            google_sync_only: g,
+        })
+}
+
+async fn check(c: Case) -> Result<(), TestCaseError> {
+    let cfg = SimConfig {
+        seed: c.seed,
+        users: c.users,
+        devices: c.devices,
+        devices_without_email: c.without_email.min(c.devices),
+        devices_keep_syncing: false,
+        ..SimConfig::default()
+    };
+    let e = env(cfg).await;
+    e.sim.with_tenant(|t, _| {
+        let n = t.users.len();
+        let admin = t.super_admin as usize;
+        let rename = |t: &mut offsync::sim::Tenant, i: usize, prefix: &str| {
+            if i != admin {
+                let old = t.users[i].email.clone();
+                t.users[i].email = format!("{prefix}{old}");
+            }
+        };
+        if let Some(p) = c.low_prefix {
+            rename(t, 0, p);
+        }
+        if let Some(p) = c.high_prefix {
+            rename(t, n - 1, p);
+        }
+        if c.second_owner_every > 0 {
+            for (i, d) in t.devices.iter_mut().enumerate() {
+                if i % c.second_owner_every == 0 && !d.owners.is_empty() {
+                    let extra = ((i * 7919) % n) as u32;
+                    if !d.owners.contains(&extra) {
+                        d.owners.push(extra);
+                    }
+                }
+            }
+        }
+    });
+    let clients = e.clients();
+    let dir = &clients.directory;
+    let query = c.google_sync_only.then(|| "type:googlesync".to_string());
+    let listing = offsync::google::directory::DeviceListing { query: query.clone(), ..Default::default() };
+    let (plain, err) = page::collect(dir.mobiledevices(listing)).await;
+    prop_assert!(err.is_none(), "{:?}", err);
+    let (parts, err) = page::collect(partition::mobiledevices(dir, query.clone(), true)).await;
+    prop_assert!(err.is_none(), "{:?}", err);
+
+    let want: BTreeSet<String> = plain.iter().map(|d| d.resource_id.clone()).collect();
+    let got: Vec<String> = parts.iter().map(|d| d.resource_id.clone()).collect();
+    let got_set: BTreeSet<String> = got.iter().cloned().collect();
+    prop_assert_eq!(got.len(), got_set.len(), "duplicates");
+    prop_assert_eq!(&got_set, &want);
+
+    let plan = partition::plan(dir, query.as_deref(), true).await.unwrap();
+    if plain.iter().any(|d| d.email.is_empty()) {
+        prop_assert_eq!(plan, Plan::Plain, "a device without email forces the plain chain");
+    } else if c.low_prefix == Some("'") && !plain.is_empty() && plain.iter().any(|d| d.email[0].starts_with('\'')) {
+        prop_assert_eq!(plan, Plan::Plain, "an unwritable first character forces the plain chain");
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn partitioned_listing_equals_plain_listing(c in case()) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(check(c))?;
+    }
+}
+
+#[tokio::test]
+async fn devices_syncing_during_a_listing_are_listed_once() {
+    let cfg = SimConfig {
+        users: 80,
+        devices: 900,
+        latency: Duration::from_millis(15),
+        devices_keep_syncing: false,
+        ..SimConfig::default()
+    };
+    let mut e = env(cfg).await;
+    e.profile.http.concurrency = 2;
+    let c = e.clients();
+    let (before, _) = page::collect(c.directory.mobiledevices(Default::default())).await;
+    let ids: Vec<String> = before.iter().map(|d| d.resource_id.clone()).collect();
+
+    let dir = c.directory.clone();
+    let listing = tokio::spawn(async move { page::collect(partition::mobiledevices(&dir, None, true)).await });
+    let mut synced = 0;
+    while !listing.is_finished() {
+        for id in ids.iter().skip(synced % ids.len()).take(25) {
+            e.sim.sync_device_now(id);
+        }
+        synced += 25;
+        e.sim.advance(Duration::from_secs(60));
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (after, err) = listing.await.unwrap();
+    assert!(err.is_none(), "{err:?}");
+    assert!(synced > 25, "the listing should have overlapped the syncs");
+    let got: Vec<&String> = after.iter().map(|d| &d.resource_id).collect();
+    let set: BTreeSet<&String> = got.iter().copied().collect();
+    assert_eq!(got.len(), set.len(), "no duplicates");
+    assert_eq!(set, ids.iter().collect::<BTreeSet<_>>());
+}
