@@ -20,8 +20,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print every path offsync uses (config, data, log, cache) and the active profile.
-    Info,
+    /// The full dashboard against an embedded simulated tenant (no Google account needed).
+    Demo(cli::demo::DemoArgs),
+    /// Run or dump the Google API simulator.
+    Sim(cli::sim::SimArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,18 +52,19 @@ fn main() -> ExitCode {
 async fn dispatch(cli: Cli) -> color_eyre::Result<()> {
     let g = cli.global;
     match cli.command {
-        None | Some(Command::Info) => {
-            let s = g.settings()?;
-            println!("config file: {}", s.paths.config_file.display());
-            Ok(())
-        }
+        None => cli::ui::run(&g).await,
+        Some(Command::Demo(a)) => cli::demo::run(&g, a).await,
+        Some(Command::Sim(a)) => cli::sim::run(a).await,
     }
 }
 
 /// Logs go to the log file, never to the terminal (the TUI owns it). A log file that
 /// cannot be opened is not fatal: offsync runs without one and says so on stderr.
 fn init_logging(g: &GlobalArgs) -> Option<tracing_appender::non_blocking::WorkerGuard> {
-    let paths = g.settings().map(|s| s.paths).unwrap_or_else(|_| offsync::config::Paths::platform());
+    let paths = g
+        .settings()
+        .map(|s| s.paths)
+        .unwrap_or_else(|_| offsync::config::Paths::platform());
     let dir = paths.log_file.parent()?.to_path_buf();
     let name = paths.log_file.file_name()?.to_owned();
     if let Err(e) = std::fs::create_dir_all(&dir) {
@@ -72,7 +75,11 @@ fn init_logging(g: &GlobalArgs) -> Option<tracing_appender::non_blocking::Worker
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("OFFSYNC_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("offsync=info"));
-    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).init();
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
     Some(guard)
 }
 
