@@ -1,0 +1,38 @@
+//! `offsync check` against the simulator: passes with every scope granted, fails (non-zero)
+//! when domain-wide delegation lacks one.
+use offsync::cli::check::{run, CheckArgs};
+use offsync::cli::GlobalArgs;
+use offsync::google::scopes;
+use offsync::sim::SimConfig;
+
+use crate::google_util::env;
+
+fn config(e: &crate::google_util::Env) -> GlobalArgs {
+    let c = &e.sim.credentials;
+    let text = format!(
+        "[profiles.t]\nsubject = \"{}\"\nkey_file = \"{}\"\ncustomer_id = \"{}\"\n[profiles.t.endpoints]\n\
+         directory = \"{u}\"\nreports = \"{u}\"\ncloudidentity = \"{u}\"\ngmail = \"{u}\"\nandroidmanagement = \"{u}\"\n\
+         enterprise = \"{}\"\n[profiles.t.http]\nbackoff_base_ms = 10\nbackoff_max_ms = 50\nmax_tries = 2\n",
+        c.admin_email,
+        e.profile.key_file.display(),
+        c.customer_id,
+        c.enterprise,
+        u = e.sim.base_url,
+    );
+    let path = e.dir.path().join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    GlobalArgs { config: Some(path), profile: None, readonly: true }
+}
+
+#[tokio::test]
+async fn check_passes_with_every_scope_and_fails_without_one() {
+    let e = env(SimConfig { users: 10, devices: 10, ..SimConfig::default() }).await;
+    let admin = e.sim.credentials.admin_email.clone();
+    run(&config(&e), CheckArgs { gmail_user: Some(admin) }).await.unwrap();
+
+    let granted: Vec<String> =
+        scopes::ALL.iter().map(|(s, _)| s.to_string()).filter(|s| s != scopes::ORGUNIT_READ).collect();
+    let e = env(SimConfig { users: 10, devices: 10, dwd_scopes: Some(granted), ..SimConfig::default() }).await;
+    let err = run(&config(&e), CheckArgs { gmail_user: None }).await.unwrap_err();
+    assert!(err.to_string().contains("1 check(s) failed"), "{err}");
+}
