@@ -31,6 +31,7 @@ mod state;
 mod stats;
 mod tenant;
 mod tenant_data;
+mod tenant_gen;
 
 use std::future::Future;
 use std::sync::Arc;
