@@ -1,0 +1,131 @@
+//! Inventory loading benchmark against the simulator (harness = false):
+//! (a) GAM-style single sequential page chain, (b) offsync's partitioned `load_inventory`
+//! with the simulator enforcing Google's default 2,400 queries/min, (c) the same with the
+//! quota raised; plus requests, bytes, peak RSS and cache-to-inventory time on restart.
+//!
+//! Sizes are configurable for a quick run:
+//! `OFFSYNC_BENCH_DEVICES` (100000), `OFFSYNC_BENCH_USERS` (50000), `OFFSYNC_BENCH_LATENCY_MS`
+//! (150), `OFFSYNC_BENCH_QUOTA` (2400), `OFFSYNC_BENCH_CONCURRENCY` for (c) (32),
+//! `OFFSYNC_BENCH_SKIP_BASELINE=1` to skip the slow (a).
+use std::time::{Duration, Instant};
+
+use offsync::config::Profile;
+use offsync::google::{load_inventory, Clients};
+use offsync::sim::{self, SimConfig};
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+struct Run {
+    label: &'static str,
+    secs: f64,
+    devices: usize,
+    users: usize,
+    requests: u64,
+    retries: u64,
+    bytes: u64,
+    quota_errors: u64,
+}
+
+async fn run(label: &'static str, cfg: SimConfig, tune: impl FnOnce(&mut Profile), keep: bool) -> (Run, Option<offsync::model::Inventory>) {
+    let sim = sim::start(cfg).await.expect("simulator");
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.json");
+    std::fs::write(&key, &sim.credentials.key_json).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let c = &sim.credentials;
+    let mut p = Profile::for_simulator(&sim.base_url, key, &c.admin_email, c.domains.clone(), None);
+    tune(&mut p);
+    let (clients, _) = Clients::new(&p, None).expect("clients");
+    let t = Instant::now();
+    let inv = load_inventory(&clients, None, |_| {}).await.expect("inventory loads");
+    let secs = t.elapsed().as_secs_f64();
+    let s = clients.client.stats();
+    let st = sim.stats();
+    let quota_errors = st.count_status("/", 429) + st.count_status("/", 403);
+    let r = Run {
+        label,
+        secs,
+        devices: inv.devices.len(),
+        users: inv.users.len(),
+        requests: s.requests,
+        retries: s.retries,
+        bytes: s.bytes,
+        quota_errors,
+    };
+    sim.shutdown().await;
+    (r, keep.then_some(inv))
+}
+
+#[tokio::main]
+async fn main() {
+    let devices = env_num("OFFSYNC_BENCH_DEVICES", 100_000) as usize;
+    let users = env_num("OFFSYNC_BENCH_USERS", 50_000) as usize;
+    let latency = Duration::from_millis(env_num("OFFSYNC_BENCH_LATENCY_MS", 150));
+    let quota = env_num("OFFSYNC_BENCH_QUOTA", 2400) as u32;
+    let fast_conc = env_num("OFFSYNC_BENCH_CONCURRENCY", 32) as usize;
+    let base = SimConfig { users, devices, latency, devices_keep_syncing: false, ..SimConfig::default() };
+    println!("tenant: {devices} devices, {users} users, {} ms latency per request", latency.as_millis());
+
+    let mut runs = Vec::new();
+    if std::env::var("OFFSYNC_BENCH_SKIP_BASELINE").is_err() {
+        let cfg = SimConfig { quota_per_minute: Some(quota), ..base.clone() };
+        runs.push(
+            run("(a) sequential chain (GAM-style)", cfg, |p| {
+                p.http.partitioned_listing = false;
+                p.http.concurrency = 1;
+            }, false)
+            .await
+            .0,
+        );
+    }
+    let cfg = SimConfig { quota_per_minute: Some(quota), ..base.clone() };
+    runs.push(run("(b) offsync, quota 2400/min", cfg, |p| p.http.directory_requests_per_minute = quota, false).await.0);
+    let (fast, inv) = run("(c) offsync, quota raised", base.clone(), |p| {
+        p.http.directory_requests_per_minute = 1_000_000;
+        p.http.concurrency = fast_conc;
+    }, true)
+    .await;
+    runs.push(fast);
+
+    println!("{:36} {:>9} {:>8} {:>7} {:>9} {:>8} {:>10} {:>7}", "run", "seconds", "devices", "users", "requests", "retries", "MB recv", "quota");
+    for r in &runs {
+        println!(
+            "{:36} {:>9.1} {:>8} {:>7} {:>9} {:>8} {:>10.1} {:>7}",
+            r.label, r.secs, r.devices, r.users, r.requests, r.retries, r.bytes as f64 / 1e6, r.quota_errors
+        );
+    }
+    if let (Some(a), Some(c)) = (runs.iter().find(|r| r.label.starts_with("(a)")), runs.last()) {
+        println!("speed-up (c) vs (a): {:.1}x", a.secs / c.secs);
+    }
+
+    // Second start: the inventory from the local cache.
+    if let Some(inv) = inv {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bench.sqlite");
+        let mut store = offsync::store::Store::open(&path).expect("store");
+        store.save_inventory(&inv).expect("save");
+        drop(store);
+        drop(inv);
+        let t = Instant::now();
+        let store = offsync::store::Store::open(&path).expect("store");
+        let back = store.load_inventory().expect("load").expect("cached inventory");
+        println!("second start, cache -> full inventory: {:.2} s ({} devices)", t.elapsed().as_secs_f64(), back.devices.len());
+    }
+    match peak_rss_mb() {
+        Some(mb) => println!("peak RSS (VmHWM, simulator included): {mb:.0} MB"),
+        None => println!("peak RSS: /proc/self/status not available"),
+    }
+}
