@@ -41,7 +41,13 @@ impl Paths {
     pub fn database(&self, profile: &str) -> PathBuf {
         let safe: String = profile
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         self.data_dir.join(format!("{safe}.sqlite"))
     }

@@ -16,13 +16,24 @@ pub const GOOGLE_AMAPI: &str = "https://androidmanagement.googleapis.com/";
 #[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}\n  hint: copy config.example.toml there, or pass --config PATH")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("config file {path}: {key} {problem}")]
-    Invalid { path: PathBuf, key: String, problem: String },
+    Invalid {
+        path: PathBuf,
+        key: String,
+        problem: String,
+    },
     #[error("config file {path} has no profile `{name}`; profiles there: {known}")]
-    NoSuchProfile { path: PathBuf, name: String, known: String },
+    NoSuchProfile {
+        path: PathBuf,
+        name: String,
+        known: String,
+    },
     #[error("no profile is configured in {path}\n  hint: copy config.example.toml to that path and fill in [profiles.NAME], or try `offsync demo` which needs no configuration")]
     NoProfile { path: PathBuf },
 }
@@ -151,8 +162,15 @@ impl Settings {
         }
         let text = match std::fs::read_to_string(&paths.config_file) {
             Ok(t) => t,
-            Err(e) if explicit.is_none() && e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(source) => return Err(ConfigError::Read { path: paths.config_file, source }),
+            Err(e) if explicit.is_none() && e.kind() == std::io::ErrorKind::NotFound => {
+                String::new()
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: paths.config_file,
+                    source,
+                })
+            }
         };
         Self::from_str(&text, paths, profile, readonly_flag)
     }
@@ -178,31 +196,50 @@ impl Settings {
         }
         let ui = resolve_ui(&raw, &file, &base)?;
         let profile_names: Vec<String> = raw.profiles.keys().cloned().collect();
-        let chosen = profile.map(str::to_string).or_else(|| raw.default_profile.clone()).or_else(|| {
-            (raw.profiles.len() == 1).then(|| profile_names[0].clone())
-        });
+        let chosen = profile
+            .map(str::to_string)
+            .or_else(|| raw.default_profile.clone())
+            .or_else(|| (raw.profiles.len() == 1).then(|| profile_names[0].clone()));
         let profile = match chosen {
             None => None,
             Some(name) => {
-                let rp = raw.profiles.get(&name).ok_or_else(|| ConfigError::NoSuchProfile {
-                    path: file.clone(),
-                    name: name.clone(),
-                    known: if profile_names.is_empty() { "(none)".into() } else { profile_names.join(", ") },
-                })?;
+                let rp = raw
+                    .profiles
+                    .get(&name)
+                    .ok_or_else(|| ConfigError::NoSuchProfile {
+                        path: file.clone(),
+                        name: name.clone(),
+                        known: if profile_names.is_empty() {
+                            "(none)".into()
+                        } else {
+                            profile_names.join(", ")
+                        },
+                    })?;
                 Some(resolve_profile(&name, rp, &file, &base, readonly_flag)?)
             }
         };
-        Ok(Settings { paths, ui, profile, profile_names })
+        Ok(Settings {
+            paths,
+            ui,
+            profile,
+            profile_names,
+        })
     }
 
     /// The profile, or an error that tells the user how to get one.
     pub fn require_profile(&self) -> Result<&Profile, ConfigError> {
-        self.profile.as_ref().ok_or_else(|| ConfigError::NoProfile { path: self.paths.config_file.clone() })
+        self.profile.as_ref().ok_or_else(|| ConfigError::NoProfile {
+            path: self.paths.config_file.clone(),
+        })
     }
 }
 
 fn invalid(path: &Path, key: impl Into<String>, problem: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { path: path.to_path_buf(), key: key.into(), problem: problem.into() }
+    ConfigError::Invalid {
+        path: path.to_path_buf(),
+        key: key.into(),
+        problem: problem.into(),
+    }
 }
 
 fn resolve_ui(raw: &RawConfig, file: &Path, base: &Path) -> Result<UiSettings, ConfigError> {
@@ -212,19 +249,33 @@ fn resolve_ui(raw: &RawConfig, file: &Path, base: &Path) -> Result<UiSettings, C
         ui.theme = match t.as_str() {
             "dark" => Theme::Dark,
             "light" => Theme::Light,
-            other => return Err(invalid(file, "ui.theme", format!("is `{other}`; use \"dark\" or \"light\""))),
+            other => {
+                return Err(invalid(
+                    file,
+                    "ui.theme",
+                    format!("is `{other}`; use \"dark\" or \"light\""),
+                ))
+            }
         };
     }
     ui.mouse = r.mouse.unwrap_or(ui.mouse);
     if let Some(ms) = r.tick_ms {
         if !(10..=5000).contains(&ms) {
-            return Err(invalid(file, "ui.tick_ms", format!("is {ms}; use 10 to 5000")));
+            return Err(invalid(
+                file,
+                "ui.tick_ms",
+                format!("is {ms}; use 10 to 5000"),
+            ));
         }
         ui.tick = Duration::from_millis(ms);
     }
     if let Some(s) = r.poll_secs {
         if s < 10 {
-            return Err(invalid(file, "ui.poll_secs", format!("is {s}; polling faster than every 10 s only burns quota")));
+            return Err(invalid(
+                file,
+                "ui.poll_secs",
+                format!("is {s}; polling faster than every 10 s only burns quota"),
+            ));
         }
         ui.poll = Duration::from_secs(s);
     }
@@ -242,22 +293,42 @@ fn resolve_profile(
 ) -> Result<Profile, ConfigError> {
     let key = |k: &str| format!("profiles.{name}.{k}");
     let subject = rp.subject.clone().ok_or_else(|| {
-        invalid(file, key("subject"), "is missing; set it to the admin email that domain-wide delegation impersonates")
+        invalid(
+            file,
+            key("subject"),
+            "is missing; set it to the admin email that domain-wide delegation impersonates",
+        )
     })?;
     if !subject.contains('@') {
-        return Err(invalid(file, key("subject"), format!("is `{subject}`, not an email address")));
+        return Err(invalid(
+            file,
+            key("subject"),
+            format!("is `{subject}`, not an email address"),
+        ));
     }
     let key_file = rp.key_file.as_ref().map(|k| base.join(k)).ok_or_else(|| {
-        invalid(file, key("key_file"), "is missing; set it to the path of the service-account JSON key")
+        invalid(
+            file,
+            key("key_file"),
+            "is missing; set it to the path of the service-account JSON key",
+        )
     })?;
     let mut endpoints = Endpoints::default();
     let e = &rp.endpoints;
     for (k, v, slot) in [
         ("directory", &e.directory, &mut endpoints.directory),
         ("reports", &e.reports, &mut endpoints.reports),
-        ("cloudidentity", &e.cloudidentity, &mut endpoints.cloudidentity),
+        (
+            "cloudidentity",
+            &e.cloudidentity,
+            &mut endpoints.cloudidentity,
+        ),
         ("gmail", &e.gmail, &mut endpoints.gmail),
-        ("androidmanagement", &e.androidmanagement, &mut endpoints.androidmanagement),
+        (
+            "androidmanagement",
+            &e.androidmanagement,
+            &mut endpoints.androidmanagement,
+        ),
     ] {
         if let Some(v) = v {
             *slot = root_url(v).map_err(|p| invalid(file, key(&format!("endpoints.{k}")), p))?;
@@ -265,7 +336,11 @@ fn resolve_profile(
     }
     if let Some(ent) = &e.enterprise {
         if !ent.starts_with("enterprises/") {
-            return Err(invalid(file, key("endpoints.enterprise"), format!("is `{ent}`; expected `enterprises/ID`")));
+            return Err(invalid(
+                file,
+                key("endpoints.enterprise"),
+                format!("is `{ent}`; expected `enterprises/ID`"),
+            ));
         }
         endpoints.enterprise = Some(ent.clone());
     }
@@ -273,13 +348,21 @@ fn resolve_profile(
     let h = &rp.http;
     if let Some(s) = h.timeout_secs {
         if s == 0 {
-            return Err(invalid(file, key("http.timeout_secs"), "is 0; use at least 1"));
+            return Err(invalid(
+                file,
+                key("http.timeout_secs"),
+                "is 0; use at least 1",
+            ));
         }
         http.timeout = Duration::from_secs(s);
     }
     if let Some(t) = h.max_tries {
         if t == 0 {
-            return Err(invalid(file, key("http.max_tries"), "is 0; use at least 1 (1 = no retries)"));
+            return Err(invalid(
+                file,
+                key("http.max_tries"),
+                "is 0; use at least 1 (1 = no retries)",
+            ));
         }
         http.max_tries = t;
     }
@@ -291,30 +374,52 @@ fn resolve_profile(
     }
     if let Some(c) = h.concurrency {
         if !(1..=64).contains(&c) {
-            return Err(invalid(file, key("http.concurrency"), format!("is {c}; use 1 to 64")));
+            return Err(invalid(
+                file,
+                key("http.concurrency"),
+                format!("is {c}; use 1 to 64"),
+            ));
         }
         http.concurrency = c;
     }
     if let Some(q) = h.directory_requests_per_minute {
         if q == 0 {
-            return Err(invalid(file, key("http.directory_requests_per_minute"), "is 0; use Google's quota (default 2400)"));
+            return Err(invalid(
+                file,
+                key("http.directory_requests_per_minute"),
+                "is 0; use Google's quota (default 2400)",
+            ));
         }
         http.directory_requests_per_minute = q;
     }
     if let Some(q) = h.amapi_requests_per_100s {
         if q == 0 {
-            return Err(invalid(file, key("http.amapi_requests_per_100s"), "is 0; use 1000 (Google's default)"));
+            return Err(invalid(
+                file,
+                key("http.amapi_requests_per_100s"),
+                "is 0; use 1000 (Google's default)",
+            ));
         }
         http.amapi_requests_per_100s = q;
     }
     http.partitioned_listing = h.partitioned_listing.unwrap_or(http.partitioned_listing);
-    let token = rp.google_sync_query_token.clone().unwrap_or_else(|| "googlesync".into());
+    let token = rp
+        .google_sync_query_token
+        .clone()
+        .unwrap_or_else(|| "googlesync".into());
     if token.is_empty() || token.contains(char::is_whitespace) || token.contains(':') {
-        return Err(invalid(file, key("google_sync_query_token"), format!("is `{token}`; use googlesync or google_sync")));
+        return Err(invalid(
+            file,
+            key("google_sync_query_token"),
+            format!("is `{token}`; use googlesync or google_sync"),
+        ));
     }
     Ok(Profile {
         name: name.to_string(),
-        customer_id: rp.customer_id.clone().unwrap_or_else(|| "my_customer".into()),
+        customer_id: rp
+            .customer_id
+            .clone()
+            .unwrap_or_else(|| "my_customer".into()),
         subject,
         key_file,
         domains: rp.domains.clone(),
@@ -338,46 +443,6 @@ fn root_url(v: &str) -> Result<String, String> {
     Ok(s)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn load(text: &str) -> Result<Settings, ConfigError> {
-        Settings::from_str(text, Paths::under("/cfg".into()), None, false)
-    }
-
-    #[test]
-    fn minimal_profile_resolves_with_defaults() {
-        let s = load("[profiles.acme]\nsubject = \"admin@acme.com\"\nkey_file = \"k.json\"\n").unwrap();
-        let p = s.profile.unwrap();
-        assert_eq!(p.customer_id, "my_customer");
-        assert_eq!(p.key_file, PathBuf::from("/cfg/k.json"));
-        assert_eq!(p.endpoints.directory, GOOGLE_DIRECTORY);
-        assert_eq!(p.http.directory_requests_per_minute, 2400);
-        assert!(!p.readonly);
-    }
-
-    #[test]
-    fn the_example_config_is_valid_and_complete() {
-        let s = load(include_str!("../../config.example.toml")).unwrap();
-        let p = s.profile.expect("example has a default profile");
-        assert_eq!(p.name, "acme");
-        assert_eq!(p.http, HttpSettings::default(), "example documents the defaults");
-    }
-
-    #[test]
-    fn typos_and_bad_values_name_the_key() {
-        let e = load("[profiles.a]\nsubjct = \"x@y\"\n").unwrap_err().to_string();
-        assert!(e.contains("subjct"), "{e}");
-        let e = load("[profiles.a]\nsubject = \"x@y\"\nkey_file = \"k\"\n[profiles.a.http]\nconcurrency = 0\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("profiles.a.http.concurrency"), "{e}");
-        let e = load("default_profile = \"b\"\n[profiles.a]\n").unwrap_err().to_string();
-        assert!(e.contains("no profile `b`") && e.contains("a"), "{e}");
-    }
-}
-
 impl Profile {
     /// A profile pointing every API at one simulator root URL (`offsync demo`, tests).
     pub fn for_simulator(
@@ -387,7 +452,11 @@ impl Profile {
         domains: Vec<String>,
         enterprise: Option<String>,
     ) -> Profile {
-        let root = if base_url.ends_with('/') { base_url.to_string() } else { format!("{base_url}/") };
+        let root = if base_url.ends_with('/') {
+            base_url.to_string()
+        } else {
+            format!("{base_url}/")
+        };
         Profile {
             name: "demo".into(),
             customer_id: "my_customer".into(),
@@ -406,5 +475,54 @@ impl Profile {
             },
             http: HttpSettings::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Settings, ConfigError> {
+        Settings::from_str(text, Paths::under("/cfg".into()), None, false)
+    }
+
+    #[test]
+    fn minimal_profile_resolves_with_defaults() {
+        let s =
+            load("[profiles.acme]\nsubject = \"admin@acme.com\"\nkey_file = \"k.json\"\n").unwrap();
+        let p = s.profile.unwrap();
+        assert_eq!(p.customer_id, "my_customer");
+        assert_eq!(p.key_file, PathBuf::from("/cfg/k.json"));
+        assert_eq!(p.endpoints.directory, GOOGLE_DIRECTORY);
+        assert_eq!(p.http.directory_requests_per_minute, 2400);
+        assert!(!p.readonly);
+    }
+
+    #[test]
+    fn the_example_config_is_valid_and_complete() {
+        let s = load(include_str!("../../config.example.toml")).unwrap();
+        let p = s.profile.expect("example has a default profile");
+        assert_eq!(p.name, "acme");
+        assert_eq!(
+            p.http,
+            HttpSettings::default(),
+            "example documents the defaults"
+        );
+    }
+
+    #[test]
+    fn typos_and_bad_values_name_the_key() {
+        let e = load("[profiles.a]\nsubjct = \"x@y\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("subjct"), "{e}");
+        let e = load("[profiles.a]\nsubject = \"x@y\"\nkey_file = \"k\"\n[profiles.a.http]\nconcurrency = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("profiles.a.http.concurrency"), "{e}");
+        let e = load("default_profile = \"b\"\n[profiles.a]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no profile `b`") && e.contains("a"), "{e}");
     }
 }
