@@ -10,8 +10,15 @@ pub enum Command {
     Refresh,
     Help,
     /// `:devices type=… ou=… status=…`: sets exactly these filters (absent = any).
-    Devices { device_type: Option<DeviceType>, status: Option<DeviceStatus>, ou: Option<String> },
-    Export { format: ExportKind, path: PathBuf },
+    Devices {
+        device_type: Option<DeviceType>,
+        status: Option<DeviceStatus>,
+        ou: Option<String>,
+    },
+    Export {
+        format: ExportKind,
+        path: PathBuf,
+    },
     Profile(String),
 }
 
@@ -21,14 +28,28 @@ pub enum ExportKind {
     Json,
 }
 
-pub const COMMANDS: [&str; 7] = ["devices", "export", "profile", "refresh", "help", "quit", "q"];
+pub const COMMANDS: [&str; 7] = [
+    "devices", "export", "profile", "refresh", "help", "quit", "q",
+];
 const TYPES: [&str; 5] = ["google_sync", "ios_sync", "android", "all", "unknown"];
-const STATUSES: [&str; 10] =
-    ["approved", "blocked", "pending", "unprovisioned", "wiping", "wiped", "account_wiping", "account_wiped", "unknown", "any"];
+const STATUSES: [&str; 10] = [
+    "approved",
+    "blocked",
+    "pending",
+    "unprovisioned",
+    "wiping",
+    "wiped",
+    "account_wiping",
+    "account_wiped",
+    "unknown",
+    "any",
+];
 
 pub fn parse(line: &str) -> Result<Command, String> {
     let mut words = line.split_whitespace();
-    let Some(cmd) = words.next() else { return Err("empty command; try :devices, :export, :profile, :q".into()) };
+    let Some(cmd) = words.next() else {
+        return Err("empty command; try :devices, :export, :profile, :q".into());
+    };
     let rest: Vec<&str> = words.collect();
     match cmd {
         "q" | "quit" | "q!" => Ok(Command::Quit),
@@ -40,9 +61,14 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 let format = match *fmt {
                     "csv" => ExportKind::Csv,
                     "json" => ExportKind::Json,
-                    other => return Err(format!("unknown export format `{other}`; use csv or json")),
+                    other => {
+                        return Err(format!("unknown export format `{other}`; use csv or json"))
+                    }
                 };
-                Ok(Command::Export { format, path: expand_home(path) })
+                Ok(Command::Export {
+                    format,
+                    path: expand_home(path),
+                })
             }
             _ => Err("usage: :export csv PATH  or  :export json PATH".into()),
         },
@@ -50,7 +76,10 @@ pub fn parse(line: &str) -> Result<Command, String> {
             [name] => Ok(Command::Profile((*name).to_string())),
             _ => Err("usage: :profile NAME".into()),
         },
-        other => Err(format!("unknown command `{other}`; commands: {}", COMMANDS.join(", "))),
+        other => Err(format!(
+            "unknown command `{other}`; commands: {}",
+            COMMANDS.join(", ")
+        )),
     }
 }
 
@@ -80,7 +109,11 @@ fn parse_devices(args: &[&str]) -> Result<Command, String> {
             other => return Err(format!("unknown filter `{other}`; use type=, ou=, status=")),
         }
     }
-    Ok(Command::Devices { device_type, status, ou })
+    Ok(Command::Devices {
+        device_type,
+        status,
+        ou,
+    })
 }
 
 fn expand_home(p: &str) -> PathBuf {
@@ -103,14 +136,20 @@ pub fn complete(line: &str, ous: &[String], profiles: &[String]) -> (String, Vec
                 Some(("type", _)) => TYPES.iter().map(|t| format!("type={t}")).collect(),
                 Some(("status", _)) => STATUSES.iter().map(|t| format!("status={t}")).collect(),
                 Some(("ou", _)) => ous.iter().map(|o| format!("ou={o}")).collect(),
-                _ => ["type=", "ou=", "status="].iter().map(|s| s.to_string()).collect(),
+                _ => ["type=", "ou=", "status="]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
             },
             "export" if words.len() == 2 => vec!["csv".into(), "json".into()],
             "profile" if words.len() == 2 => profiles.to_vec(),
             _ => Vec::new(),
         },
     };
-    let matching: Vec<String> = candidates.into_iter().filter(|c| c.starts_with(last)).collect();
+    let matching: Vec<String> = candidates
+        .into_iter()
+        .filter(|c| c.starts_with(last))
+        .collect();
     match matching.len() {
         0 => (line.to_string(), Vec::new()),
         1 => {
@@ -129,7 +168,13 @@ fn common_prefix(items: &[String]) -> String {
     let first = &items[0];
     let mut len = first.len();
     for it in &items[1..] {
-        len = len.min(first.bytes().zip(it.bytes()).take_while(|(a, b)| a == b).count());
+        len = len.min(
+            first
+                .bytes()
+                .zip(it.bytes())
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
     }
     first[..len].to_string()
 }
@@ -157,11 +202,17 @@ mod tests {
     fn completion() {
         assert_eq!(complete("dev", &[], &[]).0, "devices ");
         assert_eq!(complete("devices ty", &[], &[]).0, "devices type=");
-        assert_eq!(complete("devices type=go", &[], &[]).0, "devices type=google_sync ");
+        assert_eq!(
+            complete("devices type=go", &[], &[]).0,
+            "devices type=google_sync "
+        );
         let ous = vec!["/Pilot".to_string(), "/Pilot/Wave1".to_string()];
         let (l, c) = complete("devices ou=/P", &ous, &[]);
         assert_eq!(l, "devices ou=/Pilot");
         assert_eq!(c.len(), 2);
-        assert_eq!(complete("profile a", &[], &["acme".into()]).0, "profile acme ");
+        assert_eq!(
+            complete("profile a", &[], &["acme".into()]).0,
+            "profile acme "
+        );
     }
 }

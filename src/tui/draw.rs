@@ -39,5 +39,10 @@ fn too_small(s: &State, f: &mut Frame, area: Rect) {
         "terminal too small: need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{}. Enlarge the window, or press q to quit.",
         area.width, area.height
     );
-    f.render_widget(Paragraph::new(Line::from(text)).style(s.palette.warn).wrap(Wrap { trim: true }), area);
+    f.render_widget(
+        Paragraph::new(Line::from(text))
+            .style(s.palette.warn)
+            .wrap(Wrap { trim: true }),
+        area,
+    );
 }

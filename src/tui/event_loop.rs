@@ -56,7 +56,9 @@ where
         }
         if state.take_dirty() {
             state.set_now(chrono::Utc::now());
-            terminal.draw(|f| super::draw::render(state, f)).map_err(|e| io::Error::other(e.to_string()))?;
+            terminal
+                .draw(|f| super::draw::render(state, f))
+                .map_err(|e| io::Error::other(e.to_string()))?;
         }
         if let Some(exit) = state.exit.take() {
             return Ok(exit);

@@ -55,7 +55,9 @@ impl State {
     }
 
     fn filter_key(&mut self, k: KeyEvent) {
-        let InputMode::Filter(input, before) = &mut self.input else { return };
+        let InputMode::Filter(input, before) = &mut self.input else {
+            return;
+        };
         match input.handle(&k) {
             Edit::Changed => {
                 let text = input.text.clone();
@@ -85,7 +87,9 @@ impl State {
     }
 
     fn command_edit(&mut self, edit: Edit) {
-        let InputMode::Command(input) = &mut self.input else { return };
+        let InputMode::Command(input) = &mut self.input else {
+            return;
+        };
         match edit {
             Edit::Submit => {
                 let line = input.text.clone();
@@ -112,7 +116,11 @@ impl State {
             Ok(Command::Quit) => self.exit = Some(Exit::Quit),
             Ok(Command::Refresh) => self.refresh(),
             Ok(Command::Help) => self.overlay = Overlay::Help { scroll: 0 },
-            Ok(Command::Devices { device_type, status, ou }) => {
+            Ok(Command::Devices {
+                device_type,
+                status,
+                ou,
+            }) => {
                 self.filter.device_type = device_type;
                 self.filter.status = status;
                 self.filter.include_children = true;
@@ -134,7 +142,10 @@ impl State {
                     self.exit = Some(Exit::SwitchProfile(name));
                 } else {
                     let known = self.profile.others.join(", ");
-                    self.set_status(true, format!("no profile `{name}` in the config; profiles: {known}"));
+                    self.set_status(
+                        true,
+                        format!("no profile `{name}` in the config; profiles: {known}"),
+                    );
                 }
             }
         }
@@ -153,11 +164,18 @@ impl State {
             Action::Command => self.input = InputMode::Command(LineInput::default()),
             Action::Filter => {
                 self.pane = Pane::Inventory;
-                self.input = InputMode::Filter(LineInput::with_text(&self.filter_text), self.filter_text.clone());
+                self.input = InputMode::Filter(
+                    LineInput::with_text(&self.filter_text),
+                    self.filter_text.clone(),
+                );
             }
             Action::NextPane | Action::PrevPane => {
                 let i = PANES.iter().position(|p| *p == self.pane).unwrap_or(0);
-                let step = if a == Action::NextPane { 1 } else { PANES.len() - 1 };
+                let step = if a == Action::NextPane {
+                    1
+                } else {
+                    PANES.len() - 1
+                };
                 self.pane = PANES[(i + step) % PANES.len()];
             }
             Action::PaneInventory => self.pane = Pane::Inventory,
@@ -175,7 +193,10 @@ impl State {
             Action::Open => self.detail = self.view.current(),
             Action::ToggleCollapse => self.tree.toggle(),
             Action::CycleType => {
-                let i = TYPE_CYCLE.iter().position(|t| *t == self.filter.device_type).map_or(0, |i| i + 1);
+                let i = TYPE_CYCLE
+                    .iter()
+                    .position(|t| *t == self.filter.device_type)
+                    .map_or(0, |i| i + 1);
                 self.filter.device_type = TYPE_CYCLE[i % TYPE_CYCLE.len()].clone();
                 self.refilter();
             }
@@ -183,7 +204,11 @@ impl State {
                 let cols = super::view::COLUMNS;
                 self.view.sort = match self.view.sort {
                     None => Some(cols[0]),
-                    Some(c) => cols.iter().position(|x| *x == c).and_then(|i| cols.get(i + 1)).copied(),
+                    Some(c) => cols
+                        .iter()
+                        .position(|x| *x == c)
+                        .and_then(|i| cols.get(i + 1))
+                        .copied(),
                 };
                 self.refilter();
             }
@@ -242,7 +267,8 @@ impl State {
                 self.log_cursor = (next < last).then_some(next as usize);
             }
             Pane::Inventory if self.detail.is_some() => {
-                self.view.move_by(delta.signum(), layout::table_rows(self.size));
+                self.view
+                    .move_by(delta.signum(), layout::table_rows(self.size));
                 self.detail = self.view.current();
             }
             Pane::Inventory if self.focus == Focus::Tree => {
@@ -270,28 +296,54 @@ impl State {
             return self.set_status(true, "no device under the cursor or selected".into());
         }
         let typed = (targets.len() > self.confirm_typed_above).then(String::new);
-        self.overlay = Overlay::Confirm(Confirm { action, targets, typed });
+        self.overlay = Overlay::Confirm(Confirm {
+            action,
+            targets,
+            typed,
+        });
     }
 
     fn confirm(&mut self) {
-        let Overlay::Confirm(c) = &self.overlay else { return };
+        let Overlay::Confirm(c) = &self.overlay else {
+            return;
+        };
         if let Some(t) = &c.typed {
             if *t != c.targets.len().to_string() {
                 let n = c.targets.len();
-                return self.set_status(true, format!("type {n} to confirm this change to {n} devices"));
+                return self.set_status(
+                    true,
+                    format!("type {n} to confirm this change to {n} devices"),
+                );
             }
         }
         let c = c.clone();
-        let devices: Vec<_> = c.targets.iter().map(|i| self.inventory.devices[*i as usize].clone()).collect();
+        let devices: Vec<_> = c
+            .targets
+            .iter()
+            .map(|i| self.inventory.devices[*i as usize].clone())
+            .collect();
         for d in &devices {
             let gam = c.action.gam_command(&d.resource_id);
-            self.log.push(super::state::LogEntry::Change { at: self.now, gam, outcome: None });
+            self.log.push(super::state::LogEntry::Change {
+                at: self.now,
+                gam,
+                outcome: None,
+            });
         }
         let n = devices.len();
-        self.push_task(super::tasks::Task::Act { action: c.action, devices });
+        self.push_task(super::tasks::Task::Act {
+            action: c.action,
+            devices,
+        });
         self.overlay = Overlay::None;
         self.view.selected.clear();
-        self.set_status(false, format!("{}: {n} device(s) queued; see the Log pane (4)", c.action.label()));
+        self.set_status(
+            false,
+            format!(
+                "{}: {n} device(s) queued; see the Log pane (4)",
+                c.action.label()
+            ),
+        );
     }
 
     fn on_mouse(&mut self, m: MouseEvent) {
@@ -300,7 +352,9 @@ impl State {
         match m.kind {
             MouseEventKind::ScrollDown => (0..3).for_each(|_| self.move_by(1)),
             MouseEventKind::ScrollUp => (0..3).for_each(|_| self.move_by(-1)),
-            MouseEventKind::Down(MouseButton::Left) if self.pane == Pane::Inventory && self.detail.is_none() => {
+            MouseEventKind::Down(MouseButton::Left)
+                if self.pane == Pane::Inventory && self.detail.is_none() =>
+            {
                 if a.table.contains(pos) && m.row >= a.table.y + 2 {
                     let row = self.view.offset + (m.row - a.table.y - 2) as usize;
                     if row < self.view.rows.len() {

@@ -21,11 +21,18 @@ pub enum Edit {
 
 impl LineInput {
     pub fn with_text(text: &str) -> LineInput {
-        LineInput { text: text.to_string(), cursor: text.chars().count() }
+        LineInput {
+            text: text.to_string(),
+            cursor: text.chars().count(),
+        }
     }
 
     fn byte(&self, char_idx: usize) -> usize {
-        self.text.char_indices().nth(char_idx).map(|(b, _)| b).unwrap_or(self.text.len())
+        self.text
+            .char_indices()
+            .nth(char_idx)
+            .map(|(b, _)| b)
+            .unwrap_or(self.text.len())
     }
 
     pub fn set(&mut self, text: String) {

@@ -39,7 +39,11 @@ const CONTEXTS: [(Context, &str); 8] = [
 
 impl Context {
     pub fn name(self) -> &'static str {
-        CONTEXTS.iter().find(|(c, _)| *c == self).map(|(_, n)| *n).unwrap_or("?")
+        CONTEXTS
+            .iter()
+            .find(|(c, _)| *c == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("?")
     }
 }
 
@@ -48,9 +52,16 @@ pub enum KeymapError {
     #[error("keymap {file}: {message}")]
     Parse { file: String, message: String },
     #[error("keymap {file} line {line}: {message}")]
-    Invalid { file: String, line: usize, message: String },
+    Invalid {
+        file: String,
+        line: usize,
+        message: String,
+    },
     #[error("cannot read keymap {file}: {source}")]
-    Read { file: String, source: std::io::Error },
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
 }
 
 /// One documented binding.
@@ -72,11 +83,15 @@ impl Key {
     /// Normalises a terminal key event: shift is implied by the character itself
     /// (terminals disagree on whether `G` carries SHIFT), so it is dropped for chars.
     pub fn from_event(ev: &KeyEvent) -> Key {
-        let mut mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut mods =
+            ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         if matches!(ev.code, KeyCode::Char(_) | KeyCode::BackTab) {
             mods.remove(KeyModifiers::SHIFT);
         }
-        Key { code: ev.code, mods }
+        Key {
+            code: ev.code,
+            mods,
+        }
     }
 }
 
@@ -111,7 +126,10 @@ impl Keymap {
         let mut km = Self::default_keymap();
         if let Some(p) = user {
             let file = p.display().to_string();
-            let text = std::fs::read_to_string(p).map_err(|source| KeymapError::Read { file: file.clone(), source })?;
+            let text = std::fs::read_to_string(p).map_err(|source| KeymapError::Read {
+                file: file.clone(),
+                source,
+            })?;
             km.apply(parse(&text, &file)?);
         }
         Ok(km)
@@ -130,7 +148,9 @@ impl Keymap {
             let existing = &mut self.sections[pos].1;
             for row in &rows {
                 for r in existing.iter_mut() {
-                    let keep: Vec<usize> = (0..r.keys.len()).filter(|i| !row.keys.contains(&r.keys[*i])).collect();
+                    let keep: Vec<usize> = (0..r.keys.len())
+                        .filter(|i| !row.keys.contains(&r.keys[*i]))
+                        .collect();
                     r.keys = keep.iter().map(|i| r.keys[*i]).collect();
                     r.labels = keep.iter().map(|i| r.labels[*i].clone()).collect();
                 }
@@ -143,25 +163,38 @@ impl Keymap {
     /// The action bound to `key`, trying `contexts` in order.
     pub fn lookup(&self, contexts: &[Context], key: Key) -> Option<Action> {
         contexts.iter().find_map(|ctx| {
-            self.rows(*ctx).iter().find(|r| r.keys.contains(&key)).map(|r| r.action)
+            self.rows(*ctx)
+                .iter()
+                .find(|r| r.keys.contains(&key))
+                .map(|r| r.action)
         })
     }
 
     pub fn rows(&self, ctx: Context) -> &[Row] {
-        self.sections.iter().find(|(c, _)| *c == ctx).map(|(_, r)| r.as_slice()).unwrap_or(&[])
+        self.sections
+            .iter()
+            .find(|(c, _)| *c == ctx)
+            .map(|(_, r)| r.as_slice())
+            .unwrap_or(&[])
     }
 
     /// The first key label bound to `action` in the given contexts, for hints.
     pub fn label_for(&self, contexts: &[Context], action: Action) -> Option<&str> {
         contexts.iter().find_map(|ctx| {
-            self.rows(*ctx).iter().find(|r| r.action == action).and_then(|r| r.labels.first()).map(String::as_str)
+            self.rows(*ctx)
+                .iter()
+                .find(|r| r.action == action)
+                .and_then(|r| r.labels.first())
+                .map(String::as_str)
         })
     }
 }
 
 fn parse(text: &str, file: &str) -> Result<Keymap, KeymapError> {
-    let raw: toml::Table = toml::from_str(text)
-        .map_err(|e| KeymapError::Parse { file: file.into(), message: e.to_string().trim_end().into() })?;
+    let raw: toml::Table = toml::from_str(text).map_err(|e| KeymapError::Parse {
+        file: file.into(),
+        message: e.to_string().trim_end().into(),
+    })?;
     let mut km = Keymap::default();
     for name in raw.keys() {
         if !CONTEXTS.iter().any(|(_, n)| n == name) {
@@ -169,13 +202,19 @@ fn parse(text: &str, file: &str) -> Result<Keymap, KeymapError> {
             return Err(KeymapError::Invalid {
                 file: file.into(),
                 line: line_of(text, text.find(&format!("[{name}]")).unwrap_or(0)),
-                message: format!("unknown section [{name}]; sections are {}", known.join(", ")),
+                message: format!(
+                    "unknown section [{name}]; sections are {}",
+                    known.join(", ")
+                ),
             });
         }
     }
     // Second pass with spans, so a bad key names its line.
-    let typed: std::collections::BTreeMap<String, RawSection> = toml::from_str(text)
-        .map_err(|e| KeymapError::Parse { file: file.into(), message: e.to_string().trim_end().into() })?;
+    let typed: std::collections::BTreeMap<String, RawSection> =
+        toml::from_str(text).map_err(|e| KeymapError::Parse {
+            file: file.into(),
+            message: e.to_string().trim_end().into(),
+        })?;
     for (ctx, name) in CONTEXTS {
         let Some(sec) = typed.get(name) else { continue };
         let mut rows = Vec::new();
@@ -191,7 +230,12 @@ fn parse(text: &str, file: &str) -> Result<Keymap, KeymapError> {
                 keys.push(key);
                 labels.push(k.get_ref().clone());
             }
-            rows.push(Row { keys, labels, action: r.action, desc: r.desc.clone() });
+            rows.push(Row {
+                keys,
+                labels,
+                action: r.action,
+                desc: r.desc.clone(),
+            });
         }
         km.sections.push((ctx, rows));
     }
@@ -209,9 +253,15 @@ pub fn parse_key(s: &str) -> Result<Key, String> {
     };
     let mut chars = s.chars();
     if let (Some(c), None) = (chars.next(), chars.next()) {
-        return Ok(Key { code: KeyCode::Char(c), mods: KeyModifiers::NONE });
+        return Ok(Key {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::NONE,
+        });
     }
-    let inner = s.strip_prefix('<').and_then(|r| r.strip_suffix('>')).ok_or_else(bad)?;
+    let inner = s
+        .strip_prefix('<')
+        .and_then(|r| r.strip_suffix('>'))
+        .ok_or_else(bad)?;
     let (mods, name) = match inner.split_once('-') {
         Some(("C", n)) if !n.is_empty() => (KeyModifiers::CONTROL, n),
         Some(("A", n)) if !n.is_empty() => (KeyModifiers::ALT, n),
@@ -233,7 +283,13 @@ pub fn parse_key(s: &str) -> Result<Key, String> {
         "PageDown" => KeyCode::PageDown,
         "Backspace" => KeyCode::Backspace,
         "Delete" => KeyCode::Delete,
-        f if f.starts_with('F') => KeyCode::F(f[1..].parse().ok().filter(|n| (1..=12).contains(n)).ok_or_else(bad)?),
+        f if f.starts_with('F') => KeyCode::F(
+            f[1..]
+                .parse()
+                .ok()
+                .filter(|n| (1..=12).contains(n))
+                .ok_or_else(bad)?,
+        ),
         c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
         _ => return Err(bad()),
     };
@@ -248,18 +304,44 @@ mod tests {
     fn default_keymap_parses_and_looks_up() {
         let km = Keymap::default_keymap();
         let j = parse_key("j").unwrap();
-        assert_eq!(km.lookup(&[Context::Table, Context::Inventory, Context::Global], j), Some(Action::Down));
-        assert_eq!(km.lookup(&[Context::Global], parse_key("<C-c>").unwrap()), Some(Action::Quit));
+        assert_eq!(
+            km.lookup(&[Context::Table, Context::Inventory, Context::Global], j),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            km.lookup(&[Context::Global], parse_key("<C-c>").unwrap()),
+            Some(Action::Quit)
+        );
     }
 
     #[test]
     fn user_rows_replace_defaults_and_bad_keys_name_the_line() {
         let mut km = Keymap::default_keymap();
-        km.apply(parse("[global]\nkeymap = [ { keys = [\"x\"], action = \"quit\" } ]\n", "u").unwrap());
-        assert_eq!(km.lookup(&[Context::Global], parse_key("x").unwrap()), Some(Action::Quit));
-        let e = parse("[global]\nkeymap = [\n { keys = [\"<Nope>\"], action = \"quit\" },\n]\n", "u.toml").unwrap_err();
+        km.apply(
+            parse(
+                "[global]\nkeymap = [ { keys = [\"x\"], action = \"quit\" } ]\n",
+                "u",
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            km.lookup(&[Context::Global], parse_key("x").unwrap()),
+            Some(Action::Quit)
+        );
+        let e = parse(
+            "[global]\nkeymap = [\n { keys = [\"<Nope>\"], action = \"quit\" },\n]\n",
+            "u.toml",
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("line 3"), "{e}");
-        let e = parse("[global]\nkeymap = [\n { keys = [\"x\"], action = \"explode\" },\n]\n", "u.toml").unwrap_err();
-        assert!(e.to_string().contains("explode") && e.to_string().contains("line 3"), "{e}");
+        let e = parse(
+            "[global]\nkeymap = [\n { keys = [\"x\"], action = \"explode\" },\n]\n",
+            "u.toml",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("explode") && e.to_string().contains("line 3"),
+            "{e}"
+        );
     }
 }

@@ -23,22 +23,42 @@ pub fn too_small(area: Rect) -> bool {
 pub fn areas(area: Rect) -> Areas {
     let header_h = 2.min(area.height);
     let footer_h = 2.min(area.height.saturating_sub(header_h));
-    let header = Rect { height: header_h, ..area };
+    let header = Rect {
+        height: header_h,
+        ..area
+    };
     let main = Rect {
         y: area.y + header_h,
         height: area.height.saturating_sub(header_h + footer_h),
         ..area
     };
-    let footer = Rect { y: main.y + main.height, height: footer_h, ..area };
+    let footer = Rect {
+        y: main.y + main.height,
+        height: footer_h,
+        ..area
+    };
     let (tree, table) = split_main(main);
-    Areas { header, main, footer, tree, table }
+    Areas {
+        header,
+        main,
+        footer,
+        tree,
+        table,
+    }
 }
 
 /// The inventory pane's split: the OU tree takes a third, at most 34 columns.
 pub fn split_main(main: Rect) -> (Rect, Rect) {
     let tree_w = (main.width / 3).min(34);
-    let tree = Rect { width: tree_w, ..main };
-    let table = Rect { x: main.x + tree_w, width: main.width.saturating_sub(tree_w), ..main };
+    let tree = Rect {
+        width: tree_w,
+        ..main
+    };
+    let table = Rect {
+        x: main.x + tree_w,
+        width: main.width.saturating_sub(tree_w),
+        ..main
+    };
     (tree, table)
 }
 
@@ -61,5 +81,10 @@ pub fn main_rows(area: Rect) -> usize {
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
 }

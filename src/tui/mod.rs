@@ -81,7 +81,12 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let store = launch.database.as_deref().map(Store::open).transpose()?;
         let tasks = tasks::Tasks::new(&launch.profile, store, tx.clone());
-        let mut st = State::new(keymap.clone(), palette, profile_info(&launch), chrono::Utc::now());
+        let mut st = State::new(
+            keymap.clone(),
+            palette,
+            profile_info(&launch),
+            chrono::Utc::now(),
+        );
         st.confirm_typed_above = launch.settings.ui.confirm_typed_above;
         st.mouse = mouse;
         st.resize(guard.terminal.get_frame().area());
@@ -89,7 +94,10 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
             st.set_status(true, n);
         }
         st.start();
-        let timing = event_loop::Timing { tick: launch.settings.ui.tick, poll: Some(launch.settings.ui.poll) };
+        let timing = event_loop::Timing {
+            tick: launch.settings.ui.tick,
+            poll: Some(launch.settings.ui.poll),
+        };
         let mut spawn = |t, tx| tasks.spawn(t, tx);
         let shutdown = async {
             tokio::select! {
@@ -97,7 +105,17 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
                 _ = sighup.recv() => {}
             }
         };
-        let exit = event_loop::run(&mut guard.terminal, &mut events, &mut st, &mut rx, &tx, &mut spawn, timing, shutdown).await?;
+        let exit = event_loop::run(
+            &mut guard.terminal,
+            &mut events,
+            &mut st,
+            &mut rx,
+            &tx,
+            &mut spawn,
+            timing,
+            shutdown,
+        )
+        .await?;
         match exit {
             Exit::Quit => break,
             Exit::SwitchProfile(name) => match reload(&launch, &name) {
@@ -115,9 +133,16 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
 }
 
 fn reload(launch: &Launch, name: &str) -> Result<(Settings, Profile), String> {
-    let file = launch.config_file.as_deref().ok_or("the demo has no other profiles")?;
-    let settings = Settings::load(Some(file), Some(name), launch.readonly_flag).map_err(|e| e.to_string())?;
-    let profile = settings.require_profile().map_err(|e| e.to_string())?.clone();
+    let file = launch
+        .config_file
+        .as_deref()
+        .ok_or("the demo has no other profiles")?;
+    let settings =
+        Settings::load(Some(file), Some(name), launch.readonly_flag).map_err(|e| e.to_string())?;
+    let profile = settings
+        .require_profile()
+        .map_err(|e| e.to_string())?
+        .clone();
     Ok((settings, profile))
 }
 
@@ -127,7 +152,11 @@ fn profile_info(l: &Launch) -> ProfileInfo {
         customer_id: l.profile.customer_id.clone(),
         domains: l.profile.domains.clone(),
         readonly: l.profile.readonly,
-        others: if l.config_file.is_some() { l.settings.profile_names.clone() } else { Vec::new() },
+        others: if l.config_file.is_some() {
+            l.settings.profile_names.clone()
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -150,7 +179,10 @@ impl TerminalGuard {
             Terminal::new(CrosstermBackend::new(io::stdout()))
         });
         match entered {
-            Ok(terminal) => Ok(TerminalGuard { terminal, restored: false }),
+            Ok(terminal) => Ok(TerminalGuard {
+                terminal,
+                restored: false,
+            }),
             Err(e) => {
                 restore_terminal();
                 Err(e)

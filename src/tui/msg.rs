@@ -21,8 +21,16 @@ pub enum Msg {
     /// One API call the google layer made.
     ApiCall(ApiCall),
     /// The outcome of one device change.
-    ActionDone { action: DeviceAction, resource_id: String, result: Result<(), String> },
-    Exported { path: PathBuf, count: usize, result: Result<(), String> },
+    ActionDone {
+        action: DeviceAction,
+        resource_id: String,
+        result: Result<(), String>,
+    },
+    Exported {
+        path: PathBuf,
+        count: usize,
+        result: Result<(), String>,
+    },
     /// Something worth a line in the footer (e.g. a profile switch failed).
     Notice(String),
 }

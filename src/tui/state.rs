@@ -82,8 +82,15 @@ pub enum InputMode {
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogEntry {
     Call(ApiCall),
-    Change { at: DateTime<Utc>, gam: String, outcome: Option<Result<(), String>> },
-    Note { at: DateTime<Utc>, text: String },
+    Change {
+        at: DateTime<Utc>,
+        gam: String,
+        outcome: Option<Result<(), String>>,
+    },
+    Note {
+        at: DateTime<Utc>,
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -114,8 +121,12 @@ pub enum Exit {
 }
 
 /// The device-type toggle (`t`): Google Sync first, because that is the job.
-pub const TYPE_CYCLE: [Option<DeviceType>; 4] =
-    [Some(DeviceType::GoogleSync), None, Some(DeviceType::IosSync), Some(DeviceType::Android)];
+pub const TYPE_CYCLE: [Option<DeviceType>; 4] = [
+    Some(DeviceType::GoogleSync),
+    None,
+    Some(DeviceType::IosSync),
+    Some(DeviceType::Android),
+];
 
 pub struct State {
     pub keymap: Arc<Keymap>,
@@ -153,7 +164,12 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(keymap: Arc<Keymap>, palette: Palette, profile: ProfileInfo, now: DateTime<Utc>) -> State {
+    pub fn new(
+        keymap: Arc<Keymap>,
+        palette: Palette,
+        profile: ProfileInfo,
+        now: DateTime<Utc>,
+    ) -> State {
         State {
             keymap,
             palette,
@@ -172,7 +188,11 @@ impl State {
             funnel: Funnel::default(),
             view: DeviceView::default(),
             tree: OuTree::default(),
-            filter: DeviceFilter { device_type: TYPE_CYCLE[0].clone(), include_children: true, ..Default::default() },
+            filter: DeviceFilter {
+                device_type: TYPE_CYCLE[0].clone(),
+                include_children: true,
+                ..Default::default()
+            },
             filter_text: String::new(),
             filter_error: None,
             loading: Loading::default(),
@@ -244,7 +264,10 @@ impl State {
         if self.streamed_dirty {
             self.streamed_dirty = false;
             let devices = self.streamed.clone();
-            self.install(Inventory { devices, ..Default::default() });
+            self.install(Inventory {
+                devices,
+                ..Default::default()
+            });
         }
         self.dirty = true;
     }
@@ -284,10 +307,23 @@ impl State {
                 self.loading.error = Some(e);
             }
             Msg::ApiCall(c) => self.log.push(LogEntry::Call(c)),
-            Msg::ActionDone { action, resource_id, result } => self.action_done(action, &resource_id, result),
-            Msg::Exported { path, count, result } => match result {
-                Ok(()) => self.set_status(false, format!("exported {count} devices to {}", path.display())),
-                Err(e) => self.set_status(true, format!("export to {} failed: {e}", path.display())),
+            Msg::ActionDone {
+                action,
+                resource_id,
+                result,
+            } => self.action_done(action, &resource_id, result),
+            Msg::Exported {
+                path,
+                count,
+                result,
+            } => match result {
+                Ok(()) => self.set_status(
+                    false,
+                    format!("exported {count} devices to {}", path.display()),
+                ),
+                Err(e) => {
+                    self.set_status(true, format!("export to {} failed: {e}", path.display()))
+                }
             },
             Msg::Notice(text) => self.set_status(true, text),
         }
@@ -296,8 +332,15 @@ impl State {
     /// Replaces the inventory and rebuilds every derived index.
     pub fn install(&mut self, inv: Inventory) {
         let selected: Vec<String> = self.view.selected_ids(&self.inventory.devices);
-        let current = self.view.current().and_then(|i| self.inventory.devices.get(i as usize)).map(|d| d.resource_id.clone());
-        let detail = self.detail.and_then(|i| self.inventory.devices.get(i as usize)).map(|d| d.resource_id.clone());
+        let current = self
+            .view
+            .current()
+            .and_then(|i| self.inventory.devices.get(i as usize))
+            .map(|d| d.resource_id.clone());
+        let detail = self
+            .detail
+            .and_then(|i| self.inventory.devices.get(i as usize))
+            .map(|d| d.resource_id.clone());
         self.counts = inv.counts_by_ou();
         self.funnel = funnel(&inv.devices, self.now);
         let sort = (self.view.sort, self.view.reverse);
@@ -305,7 +348,13 @@ impl State {
         (self.view.sort, self.view.reverse) = sort;
         self.inventory = inv;
         self.tree.rebuild(&self.counts);
-        let find = |id: &str| self.inventory.devices.iter().position(|d| d.resource_id == id).map(|i| i as u32);
+        let find = |id: &str| {
+            self.inventory
+                .devices
+                .iter()
+                .position(|d| d.resource_id == id)
+                .map(|i| i as u32)
+        };
         self.view.selected = selected.iter().filter_map(|id| find(id)).collect();
         self.detail = detail.and_then(|id| find(&id));
         let cur = current.and_then(|id| find(&id));
@@ -315,13 +364,15 @@ impl State {
                 self.view.cursor = p;
             }
         }
-        self.view.scroll_into_view(super::layout::table_rows(self.size));
+        self.view
+            .scroll_into_view(super::layout::table_rows(self.size));
         self.dirty = true;
     }
 
     pub fn refilter(&mut self) {
         self.view.refilter(&self.inventory.devices, &self.filter);
-        self.view.scroll_into_view(super::layout::table_rows(self.size));
+        self.view
+            .scroll_into_view(super::layout::table_rows(self.size));
         self.dirty = true;
     }
 
@@ -336,14 +387,22 @@ impl State {
 
     fn action_done(&mut self, action: DeviceAction, resource_id: &str, result: Result<(), String>) {
         let gam = action.gam_command(resource_id);
-        if let Some(LogEntry::Change { outcome, .. }) =
-            self.log.iter_mut().rev().find(|e| matches!(e, LogEntry::Change { gam: g, outcome: None, .. } if *g == gam))
+        if let Some(LogEntry::Change { outcome, .. }) = self
+            .log
+            .iter_mut()
+            .rev()
+            .find(|e| matches!(e, LogEntry::Change { gam: g, outcome: None, .. } if *g == gam))
         {
             *outcome = Some(result.clone());
         }
         match result {
             Ok(()) => {
-                if let Some(i) = self.inventory.devices.iter().position(|d| d.resource_id == resource_id) {
+                if let Some(i) = self
+                    .inventory
+                    .devices
+                    .iter()
+                    .position(|d| d.resource_id == resource_id)
+                {
                     apply_outcome(&mut self.inventory.devices, i, action);
                     if action == DeviceAction::Delete {
                         let inv = std::mem::take(&mut self.inventory);
@@ -354,7 +413,10 @@ impl State {
                 }
                 self.set_status(false, format!("{}: {resource_id} done", action.label()));
             }
-            Err(e) => self.set_status(true, format!("{} {resource_id} failed: {e}", action.label())),
+            Err(e) => self.set_status(
+                true,
+                format!("{} {resource_id} failed: {e}", action.label()),
+            ),
         }
     }
 
@@ -382,8 +444,17 @@ impl State {
 
     /// Device ID + export pending on the current view, exactly as shown.
     pub fn export_task(&self, format: ExportKind, path: std::path::PathBuf) -> Task {
-        let devices = self.view.rows.iter().map(|i| self.inventory.devices[*i as usize].clone()).collect();
-        Task::Export { format, path, devices }
+        let devices = self
+            .view
+            .rows
+            .iter()
+            .map(|i| self.inventory.devices[*i as usize].clone())
+            .collect();
+        Task::Export {
+            format,
+            path,
+            devices,
+        }
     }
 }
 
@@ -391,7 +462,10 @@ fn funnel(devices: &[Device], now: DateTime<Utc>) -> Funnel {
     let cutoff = now - chrono::Duration::days(30);
     let sync: Vec<&Device> = devices.iter().filter(|d| d.is_google_sync()).collect();
     Funnel {
-        sync_active: sync.iter().filter(|d| d.last_sync.is_some_and(|t| t >= cutoff)).count(),
+        sync_active: sync
+            .iter()
+            .filter(|d| d.last_sync.is_some_and(|t| t >= cutoff))
+            .count(),
         sync_total: sync.len(),
         total: devices.len(),
     }

@@ -20,8 +20,15 @@ use crate::store::{JournalEntry, Outcome, Store};
 pub enum Task {
     /// Show the cache (first time only), then list everything from Google.
     LoadInventory,
-    Act { action: DeviceAction, devices: Vec<Device> },
-    Export { format: ExportKind, path: PathBuf, devices: Vec<Device> },
+    Act {
+        action: DeviceAction,
+        devices: Vec<Device>,
+    },
+    Export {
+        format: ExportKind,
+        path: PathBuf,
+        devices: Vec<Device>,
+    },
 }
 
 /// Spawns tasks with what they share: the clients of one profile and its database.
@@ -50,7 +57,9 @@ impl Tasks {
                 bytes: r.bytes,
             }));
         });
-        let clients = Clients::new(profile, Some(observer)).map(|(c, _warnings)| c).map_err(|e| e.to_string());
+        let clients = Clients::new(profile, Some(observer))
+            .map(|(c, _warnings)| c)
+            .map_err(|e| e.to_string());
         Tasks {
             clients,
             profile: profile.clone(),
@@ -65,13 +74,21 @@ impl Tasks {
             match task {
                 Task::LoadInventory => me.load(tx).await,
                 Task::Act { action, devices } => me.act(action, devices, tx).await,
-                Task::Export { format, path, devices } => {
+                Task::Export {
+                    format,
+                    path,
+                    devices,
+                } => {
                     let count = devices.len();
                     let p = path.clone();
                     let result = tokio::task::spawn_blocking(move || export(&p, &devices, format))
                         .await
                         .unwrap_or_else(|e| Err(e.to_string()));
-                    let _ = tx.send(Msg::Exported { path, count, result });
+                    let _ = tx.send(Msg::Exported {
+                        path,
+                        count,
+                        result,
+                    });
                 }
             }
         });
@@ -80,10 +97,19 @@ impl Tasks {
     async fn load(&self, tx: UnboundedSender<Msg>) {
         let mut expected = None;
         if let Some(store) = self.store.clone() {
-            if !self.cache_shown.swap(true, std::sync::atomic::Ordering::SeqCst) {
-                let cached = tokio::task::spawn_blocking(move || store.lock().map_err(|e| e.to_string())?.load_inventory().map_err(|e| e.to_string()))
-                    .await
-                    .unwrap_or_else(|e| Err(e.to_string()));
+            if !self
+                .cache_shown
+                .swap(true, std::sync::atomic::Ordering::SeqCst)
+            {
+                let cached = tokio::task::spawn_blocking(move || {
+                    store
+                        .lock()
+                        .map_err(|e| e.to_string())?
+                        .load_inventory()
+                        .map_err(|e| e.to_string())
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
                 match cached {
                     Ok(Some(inv)) => {
                         expected = Some(inv.devices.len());
@@ -112,7 +138,10 @@ impl Tasks {
             }
             LoadEvent::Devices(mut page) => {
                 for d in &mut page {
-                    d.org_unit_path = d.owner().and_then(|e| owners.get(&e.to_lowercase())).cloned();
+                    d.org_unit_path = d
+                        .owner()
+                        .and_then(|e| owners.get(&e.to_lowercase()))
+                        .cloned();
                 }
                 let _ = events.send(Msg::DevicesPage(page));
             }
@@ -148,7 +177,11 @@ impl Tasks {
             Ok(c) => c.clone(),
             Err(e) => {
                 for d in devices {
-                    let _ = tx.send(Msg::ActionDone { action, resource_id: d.resource_id, result: Err(e.clone()) });
+                    let _ = tx.send(Msg::ActionDone {
+                        action,
+                        resource_id: d.resource_id,
+                        result: Err(e.clone()),
+                    });
                 }
                 return;
             }
@@ -160,7 +193,11 @@ impl Tasks {
                 async move {
                     let id = d.resource_id.clone();
                     let result = self.act_one(&clients, action, &d).await;
-                    let _ = tx.send(Msg::ActionDone { action, resource_id: id, result });
+                    let _ = tx.send(Msg::ActionDone {
+                        action,
+                        resource_id: id,
+                        result,
+                    });
                 }
             })
             .await;
@@ -168,16 +205,28 @@ impl Tasks {
 
     /// Journal first (planned), then the request, then the outcome: a dropped session in
     /// between leaves a visible `planned` entry.
-    async fn act_one(&self, clients: &Clients, action: DeviceAction, d: &Device) -> Result<(), String> {
+    async fn act_one(
+        &self,
+        clients: &Clients,
+        action: DeviceAction,
+        d: &Device,
+    ) -> Result<(), String> {
         let entry = journal_entry(&self.profile, action, d);
         let id = self.journal(move |s| s.journal().append(&entry)).await?;
-        let result = clients.directory.mobiledevice_action(&d.resource_id, action).await.map_err(|e| e.to_string());
+        let result = clients
+            .directory
+            .mobiledevice_action(&d.resource_id, action)
+            .await
+            .map_err(|e| e.to_string());
         if let Some(id) = id {
             let outcome = match &result {
                 Ok(()) => Outcome::Succeeded,
                 Err(e) => Outcome::Failed(e.clone()),
             };
-            if let Err(e) = self.journal(move |s| s.journal().set_outcome(id, &outcome)).await {
+            if let Err(e) = self
+                .journal(move |s| s.journal().set_outcome(id, &outcome))
+                .await
+            {
                 tracing::warn!("journal outcome not recorded: {e}");
             }
         }
@@ -189,7 +238,9 @@ impl Tasks {
         &self,
         f: impl FnOnce(&Store) -> Result<T, crate::store::StoreError> + Send + 'static,
     ) -> Result<Option<T>, String> {
-        let Some(store) = self.store.clone() else { return Ok(None) };
+        let Some(store) = self.store.clone() else {
+            return Ok(None);
+        };
         tokio::task::spawn_blocking(move || {
             let s = store.lock().map_err(|e| e.to_string())?;
             f(&s).map(Some).map_err(|e| format!("journal: {e}"))
@@ -201,7 +252,10 @@ impl Tasks {
 
 /// The journal row for one device change, with the request and its GAM equivalent.
 pub fn journal_entry(profile: &Profile, action: DeviceAction, d: &Device) -> JournalEntry {
-    let base = format!("admin/directory/v1/customer/{}/devices/mobile/{}", profile.customer_id, d.resource_id);
+    let base = format!(
+        "admin/directory/v1/customer/{}/devices/mobile/{}",
+        profile.customer_id, d.resource_id
+    );
     let request = match action.api_value() {
         Some(_) => format!("POST {base}/action"),
         None => format!("DELETE {base}"),
@@ -228,7 +282,11 @@ fn save_cache(store: &Mutex<Store>, inv: &Inventory) -> Result<(), String> {
 
 /// Writes exactly the given devices with the shared exporter (the same bytes as
 /// `offsync devices --format csv|json` for the same filter).
-pub fn export(path: &std::path::Path, devices: &[Device], format: ExportKind) -> Result<(), String> {
+pub fn export(
+    path: &std::path::Path,
+    devices: &[Device],
+    format: ExportKind,
+) -> Result<(), String> {
     let format = match format {
         ExportKind::Csv => ExportFormat::Csv,
         ExportKind::Json => ExportFormat::Json,

@@ -30,8 +30,18 @@ impl Palette {
             return Palette::mono();
         }
         let (fg, dim, accent, sel_bg) = match theme {
-            Theme::Dark => (Color::Gray, Color::DarkGray, Color::Cyan, Color::Rgb(40, 50, 70)),
-            Theme::Light => (Color::Black, Color::Gray, Color::Blue, Color::Rgb(210, 225, 245)),
+            Theme::Dark => (
+                Color::Gray,
+                Color::DarkGray,
+                Color::Cyan,
+                Color::Rgb(40, 50, 70),
+            ),
+            Theme::Light => (
+                Color::Black,
+                Color::Gray,
+                Color::Blue,
+                Color::Rgb(210, 225, 245),
+            ),
         };
         let bold = Modifier::BOLD;
         Palette {
@@ -43,11 +53,16 @@ impl Palette {
             cursor: Style::new().add_modifier(Modifier::REVERSED),
             selected: Style::new().bg(sel_bg).fg(accent),
             header_row: Style::new().fg(accent).add_modifier(bold),
-            readonly: Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(bold),
+            readonly: Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(bold),
             error: Style::new().fg(Color::Red).add_modifier(bold),
             ok: Style::new().fg(Color::Green),
             warn: Style::new().fg(Color::Yellow),
-            tab_active: Style::new().fg(accent).add_modifier(bold | Modifier::UNDERLINED),
+            tab_active: Style::new()
+                .fg(accent)
+                .add_modifier(bold | Modifier::UNDERLINED),
             key: Style::new().fg(accent).add_modifier(bold),
             sync: Style::new().fg(Color::Yellow),
         }

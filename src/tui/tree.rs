@@ -39,14 +39,25 @@ impl OuTree {
             .enumerate()
             .map(|(i, p)| OuNode {
                 path: (*p).clone(),
-                name: if *p == "/" { "/".into() } else { p.rsplit('/').next().unwrap_or(p).to_string() },
+                name: if *p == "/" {
+                    "/".into()
+                } else {
+                    p.rsplit('/').next().unwrap_or(p).to_string()
+                },
                 depth: OuPath::depth(p),
                 counts: counts[*p],
-                has_children: paths.get(i + 1).is_some_and(|n| OuPath::is_within(n, p) && *n != *p),
+                has_children: paths
+                    .get(i + 1)
+                    .is_some_and(|n| OuPath::is_within(n, p) && *n != *p),
             })
             .collect();
         if first_build {
-            self.collapsed = self.nodes.iter().filter(|n| n.depth >= 1 && n.has_children).map(|n| n.path.clone()).collect();
+            self.collapsed = self
+                .nodes
+                .iter()
+                .filter(|n| n.depth >= 1 && n.has_children)
+                .map(|n| n.path.clone())
+                .collect();
         }
         self.recompute_visible();
         self.cursor = current.and_then(|c| self.position_of(&c)).unwrap_or(0);
@@ -70,7 +81,9 @@ impl OuTree {
     }
 
     fn position_of(&self, path: &str) -> Option<usize> {
-        self.visible.iter().position(|i| self.nodes[*i].path == path)
+        self.visible
+            .iter()
+            .position(|i| self.nodes[*i].path == path)
     }
 
     pub fn current(&self) -> Option<&OuNode> {

@@ -20,8 +20,15 @@ pub enum Column {
     Ou,
 }
 
-pub const COLUMNS: [Column; 7] =
-    [Column::Owner, Column::Model, Column::Os, Column::Type, Column::Status, Column::LastSync, Column::Ou];
+pub const COLUMNS: [Column; 7] = [
+    Column::Owner,
+    Column::Model,
+    Column::Os,
+    Column::Type,
+    Column::Status,
+    Column::LastSync,
+    Column::Ou,
+];
 
 impl Column {
     pub fn title(self) -> &'static str {
@@ -54,7 +61,10 @@ impl DeviceView {
     /// Precomputes the search strings for a new device list; sort orders follow lazily.
     pub fn new(devices: &[Device]) -> DeviceView {
         let search = devices.iter().map(haystack).collect();
-        DeviceView { search, ..Default::default() }
+        DeviceView {
+            search,
+            ..Default::default()
+        }
     }
 
     /// Recomputes `rows` for the filter; keeps the cursor on the same device when it survives.
@@ -64,13 +74,18 @@ impl DeviceView {
             self.ensure_order(devices, col);
         }
         let (texts, rest) = split_query(filter.query.as_ref());
-        let base = DeviceFilter { query: None, ..filter.clone() };
+        let base = DeviceFilter {
+            query: None,
+            ..filter.clone()
+        };
         let search = &self.search;
         let keep = |i: u32| {
             let d = &devices[i as usize];
             base.matches(d)
                 && rest.as_ref().is_none_or(|q| q.matches(d))
-                && texts.iter().all(|t| search[i as usize].contains(t.as_str()))
+                && texts
+                    .iter()
+                    .all(|t| search[i as usize].contains(t.as_str()))
         };
         let n = devices.len() as u32;
         self.rows.clear();
@@ -80,13 +95,16 @@ impl DeviceView {
             Some(col) => {
                 let order = self.orders[slot_of(col)].as_deref().unwrap_or_default();
                 if self.reverse {
-                    self.rows.extend(order.iter().rev().copied().filter(|i| keep(*i)));
+                    self.rows
+                        .extend(order.iter().rev().copied().filter(|i| keep(*i)));
                 } else {
                     self.rows.extend(order.iter().copied().filter(|i| keep(*i)));
                 }
             }
         }
-        self.cursor = current.and_then(|c| self.rows.iter().position(|r| *r == c)).unwrap_or(0);
+        self.cursor = current
+            .and_then(|c| self.rows.iter().position(|r| *r == c))
+            .unwrap_or(0);
         self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
     }
 
@@ -121,9 +139,19 @@ impl DeviceView {
         if self.selected.is_empty() {
             return self.current().into_iter().collect();
         }
-        let mut v: Vec<u32> = self.rows.iter().copied().filter(|r| self.selected.contains(r)).collect();
+        let mut v: Vec<u32> = self
+            .rows
+            .iter()
+            .copied()
+            .filter(|r| self.selected.contains(r))
+            .collect();
         // Selected devices hidden by a later filter still count: say so by including them.
-        let mut hidden: Vec<u32> = self.selected.iter().copied().filter(|s| !v.contains(s)).collect();
+        let mut hidden: Vec<u32> = self
+            .selected
+            .iter()
+            .copied()
+            .filter(|s| !v.contains(s))
+            .collect();
         hidden.sort_unstable();
         v.extend(hidden);
         v
@@ -133,7 +161,11 @@ impl DeviceView {
 impl DeviceView {
     /// Resource IDs of the selection, to carry it across a reload.
     pub fn selected_ids(&self, devices: &[Device]) -> Vec<String> {
-        self.selected.iter().filter_map(|i| devices.get(*i as usize)).map(|d| d.resource_id.clone()).collect()
+        self.selected
+            .iter()
+            .filter_map(|i| devices.get(*i as usize))
+            .map(|d| d.resource_id.clone())
+            .collect()
     }
 }
 
@@ -144,7 +176,9 @@ fn slot_of(col: Column) -> usize {
 /// Splits a local query into its free words (matched against the precomputed haystack)
 /// and the `field:value` rest (evaluated by `Query::matches`, as `offsync devices` does).
 fn split_query(q: Option<&Query>) -> (Vec<String>, Option<Query>) {
-    let Some(q) = q else { return (Vec::new(), None) };
+    let Some(q) = q else {
+        return (Vec::new(), None);
+    };
     let mut texts = Vec::new();
     let mut rest = Vec::new();
     for c in &q.clauses {
@@ -173,10 +207,19 @@ fn haystack(d: &Device) -> Box<str> {
 /// stable across reloads). Keys are computed once per device, not once per comparison.
 fn sorted_order(devices: &[Device], col: Column) -> Vec<u32> {
     let mut idx: Vec<u32> = (0..devices.len() as u32).collect();
-    let tie = |a: &u32, b: &u32| devices[*a as usize].resource_id.cmp(&devices[*b as usize].resource_id);
+    let tie = |a: &u32, b: &u32| {
+        devices[*a as usize]
+            .resource_id
+            .cmp(&devices[*b as usize].resource_id)
+    };
     if col == Column::LastSync {
         // Never-synced devices sort as oldest.
-        idx.sort_by(|a, b| devices[*a as usize].last_sync.cmp(&devices[*b as usize].last_sync).then_with(|| tie(a, b)));
+        idx.sort_by(|a, b| {
+            devices[*a as usize]
+                .last_sync
+                .cmp(&devices[*b as usize].last_sync)
+                .then_with(|| tie(a, b))
+        });
         return idx;
     }
     let keys: Vec<String> = devices
@@ -191,6 +234,10 @@ fn sorted_order(devices: &[Device], col: Column) -> Vec<u32> {
             Column::LastSync => String::new(),
         })
         .collect();
-    idx.sort_by(|a, b| keys[*a as usize].cmp(&keys[*b as usize]).then_with(|| tie(a, b)));
+    idx.sort_by(|a, b| {
+        keys[*a as usize]
+            .cmp(&keys[*b as usize])
+            .then_with(|| tie(a, b))
+    });
     idx
 }

@@ -12,7 +12,9 @@ use crate::tui::widgets::text::ago;
 
 pub fn render(s: &State, index: u32, f: &mut Frame, area: Rect) {
     let p = &s.palette;
-    let Some(d) = s.inventory.devices.get(index as usize) else { return };
+    let Some(d) = s.inventory.devices.get(index as usize) else {
+        return;
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(p.border_focus)
@@ -20,11 +22,24 @@ pub fn render(s: &State, index: u32, f: &mut Frame, area: Rect) {
     let lines: Vec<Line> = fields(d, s.now)
         .into_iter()
         .map(|(k, v)| {
-            let style = if k == "Type" && d.is_google_sync() { p.sync } else { p.base };
-            Line::from(vec![Span::styled(format!("{k:<19}"), p.dim), Span::styled(v, style)])
+            let style = if k == "Type" && d.is_google_sync() {
+                p.sync
+            } else {
+                p.base
+            };
+            Line::from(vec![
+                Span::styled(format!("{k:<19}"), p.dim),
+                Span::styled(v, style),
+            ])
         })
         .collect();
-    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).style(p.base), area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .style(p.base),
+        area,
+    );
 }
 
 fn when(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
@@ -37,11 +52,22 @@ fn when(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 /// Label/value pairs, in the order an admin reads them: who, what, state, then hardware.
 pub fn fields(d: &Device, now: DateTime<Utc>) -> Vec<(&'static str, String)> {
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    let list = |v: &[String]| if v.is_empty() { "-".to_string() } else { v.join(", ") };
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     vec![
         ("Owner email", list(&d.email)),
         ("Owner name", list(&d.name)),
-        ("OU (owner's)", d.org_unit_path.clone().unwrap_or_else(|| "? (owner not found)".into())),
+        (
+            "OU (owner's)",
+            d.org_unit_path
+                .clone()
+                .unwrap_or_else(|| "? (owner not found)".into()),
+        ),
         ("Type", d.device_type.to_string()),
         ("Status", d.status.to_string()),
         ("Model", opt(&d.model)),

@@ -9,8 +9,14 @@ use crate::tui::layout::centered;
 use crate::tui::state::State;
 
 const COMMANDS: [(&str, &str); 5] = [
-    (":devices type=google_sync ou=/Pilot status=approved", "set the filters (absent = any)"),
-    (":export csv PATH  /  :export json PATH", "export exactly the filtered view"),
+    (
+        ":devices type=google_sync ou=/Pilot status=approved",
+        "set the filters (absent = any)",
+    ),
+    (
+        ":export csv PATH  /  :export json PATH",
+        "export exactly the filtered view",
+    ),
     (":profile NAME", "reopen with another profile"),
     (":refresh", "list devices again"),
     (":q", "quit"),
@@ -33,20 +39,30 @@ pub fn lines(s: &State) -> Vec<Line<'static>> {
         }
         out.push(Line::default());
     }
-    out.push(Line::from(Span::styled("commands (Tab completes)", p.title)));
+    out.push(Line::from(Span::styled(
+        "commands (Tab completes)",
+        p.title,
+    )));
     for (c, d) in COMMANDS {
         out.push(Line::from(Span::styled(format!("  {c}"), p.key)));
         out.push(Line::from(Span::styled(format!("      {d}"), p.base)));
     }
     out.push(Line::default());
-    out.push(Line::from(Span::styled("filter: free words and field:value (email: name: model: os: status: type: sync: ou:)", p.dim)));
+    out.push(Line::from(Span::styled(
+        "filter: free words and field:value (email: name: model: os: status: type: sync: ou:)",
+        p.dim,
+    )));
     out
 }
 
 pub fn render(s: &State, scroll: usize, f: &mut Frame, area: Rect) {
     let p = &s.palette;
     let all = lines(s);
-    let rect = centered(area, area.width.saturating_sub(4).min(80), area.height.saturating_sub(2));
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4).min(80),
+        area.height.saturating_sub(2),
+    );
     let h = rect.height.saturating_sub(2) as usize;
     let scroll = scroll.min(all.len().saturating_sub(h));
     let block = Block::default()
@@ -54,5 +70,11 @@ pub fn render(s: &State, scroll: usize, f: &mut Frame, area: Rect) {
         .border_style(p.border_focus)
         .title(Span::styled(" Help (Esc closes, j/k scroll) ", p.title));
     f.render_widget(Clear, rect);
-    f.render_widget(Paragraph::new(all).block(block).scroll((scroll as u16, 0)).style(p.base), rect);
+    f.render_widget(
+        Paragraph::new(all)
+            .block(block)
+            .scroll((scroll as u16, 0))
+            .style(p.base),
+        rect,
+    );
 }

@@ -30,7 +30,11 @@ fn render_tree(s: &State, f: &mut Frame, area: Rect) {
     let h = area.height.saturating_sub(2) as usize;
     let w = area.width.saturating_sub(2) as usize;
     let t = &s.tree;
-    let offset = if t.cursor >= t.offset + h.max(1) { t.cursor + 1 - h.max(1) } else { t.offset.min(t.cursor) };
+    let offset = if t.cursor >= t.offset + h.max(1) {
+        t.cursor + 1 - h.max(1)
+    } else {
+        t.offset.min(t.cursor)
+    };
     let lines: Vec<Line> = t
         .visible
         .iter()
@@ -44,11 +48,16 @@ fn render_tree(s: &State, f: &mut Frame, area: Rect) {
                 (true, true) => "▸ ",
                 (true, false) => "▾ ",
             };
-            let counts = format!(" {} {}", thousands(node.counts.total), thousands(node.counts.google_sync));
+            let counts = format!(
+                " {} {}",
+                thousands(node.counts.total),
+                thousands(node.counts.google_sync)
+            );
             let indent = "  ".repeat(node.depth.saturating_sub(1).min(6));
             let name_w = w.saturating_sub(indent.len() + 2 + counts.chars().count());
             let name = fit(&node.name, name_w);
-            let pad = w.saturating_sub(indent.len() + 2 + name.chars().count() + counts.chars().count());
+            let pad =
+                w.saturating_sub(indent.len() + 2 + name.chars().count() + counts.chars().count());
             let scoped = s.filter.ou.as_deref().unwrap_or("/") == node.path;
             let style = match (n == t.cursor, focused, scoped) {
                 (true, true, _) => p.cursor,
@@ -57,7 +66,14 @@ fn render_tree(s: &State, f: &mut Frame, area: Rect) {
             };
             Line::from(vec![
                 Span::styled(format!("{indent}{marker}{name}{}", " ".repeat(pad)), style),
-                Span::styled(counts, if node.counts.google_sync > 0 { p.sync } else { p.dim }),
+                Span::styled(
+                    counts,
+                    if node.counts.google_sync > 0 {
+                        p.sync
+                    } else {
+                        p.dim
+                    },
+                ),
             ])
         })
         .collect();

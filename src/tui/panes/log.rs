@@ -13,17 +13,27 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     let p = &s.palette;
     let h = area.height.saturating_sub(2) as usize;
     let w = area.width.saturating_sub(2) as usize;
-    let follow = if s.log_cursor.is_none() { " following " } else { " scrolled (G follows) " };
+    let follow = if s.log_cursor.is_none() {
+        " following "
+    } else {
+        " scrolled (G follows) "
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(p.border)
-        .title(Span::styled(format!(" Log: {} entries ", thousands(s.log.len())), p.title))
+        .title(Span::styled(
+            format!(" Log: {} entries ", thousands(s.log.len())),
+            p.title,
+        ))
         .title_bottom(Span::styled(follow, p.dim));
     let last = s.log_cursor.unwrap_or(s.log.len().saturating_sub(1));
     let end = (last + 1).min(s.log.len());
     let start = end.saturating_sub(h);
     let lines: Vec<Line> = if s.log.is_empty() {
-        vec![Line::from(Span::styled(" No API calls yet. Every call and every change will be listed here.", p.dim))]
+        vec![Line::from(Span::styled(
+            " No API calls yet. Every call and every change will be listed here.",
+            p.dim,
+        ))]
     } else {
         s.log[start..end].iter().map(|e| line(s, e, w)).collect()
     };
@@ -39,9 +49,17 @@ fn line<'a>(s: &State, e: &'a LogEntry, w: usize) -> Line<'a> {
                 Some(200..=299) => p.ok,
                 Some(_) | None => p.error,
             };
-            let retries = if c.tries > 1 { format!(" ×{}", c.tries) } else { String::new() };
+            let retries = if c.tries > 1 {
+                format!(" ×{}", c.tries)
+            } else {
+                String::new()
+            };
             let head = format!(" {} {:<6} ", c.at.format("%H:%M:%S"), c.method);
-            let tail = format!(" {status} {:>5}ms {}B{retries}", c.duration.as_millis(), thousands(c.bytes as usize));
+            let tail = format!(
+                " {status} {:>5}ms {}B{retries}",
+                c.duration.as_millis(),
+                thousands(c.bytes as usize)
+            );
             let path_w = w.saturating_sub(head.chars().count() + tail.chars().count());
             Line::from(vec![
                 Span::styled(head, p.dim),
@@ -50,15 +68,17 @@ fn line<'a>(s: &State, e: &'a LogEntry, w: usize) -> Line<'a> {
             ])
         }
         LogEntry::Change { at, gam, outcome } => {
-            let (mark, style) = match outcome {
-                None => ("…".to_string(), p.warn),
-                Some(Ok(())) => ("ok".to_string(), p.ok),
-                Some(Err(e)) => (format!("failed: {e}"), p.error),
+            // The outcome goes before the command: a long GAM line is what gets cut, not it.
+            let (mark, style, why) = match outcome {
+                None => ("sent  ", p.warn, String::new()),
+                Some(Ok(())) => ("ok    ", p.ok, String::new()),
+                Some(Err(e)) => ("FAILED", p.error, format!("  {e}")),
             };
             Line::from(vec![
                 Span::styled(format!(" {} change ", at.format("%H:%M:%S")), p.dim),
-                Span::styled(gam.clone(), p.key),
-                Span::styled(format!("  {mark}"), style),
+                Span::styled(mark, style),
+                Span::styled(format!(" {gam}"), p.key),
+                Span::styled(why, p.error),
             ])
         }
         LogEntry::Note { at, text } => Line::from(vec![

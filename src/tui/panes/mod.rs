@@ -17,11 +17,24 @@ use super::state::State;
 /// A pane that is not built yet: a bordered box with plain words about what will come.
 fn placeholder(s: &State, f: &mut Frame, area: Rect, title: &str, text: &[&str]) {
     let p = &s.palette;
-    let block = Block::default().borders(Borders::ALL).border_style(p.border).title(Span::styled(title, p.title));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(p.border)
+        .title(Span::styled(title, p.title));
     let lines: Vec<Line> = text
         .iter()
         .enumerate()
-        .map(|(i, t)| Line::from(Span::styled(format!(" {t}"), if i == 0 { p.title } else { p.base })))
+        .map(|(i, t)| {
+            Line::from(Span::styled(
+                format!(" {t}"),
+                if i == 0 { p.title } else { p.base },
+            ))
+        })
         .collect();
-    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
 }

@@ -16,28 +16,54 @@ const SAMPLE: usize = 5;
 pub fn render(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
     let p = &s.palette;
     let n = c.targets.len();
-    let devices: Vec<_> = c.targets.iter().filter_map(|i| s.inventory.devices.get(*i as usize)).collect();
+    let devices: Vec<_> = c
+        .targets
+        .iter()
+        .filter_map(|i| s.inventory.devices.get(*i as usize))
+        .collect();
     let w = area.width.saturating_sub(4).min(76);
     let inner = w.saturating_sub(4) as usize;
     let verb = c.action.label();
-    let style = if c.action.is_destructive() { p.error } else { p.title };
+    let style = if c.action.is_destructive() {
+        p.error
+    } else {
+        p.title
+    };
     let mut lines = vec![
         Line::from(vec![
             Span::styled(format!("{verb} "), style),
-            Span::styled(format!("{n} device{}", if n == 1 { "" } else { "s" }), p.title),
+            Span::styled(
+                format!("{n} device{}", if n == 1 { "" } else { "s" }),
+                p.title,
+            ),
         ]),
         Line::default(),
     ];
     for d in devices.iter().take(SAMPLE) {
-        let row = format!("  {}  {}  {}  {}", d.owner().unwrap_or("(no owner)"), d.display_model(), d.device_type, d.status);
+        let row = format!(
+            "  {}  {}  {}  {}",
+            d.owner().unwrap_or("(no owner)"),
+            d.display_model(),
+            d.device_type,
+            d.status
+        );
         lines.push(Line::from(Span::styled(fit(&row, inner), p.base)));
     }
     if n > SAMPLE {
-        lines.push(Line::from(Span::styled(format!("  … and {} more", n - SAMPLE), p.dim)));
+        lines.push(Line::from(Span::styled(
+            format!("  … and {} more", n - SAMPLE),
+            p.dim,
+        )));
     }
     if let Some(d) = devices.first() {
         lines.push(Line::default());
-        lines.push(Line::from(Span::styled(fit(&format!("GAM: {}", c.action.gam_command(&d.resource_id)), inner), p.dim)));
+        lines.push(Line::from(Span::styled(
+            fit(
+                &format!("GAM: {}", c.action.gam_command(&d.resource_id)),
+                inner,
+            ),
+            p.dim,
+        )));
     }
     let sync = devices.iter().filter(|d| d.is_google_sync()).count();
     if c.action == DeviceAction::Delete && sync > 0 {
@@ -48,7 +74,10 @@ pub fn render(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
         )));
     }
     if c.action.is_destructive() && c.action != DeviceAction::Delete {
-        lines.push(Line::from(Span::styled("This removes data from the devices and cannot be undone.", p.warn)));
+        lines.push(Line::from(Span::styled(
+            "This removes data from the devices and cannot be undone.",
+            p.warn,
+        )));
     }
     lines.push(Line::default());
     if let Some(t) = &c.typed {
@@ -57,14 +86,32 @@ pub fn render(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
             Span::styled(format!("{t}_"), p.title),
         ]));
     }
-    let mut keys = vec![Span::styled("Enter", p.key), Span::raw(" confirm   "), Span::styled("Esc", p.key), Span::raw(" cancel")];
+    let mut keys = vec![
+        Span::styled("Enter", p.key),
+        Span::raw(" confirm   "),
+        Span::styled("Esc", p.key),
+        Span::raw(" cancel"),
+    ];
     if c.action == DeviceAction::Delete {
-        keys.extend([Span::raw("   "), Span::styled("b", p.key), Span::raw(" block instead")]);
+        keys.extend([
+            Span::raw("   "),
+            Span::styled("b", p.key),
+            Span::raw(" block instead"),
+        ]);
     }
     lines.push(Line::from(keys));
     let h = (lines.len() as u16 + 4).min(area.height);
     let rect = centered(area, w, h);
     f.render_widget(Clear, rect);
-    let block = Block::default().borders(Borders::ALL).border_style(p.border_focus).title(" Confirm change ");
-    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).style(p.base), rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(p.border_focus)
+        .title(" Confirm change ");
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .style(p.base),
+        rect,
+    );
 }

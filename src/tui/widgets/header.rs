@@ -13,24 +13,12 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
         return;
     }
     let p = &s.palette;
-    let mut top = vec![Span::styled(" offsync ", p.title), Span::styled(format!("{} ", s.profile.name), p.base)];
-    if let Some(d) = s.profile.domains.first() {
-        top.push(Span::styled(format!("({d}) "), p.dim));
-    }
-    if s.profile.readonly {
-        top.push(Span::styled(" READ-ONLY ", p.readonly));
-        top.push(Span::raw(" "));
-    }
-    let fu = s.funnel;
-    top.push(Span::styled("Google Sync ", p.dim));
-    top.push(Span::styled(format!("{} active", thousands(fu.sync_active)), p.sync));
-    top.push(Span::styled(format!(" / {} ", thousands(fu.sync_total)), p.base));
-    top.push(Span::styled(format!("of {} devices ", thousands(fu.total)), p.dim));
-    match (s.inventory.fetched_at, s.loading.from_cache) {
-        (Some(t), true) => top.push(Span::styled(format!("cached {}", ago(Some(t), s.now)), p.warn)),
-        (Some(t), false) => top.push(Span::styled(format!("refreshed {}", ago(Some(t), s.now)), p.dim)),
-        (None, _) => {}
-    }
+    // The widest form that fits: over SSH at 80 columns the short one is the common case.
+    let top = [false, true]
+        .into_iter()
+        .map(|compact| top_line(s, compact))
+        .find(|l| l.width() <= area.width as usize)
+        .unwrap_or_else(|| top_line(s, true));
     let mut tabs = vec![Span::raw(" ")];
     for (i, pane) in PANES.iter().enumerate() {
         let style = if *pane == s.pane { p.tab_active } else { p.dim };
@@ -40,18 +28,80 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     if s.loading.active {
         tabs.push(Span::styled(progress(s), p.warn));
     } else if let Some(e) = &s.loading.error {
-        tabs.push(Span::styled(format!("listing failed: {e} (r retries)"), p.error));
+        tabs.push(Span::styled(
+            format!("listing failed: {e} (r retries)"),
+            p.error,
+        ));
     }
-    let lines = vec![Line::from(top), Line::from(tabs)];
+    let lines = vec![top, Line::from(tabs)];
     f.render_widget(Paragraph::new(lines).style(p.base), area);
+}
+
+fn top_line(s: &State, compact: bool) -> Line<'static> {
+    let p = &s.palette;
+    let mut top = vec![
+        Span::styled(" offsync ", p.title),
+        Span::styled(format!("{} ", s.profile.name), p.base),
+    ];
+    if let (Some(d), false) = (s.profile.domains.first(), compact) {
+        top.push(Span::styled(format!("({d}) "), p.dim));
+    }
+    if s.profile.readonly {
+        top.push(Span::styled(" READ-ONLY ", p.readonly));
+        top.push(Span::raw(" "));
+    }
+    let fu = s.funnel;
+    top.push(Span::styled(
+        if compact {
+            "│ Sync "
+        } else {
+            "│ Google Sync "
+        },
+        p.dim,
+    ));
+    top.push(Span::styled(
+        format!("{} active", thousands(fu.sync_active)),
+        p.sync,
+    ));
+    top.push(Span::styled(
+        format!(" / {} ", thousands(fu.sync_total)),
+        p.base,
+    ));
+    let devices = if compact { "dev" } else { "devices" };
+    top.push(Span::styled(
+        format!("of {} {devices} ", thousands(fu.total)),
+        p.dim,
+    ));
+    match (s.inventory.fetched_at, s.loading.from_cache) {
+        (Some(t), true) => top.push(Span::styled(
+            format!("│ cached {}", ago(Some(t), s.now)),
+            p.warn,
+        )),
+        (Some(t), false) if compact => {
+            top.push(Span::styled(format!("│ {}", ago(Some(t), s.now)), p.dim))
+        }
+        (Some(t), false) => top.push(Span::styled(
+            format!("│ refreshed {}", ago(Some(t), s.now)),
+            p.dim,
+        )),
+        (None, _) => {}
+    }
+    Line::from(top)
 }
 
 /// "⠙ loading 12 pages · 1,200 devices · 3,400/s · ETA 5s".
 pub fn progress(s: &State) -> String {
     let l = &s.loading;
     let spin = SPINNER[l.spinner % SPINNER.len()];
-    let mut out = format!("{spin} loading {} pages · {} devices", l.progress.pages, thousands(l.progress.devices));
-    let elapsed = l.started.map(|t| (s.now - t).num_milliseconds()).unwrap_or(0);
+    let mut out = format!(
+        "{spin} loading {} pages · {} devices",
+        l.progress.pages,
+        thousands(l.progress.devices)
+    );
+    let elapsed = l
+        .started
+        .map(|t| (s.now - t).num_milliseconds())
+        .unwrap_or(0);
     if elapsed > 500 && l.progress.devices > 0 {
         let rate = l.progress.devices as f64 * 1000.0 / elapsed as f64;
         out.push_str(&format!(" · {}/s", thousands(rate as usize)));

@@ -11,26 +11,40 @@ use crate::model::Device;
 use crate::tui::state::{Focus, State};
 use crate::tui::view::Column;
 
-/// Columns in display order with their preferred width and the priority with which they
-/// are kept when space runs out (lower = kept longer).
-const LAYOUT: [(Column, u16, u8); 7] = [
-    (Column::Owner, 24, 0),
-    (Column::Model, 16, 4),
-    (Column::Os, 12, 6),
-    (Column::Type, 11, 1),
-    (Column::Status, 13, 2),
-    (Column::LastSync, 9, 3),
-    (Column::Ou, 16, 5),
+/// Columns in display order: (column, minimum width, extra width it can use, priority
+/// with which it is kept when space runs out; lower = kept longer).
+const LAYOUT: [(Column, u16, u16, u8); 7] = [
+    (Column::Owner, 14, 16, 0),
+    (Column::Model, 11, 6, 4),
+    (Column::Os, 10, 4, 6),
+    (Column::Type, 11, 0, 1),
+    (Column::Status, 9, 4, 2),
+    (Column::LastSync, 8, 1, 3),
+    (Column::Ou, 12, 8, 5),
 ];
 
+/// Keeps the columns whose minimum widths fit (dropping by priority), then hands the
+/// spare width out in display order up to each column's extra.
 fn columns(width: u16) -> Vec<(Column, u16)> {
-    let mut keep: Vec<(Column, u16, u8)> = LAYOUT.to_vec();
-    let total = |k: &[(Column, u16, u8)]| k.iter().map(|c| c.1 + 1).sum::<u16>() + 2;
-    while total(&keep) > width && keep.len() > 1 {
-        let drop = keep.iter().enumerate().max_by_key(|(_, c)| c.2).map(|(i, _)| i).unwrap_or(0);
+    let mut keep: Vec<(Column, u16, u16, u8)> = LAYOUT.to_vec();
+    let need = |k: &[(Column, u16, u16, u8)]| k.iter().map(|c| c.1 + 1).sum::<u16>() + 2;
+    while need(&keep) > width && keep.len() > 1 {
+        let drop = keep
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, c)| c.3)
+            .map(|(i, _)| i)
+            .unwrap_or(0);
         keep.remove(drop);
     }
-    keep.into_iter().map(|(c, w, _)| (c, w)).collect()
+    let mut spare = width.saturating_sub(need(&keep));
+    keep.into_iter()
+        .map(|(c, min, extra, _)| {
+            let add = extra.min(spare);
+            spare -= add;
+            (c, min + add)
+        })
+        .collect()
 }
 
 fn cell(d: &Device, col: Column, s: &State) -> String {
@@ -49,8 +63,18 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     let p = &s.palette;
     let v = &s.view;
     let focused = s.focus == Focus::Table;
-    let mut title = format!(" Devices {} of {} ", thousands(v.rows.len()), thousands(s.inventory.devices.len()));
-    title.push_str(&format!("· {} ", s.filter.device_type.as_ref().map_or("all types".to_string(), |t| t.to_string())));
+    let mut title = format!(
+        " Devices {} of {} ",
+        thousands(v.rows.len()),
+        thousands(s.inventory.devices.len())
+    );
+    title.push_str(&format!(
+        "· {} ",
+        s.filter
+            .device_type
+            .as_ref()
+            .map_or("all types".to_string(), |t| t.to_string())
+    ));
     if let Some(st) = &s.filter.status {
         title.push_str(&format!("· {st} "));
     }
@@ -58,7 +82,11 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
         title.push_str(&format!("· {ou} "));
     }
     if let Some(c) = v.sort {
-        title.push_str(&format!("· sort {} {} ", c.title(), if v.reverse { "▼" } else { "▲" }));
+        title.push_str(&format!(
+            "· sort {} {} ",
+            c.title(),
+            if v.reverse { "▼" } else { "▲" }
+        ));
     }
     if !v.selected.is_empty() {
         title.push_str(&format!("· {} selected ", thousands(v.selected.len())));
@@ -95,16 +123,33 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     });
     let mut widths = vec![Constraint::Length(1)];
     let last = cols.len().saturating_sub(1);
-    widths.extend(cols.iter().enumerate().map(|(i, (_, w))| if i == last { Constraint::Min(*w) } else { Constraint::Length(*w) }));
-    let header = Row::new(std::iter::once(Cell::from(" ")).chain(cols.iter().map(|(c, _)| {
-        let arrow = match v.sort {
-            Some(sc) if sc == *c => if v.reverse { "▼" } else { "▲" },
-            _ => "",
-        };
-        Cell::from(format!("{}{arrow}", c.title()))
-    })))
+    widths.extend(cols.iter().enumerate().map(|(i, (_, w))| {
+        if i == last {
+            Constraint::Min(*w)
+        } else {
+            Constraint::Length(*w)
+        }
+    }));
+    let header = Row::new(
+        std::iter::once(Cell::from(" ")).chain(cols.iter().map(|(c, _)| {
+            let arrow = match v.sort {
+                Some(sc) if sc == *c => {
+                    if v.reverse {
+                        "▼"
+                    } else {
+                        "▲"
+                    }
+                }
+                _ => "",
+            };
+            Cell::from(format!("{}{arrow}", c.title()))
+        })),
+    )
     .style(p.header_row);
-    let mut table = Table::new(rows, widths).header(header).block(block).column_spacing(1);
+    let mut table = Table::new(rows, widths)
+        .header(header)
+        .block(block)
+        .column_spacing(1);
     if v.rows.is_empty() {
         table = table.footer(Row::new([Cell::from(""), Cell::from(empty_reason(s))]).style(p.dim));
     }
@@ -113,7 +158,11 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
 
 fn empty_reason(s: &State) -> &'static str {
     if s.inventory.devices.is_empty() {
-        if s.loading.active { "loading devices…" } else { "no devices in this tenant" }
+        if s.loading.active {
+            "loading devices…"
+        } else {
+            "no devices in this tenant"
+        }
     } else {
         "no device matches the filters (t cycles the type, Esc clears /)"
     }
