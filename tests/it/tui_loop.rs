@@ -1,0 +1,75 @@
+//! The real event loop on a byte-counting terminal: it draws while something animates
+//! and writes nothing at all while idle (over SSH every byte counts). Idleness can only be
+//! shown by letting time pass, so this test waits on the clock, briefly, on purpose.
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{Event, KeyCode};
+use offsync::tui::event_loop::{self, Timing};
+use offsync::tui::msg::Msg;
+use offsync::tui::state::Exit;
+use offsync::tui::tasks::Task;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
+
+use crate::tui_support::{inventory, key, state};
+
+#[derive(Clone, Default)]
+struct Counter(Arc<AtomicUsize>);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.fetch_add(buf.len(), Ordering::SeqCst);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn draws_while_loading_then_writes_nothing_while_idle() {
+    let bytes = Counter::default();
+    let viewport = Viewport::Fixed(Rect::new(0, 0, 80, 24));
+    let mut term = Terminal::with_options(CrosstermBackend::new(bytes.clone()), TerminalOptions { viewport }).unwrap();
+    let (ev_tx, mut events) = futures::channel::mpsc::unbounded::<io::Result<Event>>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut s = state(80, 24);
+    s.refresh();
+    let mut spawned = Vec::new();
+    let mut spawn = |t: Task, _| spawned.push(format!("{t:?}"));
+    let timing = Timing { tick: Duration::from_millis(20), poll: None };
+    let count = || bytes.0.load(Ordering::SeqCst);
+    let sender = tx.clone();
+    let driver = async move {
+        // Wait for three spinner frames (each tick redraws while loading).
+        let mut frames = 0;
+        let mut last = count();
+        while frames < 3 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            if count() > last {
+                frames += 1;
+                last = count();
+            }
+        }
+        sender.send(Msg::Loaded(Box::new(inventory(60)))).unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let idle = count();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(count(), idle, "20 ticks' worth of idle time write nothing");
+        ev_tx.unbounded_send(Ok(key(KeyCode::Char('j')))).unwrap();
+        while count() == idle {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        ev_tx.unbounded_send(Ok(key(KeyCode::Char('q')))).unwrap();
+    };
+    let (exit, ()) = tokio::join!(
+        event_loop::run(&mut term, &mut events, &mut s, &mut rx, &tx, &mut spawn, timing, std::future::pending()),
+        driver
+    );
+    assert_eq!(exit.unwrap(), Exit::Quit);
+    assert_eq!(spawned, ["LoadInventory"]);
+}
