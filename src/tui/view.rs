@@ -74,6 +74,9 @@ impl DeviceView {
             self.ensure_order(devices, col);
         }
         let (texts, rest) = split_query(filter.query.as_ref());
+        if !texts.is_empty() && self.search.len() != devices.len() {
+            self.search = devices.iter().map(haystack).collect();
+        }
         let base = DeviceFilter {
             query: None,
             ..filter.clone()
