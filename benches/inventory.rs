@@ -14,7 +14,10 @@ use offsync::google::{load_inventory, Clients};
 use offsync::sim::{self, SimConfig};
 
 fn env_num(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn peak_rss_mb() -> Option<f64> {
@@ -35,7 +38,12 @@ struct Run {
     quota_errors: u64,
 }
 
-async fn run(label: &'static str, cfg: SimConfig, tune: impl FnOnce(&mut Profile), keep: bool) -> (Run, Option<offsync::model::Inventory>) {
+async fn run(
+    label: &'static str,
+    cfg: SimConfig,
+    tune: impl FnOnce(&mut Profile),
+    keep: bool,
+) -> (Run, Option<offsync::model::Inventory>) {
     let sim = sim::start(cfg).await.expect("simulator");
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key.json");
@@ -50,7 +58,9 @@ async fn run(label: &'static str, cfg: SimConfig, tune: impl FnOnce(&mut Profile
     tune(&mut p);
     let (clients, _) = Clients::new(&p, None).expect("clients");
     let t = Instant::now();
-    let inv = load_inventory(&clients, None, |_| {}).await.expect("inventory loads");
+    let inv = load_inventory(&clients, None, |_| {})
+        .await
+        .expect("inventory loads");
     let secs = t.elapsed().as_secs_f64();
     let s = clients.client.stats();
     let st = sim.stats();
@@ -76,38 +86,85 @@ async fn main() {
     let latency = Duration::from_millis(env_num("OFFSYNC_BENCH_LATENCY_MS", 150));
     let quota = env_num("OFFSYNC_BENCH_QUOTA", 2400) as u32;
     let fast_conc = env_num("OFFSYNC_BENCH_CONCURRENCY", 32) as usize;
-    let base = SimConfig { users, devices, latency, devices_keep_syncing: false, ..SimConfig::default() };
-    println!("tenant: {devices} devices, {users} users, {} ms latency per request", latency.as_millis());
+    let base = SimConfig {
+        users,
+        devices,
+        latency,
+        devices_keep_syncing: false,
+        ..SimConfig::default()
+    };
+    println!(
+        "tenant: {devices} devices, {users} users, {} ms latency per request",
+        latency.as_millis()
+    );
 
     let mut runs = Vec::new();
     if std::env::var("OFFSYNC_BENCH_SKIP_BASELINE").is_err() {
-        let cfg = SimConfig { quota_per_minute: Some(quota), ..base.clone() };
+        let cfg = SimConfig {
+            quota_per_minute: Some(quota),
+            ..base.clone()
+        };
         runs.push(
-            run("(a) sequential chain (GAM-style)", cfg, |p| {
-                p.http.partitioned_listing = false;
-                p.http.concurrency = 1;
-            }, false)
+            run(
+                "(a) sequential chain (GAM-style)",
+                cfg,
+                |p| {
+                    p.http.partitioned_listing = false;
+                    p.http.concurrency = 1;
+                },
+                false,
+            )
             .await
             .0,
         );
     }
-    let cfg = SimConfig { quota_per_minute: Some(quota), ..base.clone() };
-    runs.push(run("(b) offsync, quota 2400/min", cfg, |p| p.http.directory_requests_per_minute = quota, false).await.0);
-    let (fast, inv) = run("(c) offsync, quota raised", base.clone(), |p| {
-        p.http.directory_requests_per_minute = 1_000_000;
-        p.http.concurrency = fast_conc;
-    }, true)
+    let cfg = SimConfig {
+        quota_per_minute: Some(quota),
+        ..base.clone()
+    };
+    runs.push(
+        run(
+            "(b) offsync, quota 2400/min",
+            cfg,
+            |p| p.http.directory_requests_per_minute = quota,
+            false,
+        )
+        .await
+        .0,
+    );
+    let (fast, inv) = run(
+        "(c) offsync, quota raised",
+        base.clone(),
+        |p| {
+            p.http.directory_requests_per_minute = 1_000_000;
+            p.http.concurrency = fast_conc;
+        },
+        true,
+    )
     .await;
     runs.push(fast);
 
-    println!("{:36} {:>9} {:>8} {:>7} {:>9} {:>8} {:>10} {:>7}", "run", "seconds", "devices", "users", "requests", "retries", "MB recv", "quota");
+    println!(
+        "{:36} {:>9} {:>8} {:>7} {:>9} {:>8} {:>10} {:>7}",
+        "run", "seconds", "devices", "users", "requests", "retries", "MB recv", "quota"
+    );
     for r in &runs {
         println!(
             "{:36} {:>9.1} {:>8} {:>7} {:>9} {:>8} {:>10.1} {:>7}",
-            r.label, r.secs, r.devices, r.users, r.requests, r.retries, r.bytes as f64 / 1e6, r.quota_errors
+            r.label,
+            r.secs,
+            r.devices,
+            r.users,
+            r.requests,
+            r.retries,
+            r.bytes as f64 / 1e6,
+            r.quota_errors
         );
     }
-    if let (Some(a), Some(c)) = (runs.iter().find(|r| r.label.starts_with("(a)")), runs.last()) {
+    if let (Some(a), Some(c)) = (
+        runs.iter().find(|r| r.label.starts_with("(a)")),
+        runs.last(),
+    ) {
         println!("speed-up (c) vs (a): {:.1}x", a.secs / c.secs);
     }
 
@@ -121,8 +178,15 @@ async fn main() {
         drop(inv);
         let t = Instant::now();
         let store = offsync::store::Store::open(&path).expect("store");
-        let back = store.load_inventory().expect("load").expect("cached inventory");
-        println!("second start, cache -> full inventory: {:.2} s ({} devices)", t.elapsed().as_secs_f64(), back.devices.len());
+        let back = store
+            .load_inventory()
+            .expect("load")
+            .expect("cached inventory");
+        println!(
+            "second start, cache -> full inventory: {:.2} s ({} devices)",
+            t.elapsed().as_secs_f64(),
+            back.devices.len()
+        );
     }
     match peak_rss_mb() {
         Some(mb) => println!("peak RSS (VmHWM, simulator included): {mb:.0} MB"),

@@ -22,65 +22,160 @@ struct Row {
 }
 
 fn row(what: impl Into<String>, scope: &'static str, r: Result<(), Error>) -> Row {
-    Row { what: what.into(), scope, ok: r.map_err(|e| e.root().to_string()) }
+    Row {
+        what: what.into(),
+        scope,
+        ok: r.map_err(|e| e.root().to_string()),
+    }
 }
 
 pub async fn run(g: &GlobalArgs, args: CheckArgs) -> color_eyre::Result<()> {
     let mut rows = Vec::new();
     let settings = match g.settings() {
         Ok(s) => s,
-        Err(e) => return finish(vec![Row { what: "config file".into(), scope: "", ok: Err(e.to_string()) }]),
+        Err(e) => {
+            return finish(vec![Row {
+                what: "config file".into(),
+                scope: "",
+                ok: Err(e.to_string()),
+            }])
+        }
     };
     let profile = match settings.require_profile() {
         Ok(p) => p.clone(),
-        Err(e) => return finish(vec![Row { what: "config file".into(), scope: "", ok: Err(e.to_string()) }]),
+        Err(e) => {
+            return finish(vec![Row {
+                what: "config file".into(),
+                scope: "",
+                ok: Err(e.to_string()),
+            }])
+        }
     };
     rows.push(Row {
-        what: format!("config {} (profile {})", settings.paths.config_file.display(), profile.name),
+        what: format!(
+            "config {} (profile {})",
+            settings.paths.config_file.display(),
+            profile.name
+        ),
         scope: "",
         ok: Ok(()),
     });
     let clients = match Clients::new(&profile, None) {
         Ok((c, warnings)) => {
-            rows.push(Row { what: format!("key file {}", profile.key_file.display()), scope: "", ok: Ok(()) });
+            rows.push(Row {
+                what: format!("key file {}", profile.key_file.display()),
+                scope: "",
+                ok: Ok(()),
+            });
             for w in warnings {
-                rows.push(Row { what: "key file permissions".into(), scope: "", ok: Err(format!("warning: {w}")) });
+                rows.push(Row {
+                    what: "key file permissions".into(),
+                    scope: "",
+                    ok: Err(format!("warning: {w}")),
+                });
             }
             c
         }
         Err(e) => {
-            rows.push(row(format!("key file {}", profile.key_file.display()), "", Err(e)));
+            rows.push(row(
+                format!("key file {}", profile.key_file.display()),
+                "",
+                Err(e),
+            ));
             return finish(rows);
         }
     };
     let token = clients.client.token_for(&[scopes::DEVICE_READ]).await;
     let token_ok = token.is_ok() || matches!(token, Err(Error::ScopeNotGranted { .. }));
-    rows.push(row(format!("access token as {}", profile.subject), "", token.or_else(|e| match e {
-        Error::ScopeNotGranted { .. } => Ok(()),
-        other => Err(other),
-    })));
+    rows.push(row(
+        format!("access token as {}", profile.subject),
+        "",
+        token.or_else(|e| match e {
+            Error::ScopeNotGranted { .. } => Ok(()),
+            other => Err(other),
+        }),
+    ));
     if !token_ok {
         return finish(rows);
     }
     let d = &clients.directory;
-    let one = DeviceListing { max_results: 1, ..Default::default() };
-    rows.push(row("list mobile devices", scopes::DEVICE_READ, d.mobiledevices_page(&one, None).await.map(|_| ())));
-    rows.push(row("list users", scopes::USER_READ, d.users_page(None, 1, None).await.map(|_| ())));
-    rows.push(row("list org units", scopes::ORGUNIT_READ, d.orgunits().await.map(|_| ())));
-    rows.push(row(format!("read customer {}", profile.customer_id), scopes::CUSTOMER_READ, d.customer().await.map(|_| ())));
-    rows.push(row("list domains", scopes::DOMAIN_READ, d.domains().await.map(|_| ())));
-    rows.push(row("list Cloud Identity policies", scopes::POLICY_READ, clients.policy.list_page(None, None).await.map(|_| ())));
-    let day = (chrono::Utc::now() - chrono::Duration::days(4)).format("%Y-%m-%d").to_string();
-    let usage = clients.reports.gmail_usage(&day).next().await.unwrap_or(Ok(Vec::new()));
-    rows.push(row("Gmail usage report", scopes::REPORTS_USAGE, usage.map(|_| ())));
-    let audit = clients.reports.admin_activities(None, None).next().await.unwrap_or(Ok(Vec::new()));
-    rows.push(row("admin audit events", scopes::REPORTS_AUDIT, audit.map(|_| ())));
+    let one = DeviceListing {
+        max_results: 1,
+        ..Default::default()
+    };
+    rows.push(row(
+        "list mobile devices",
+        scopes::DEVICE_READ,
+        d.mobiledevices_page(&one, None).await.map(|_| ()),
+    ));
+    rows.push(row(
+        "list users",
+        scopes::USER_READ,
+        d.users_page(None, 1, None).await.map(|_| ()),
+    ));
+    rows.push(row(
+        "list org units",
+        scopes::ORGUNIT_READ,
+        d.orgunits().await.map(|_| ()),
+    ));
+    rows.push(row(
+        format!("read customer {}", profile.customer_id),
+        scopes::CUSTOMER_READ,
+        d.customer().await.map(|_| ()),
+    ));
+    rows.push(row(
+        "list domains",
+        scopes::DOMAIN_READ,
+        d.domains().await.map(|_| ()),
+    ));
+    rows.push(row(
+        "list Cloud Identity policies",
+        scopes::POLICY_READ,
+        clients.policy.list_page(None, None).await.map(|_| ()),
+    ));
+    let day = (chrono::Utc::now() - chrono::Duration::days(4))
+        .format("%Y-%m-%d")
+        .to_string();
+    let usage = clients
+        .reports
+        .gmail_usage(&day)
+        .next()
+        .await
+        .unwrap_or(Ok(Vec::new()));
+    rows.push(row(
+        "Gmail usage report",
+        scopes::REPORTS_USAGE,
+        usage.map(|_| ()),
+    ));
+    let audit = clients
+        .reports
+        .admin_activities(None, None)
+        .next()
+        .await
+        .unwrap_or(Ok(Vec::new()));
+    rows.push(row(
+        "admin audit events",
+        scopes::REPORTS_AUDIT,
+        audit.map(|_| ()),
+    ));
     match &clients.amapi {
-        Some(a) => rows.push(row(format!("list Android devices of {}", a.enterprise()), scopes::AMAPI, a.devices_page(1, None).await.map(|_| ()))),
-        None => rows.push(Row { what: "Android Management (no endpoints.enterprise configured)".into(), scope: scopes::AMAPI, ok: Ok(()) }),
+        Some(a) => rows.push(row(
+            format!("list Android devices of {}", a.enterprise()),
+            scopes::AMAPI,
+            a.devices_page(1, None).await.map(|_| ()),
+        )),
+        None => rows.push(Row {
+            what: "Android Management (no endpoints.enterprise configured)".into(),
+            scope: scopes::AMAPI,
+            ok: Ok(()),
+        }),
     }
     if let Some(user) = &args.gmail_user {
-        rows.push(row(format!("IMAP settings of {user}"), scopes::GMAIL_SETTINGS, clients.gmail.get_imap(user).await.map(|_| ())));
+        rows.push(row(
+            format!("IMAP settings of {user}"),
+            scopes::GMAIL_SETTINGS,
+            clients.gmail.get_imap(user).await.map(|_| ()),
+        ));
     }
     finish(rows)
 }
@@ -88,19 +183,29 @@ pub async fn run(g: &GlobalArgs, args: CheckArgs) -> color_eyre::Result<()> {
 /// Prints the table; an error (non-zero exit) when any row failed. Warnings do not fail.
 fn finish(rows: Vec<Row>) -> color_eyre::Result<()> {
     let width = rows.iter().map(|r| r.what.len()).max().unwrap_or(0).min(60);
-    let swidth = rows.iter().map(|r| scopes::short(r.scope).len()).max().unwrap_or(0);
+    let swidth = rows
+        .iter()
+        .map(|r| scopes::short(r.scope).len())
+        .max()
+        .unwrap_or(0);
     println!("{:width$}  {:swidth$}  RESULT", "CHECK", "SCOPE");
     let mut failed = 0;
     for r in &rows {
         let (status, fix) = match &r.ok {
             Ok(()) => ("OK", None),
-            Err(m) if m.starts_with("warning: ") => ("WARN", Some(m.trim_start_matches("warning: ").to_string())),
+            Err(m) if m.starts_with("warning: ") => {
+                ("WARN", Some(m.trim_start_matches("warning: ").to_string()))
+            }
             Err(m) => {
                 failed += 1;
                 ("FAIL", Some(m.clone()))
             }
         };
-        println!("{:width$}  {:swidth$}  {status}", r.what, scopes::short(r.scope));
+        println!(
+            "{:width$}  {:swidth$}  {status}",
+            r.what,
+            scopes::short(r.scope)
+        );
         if let Some(fix) = fix {
             for line in fix.lines() {
                 println!("    {}", line.trim());
@@ -108,7 +213,9 @@ fn finish(rows: Vec<Row>) -> color_eyre::Result<()> {
         }
     }
     if failed > 0 {
-        return Err(eyre!("{failed} check(s) failed; fix them as shown above and run `offsync check` again"));
+        return Err(eyre!(
+            "{failed} check(s) failed; fix them as shown above and run `offsync check` again"
+        ));
     }
     println!("all checks passed");
     Ok(())

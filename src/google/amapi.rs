@@ -107,21 +107,33 @@ impl PolicyPatch {
 
     /// Sets `workAccountSetupConfig`, checking `requiredAccountEmail` is lower case and in
     /// one of the enterprise's `domains`.
-    pub fn work_account_setup_config(mut self, cfg: WorkAccountSetupConfig, domains: &[String]) -> Result<Self, Error> {
+    pub fn work_account_setup_config(
+        mut self,
+        cfg: WorkAccountSetupConfig,
+        domains: &[String],
+    ) -> Result<Self, Error> {
         if let Some(email) = &cfg.required_account_email {
             validate_required_email(email, domains)?;
         }
-        self.set("workAccountSetupConfig", serde_json::to_value(cfg).expect("serialisable"));
+        self.set(
+            "workAccountSetupConfig",
+            serde_json::to_value(cfg).expect("serialisable"),
+        );
         Ok(self)
     }
 
     /// Sets `policyEnforcementRules`: each rule needs both actions, block before wipe.
-    pub fn policy_enforcement_rules(mut self, rules: Vec<PolicyEnforcementRule>) -> Result<Self, Error> {
+    pub fn policy_enforcement_rules(
+        mut self,
+        rules: Vec<PolicyEnforcementRule>,
+    ) -> Result<Self, Error> {
         for r in &rules {
-            let days = |a: &Option<serde_json::Value>, k: &str| a.as_ref().and_then(|v| v[k].as_i64());
-            let (Some(block), Some(wipe)) =
-                (days(&r.block_action, "blockAfterDays"), days(&r.wipe_action, "wipeAfterDays"))
-            else {
+            let days =
+                |a: &Option<serde_json::Value>, k: &str| a.as_ref().and_then(|v| v[k].as_i64());
+            let (Some(block), Some(wipe)) = (
+                days(&r.block_action, "blockAfterDays"),
+                days(&r.wipe_action, "wipeAfterDays"),
+            ) else {
                 return Err(Error::Invalid(
                     "a policy enforcement rule needs both blockAction.blockAfterDays and wipeAction.wipeAfterDays".into(),
                 ));
@@ -132,7 +144,10 @@ impl PolicyPatch {
                 )));
             }
         }
-        self.set("policyEnforcementRules", serde_json::to_value(rules).expect("serialisable"));
+        self.set(
+            "policyEnforcementRules",
+            serde_json::to_value(rules).expect("serialisable"),
+        );
         Ok(self)
     }
 
@@ -151,7 +166,9 @@ impl PolicyPatch {
 /// `requiredAccountEmail` must be lower case and belong to the enterprise's domains.
 pub fn validate_required_email(email: &str, domains: &[String]) -> Result<(), Error> {
     if email != email.to_lowercase() {
-        return Err(Error::Invalid(format!("requiredAccountEmail `{email}` must be all lower case")));
+        return Err(Error::Invalid(format!(
+            "requiredAccountEmail `{email}` must be all lower case"
+        )));
     }
     let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
     if !domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
@@ -182,8 +199,13 @@ pub struct Amapi {
 impl Amapi {
     /// `enterprise` is `enterprises/{id}`.
     pub fn new(client: Client, root: &str, enterprise: &str) -> Result<Amapi, Error> {
-        let root = Url::parse(root).map_err(|e| Error::Invalid(format!("androidmanagement endpoint `{root}`: {e}")))?;
-        Ok(Amapi { client, root, enterprise: enterprise.to_string() })
+        let root = Url::parse(root)
+            .map_err(|e| Error::Invalid(format!("androidmanagement endpoint `{root}`: {e}")))?;
+        Ok(Amapi {
+            client,
+            root,
+            enterprise: enterprise.to_string(),
+        })
     }
 
     pub fn enterprise(&self) -> &str {
@@ -193,11 +215,19 @@ impl Amapi {
     /// `v1/{name}` where `name` is a resource name with slashes (`enterprises/E/policies/P`).
     fn url(&self, name: &str) -> Url {
         let mut u = self.root.clone();
-        u.path_segments_mut().expect("http(s)").pop_if_empty().push("v1").extend(name.split('/'));
+        u.path_segments_mut()
+            .expect("http(s)")
+            .pop_if_empty()
+            .push("v1")
+            .extend(name.split('/'));
         u
     }
 
-    pub async fn devices_page(&self, page_size: u32, page_token: Option<&str>) -> Result<Page<AmapiDevice>, Error> {
+    pub async fn devices_page(
+        &self,
+        page_size: u32,
+        page_token: Option<&str>,
+    ) -> Result<Page<AmapiDevice>, Error> {
         let mut url = self.url(&format!("{}/devices", self.enterprise));
         {
             let mut q = url.query_pairs_mut();
@@ -206,9 +236,13 @@ impl Amapi {
                 q.append_pair("pageToken", t);
             }
         }
-        let call = Call::get(Api::Amapi, url, &[scopes::AMAPI]).about(format!("enterprise {}", self.enterprise));
+        let call = Call::get(Api::Amapi, url, &[scopes::AMAPI])
+            .about(format!("enterprise {}", self.enterprise));
         let p: DevicePage = self.client.json(call).await?;
-        Ok(Page { items: p.devices, next_page_token: p.next_page_token })
+        Ok(Page {
+            items: p.devices,
+            next_page_token: p.next_page_token,
+        })
     }
 
     /// Every device of the enterprise (100 per page; the API has no filter).
@@ -223,19 +257,29 @@ impl Amapi {
     /// `policies.get`; `policy` is a full name or the policy ID.
     pub async fn policy(&self, policy: &str) -> Result<AmapiPolicy, Error> {
         let name = self.policy_name(policy);
-        let call = Call::get(Api::Amapi, self.url(&name), &[scopes::AMAPI]).about(format!("policy {name}"));
+        let call = Call::get(Api::Amapi, self.url(&name), &[scopes::AMAPI])
+            .about(format!("policy {name}"));
         self.client.json(call).await
     }
 
     /// `policies.patch` with the patch's `updateMask`; an empty patch is refused unsent.
-    pub async fn patch_policy(&self, policy: &str, patch: &PolicyPatch) -> Result<AmapiPolicy, Error> {
+    pub async fn patch_policy(
+        &self,
+        policy: &str,
+        patch: &PolicyPatch,
+    ) -> Result<AmapiPolicy, Error> {
         if patch.mask.is_empty() {
-            return Err(Error::Invalid("refusing an empty policy patch: without updateMask Google would reset every field".into()));
+            return Err(Error::Invalid(
+                "refusing an empty policy patch: without updateMask Google would reset every field"
+                    .into(),
+            ));
         }
         let name = self.policy_name(policy);
         let mut url = self.url(&name);
-        url.query_pairs_mut().append_pair("updateMask", &patch.update_mask());
-        let mut call = Call::get(Api::Amapi, url, &[scopes::AMAPI]).about(format!("patch policy {name} ({})", patch.update_mask()));
+        url.query_pairs_mut()
+            .append_pair("updateMask", &patch.update_mask());
+        let mut call = Call::get(Api::Amapi, url, &[scopes::AMAPI])
+            .about(format!("patch policy {name} ({})", patch.update_mask()));
         call.method = reqwest::Method::PATCH;
         call.body = Some(serde_json::Value::Object(patch.body.clone()));
         self.client.json(call).await
@@ -261,18 +305,34 @@ mod tests {
             authentication_type: Some("GOOGLE_AUTHENTICATED".into()),
             required_account_email: Some("ann@example.com".into()),
         };
-        let p = PolicyPatch::new().work_account_setup_config(cfg.clone(), &domains).unwrap();
+        let p = PolicyPatch::new()
+            .work_account_setup_config(cfg.clone(), &domains)
+            .unwrap();
         assert_eq!(p.update_mask(), "workAccountSetupConfig");
-        let bad = WorkAccountSetupConfig { required_account_email: Some("Ann@example.com".into()), ..cfg.clone() };
-        assert!(PolicyPatch::new().work_account_setup_config(bad, &domains).is_err());
-        let outside = WorkAccountSetupConfig { required_account_email: Some("ann@gmail.com".into()), ..cfg };
-        assert!(PolicyPatch::new().work_account_setup_config(outside, &domains).is_err());
+        let bad = WorkAccountSetupConfig {
+            required_account_email: Some("Ann@example.com".into()),
+            ..cfg.clone()
+        };
+        assert!(PolicyPatch::new()
+            .work_account_setup_config(bad, &domains)
+            .is_err());
+        let outside = WorkAccountSetupConfig {
+            required_account_email: Some("ann@gmail.com".into()),
+            ..cfg
+        };
+        assert!(PolicyPatch::new()
+            .work_account_setup_config(outside, &domains)
+            .is_err());
         let rule = |b, w| PolicyEnforcementRule {
             setting_name: Some("workAccountSetupConfig".into()),
             block_action: Some(serde_json::json!({ "blockAfterDays": b })),
             wipe_action: Some(serde_json::json!({ "wipeAfterDays": w })),
         };
-        assert!(PolicyPatch::new().policy_enforcement_rules(vec![rule(3, 10)]).is_ok());
-        assert!(PolicyPatch::new().policy_enforcement_rules(vec![rule(10, 10)]).is_err());
+        assert!(PolicyPatch::new()
+            .policy_enforcement_rules(vec![rule(3, 10)])
+            .is_ok());
+        assert!(PolicyPatch::new()
+            .policy_enforcement_rules(vec![rule(10, 10)])
+            .is_err());
     }
 }

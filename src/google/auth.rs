@@ -23,7 +23,7 @@ use tokio::sync::Mutex;
 use super::Error;
 
 /// Directives to add to any tracing `EnvFilter`, in case a dependency logs HTTP bodies.
-pub const LOG_FILTER: &str = "yup_oauth2=info,hyper=info,hyper_util=info,rustls=info,reqwest=info";
+pub const LOG_FILTER: &str = "hyper=info,hyper_util=info,rustls=info,reqwest=info";
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// Replace a cached token when less than this is left (yup-oauth2 and Google's libraries
@@ -69,7 +69,10 @@ pub struct Auth {
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Auth").field("key", &self.info).field("subject", &self.subject).finish_non_exhaustive()
+        f.debug_struct("Auth")
+            .field("key", &self.info)
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
     }
 }
 
@@ -85,13 +88,23 @@ struct Claims<'a> {
 
 impl Auth {
     /// Reads and checks the key file; no network traffic happens until the first token.
-    pub fn new(key_file: &Path, subject: &str, timeout: Duration) -> Result<(Auth, Vec<Warning>), Error> {
+    pub fn new(
+        key_file: &Path,
+        subject: &str,
+        timeout: Duration,
+    ) -> Result<(Auth, Vec<Warning>), Error> {
         let (signer, info, warnings) = load_key(key_file)?;
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .build()
             .map_err(|e| Error::Invalid(format!("cannot build the HTTP client: {e}")))?;
-        let auth = Auth { signer, info, subject: subject.to_string(), http, cache: Mutex::new(HashMap::new()) };
+        let auth = Auth {
+            signer,
+            info,
+            subject: subject.to_string(),
+            http,
+            cache: Mutex::new(HashMap::new()),
+        };
         Ok((auth, warnings))
     }
 
@@ -105,7 +118,12 @@ impl Auth {
 
     /// A bearer token for `scopes` as `subject` (default: the admin). `fresh` skips the
     /// cache: used once after an API answered 401 to a cached token.
-    pub async fn token(&self, subject: Option<&str>, scopes: &[&'static str], fresh: bool) -> Result<String, Error> {
+    pub async fn token(
+        &self,
+        subject: Option<&str>,
+        scopes: &[&'static str],
+        fresh: bool,
+    ) -> Result<String, Error> {
         let subject = subject.unwrap_or(&self.subject);
         let key = (subject.to_string(), scopes.join(" "));
         let mut cache = self.cache.lock().await;
@@ -116,12 +134,25 @@ impl Auth {
         }
         let (token, lifetime) = self.grant(subject, scopes).await?;
         let refresh_at = Instant::now() + lifetime.saturating_sub(EXPIRY_MARGIN);
-        cache.insert(key, Cached { token: token.clone(), refresh_at });
+        cache.insert(
+            key,
+            Cached {
+                token: token.clone(),
+                refresh_at,
+            },
+        );
         Ok(token)
     }
 
-    async fn grant(&self, subject: &str, scopes: &[&'static str]) -> Result<(String, Duration), Error> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    async fn grant(
+        &self,
+        subject: &str,
+        scopes: &[&'static str],
+    ) -> Result<(String, Duration), Error> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
         let claims = Claims {
             iss: &self.info.client_email,
             sub: subject,
@@ -132,33 +163,49 @@ impl Auth {
         };
         let mut header = Header::new(Algorithm::RS256);
         header.kid = self.info.private_key_id.clone();
-        let assertion = jsonwebtoken::encode(&header, &claims, &self.signer).map_err(|e| Error::KeyFile {
-            path: self.info.path.clone(),
-            problem: format!("private_key cannot sign RS256 ({e})"),
-        })?;
+        let assertion =
+            jsonwebtoken::encode(&header, &claims, &self.signer).map_err(|e| Error::KeyFile {
+                path: self.info.path.clone(),
+                problem: format!("private_key cannot sign RS256 ({e})"),
+            })?;
         let request = format!("POST {}", self.info.token_uri);
-        let transport = |message: String| Error::Transport { request: request.clone(), message, tries: 1 };
+        let transport = |message: String| Error::Transport {
+            request: request.clone(),
+            message,
+            tries: 1,
+        };
         let resp = self
             .http
             .post(&self.info.token_uri)
-            .form(&[("grant_type", JWT_BEARER), ("assertion", assertion.as_str())])
+            .form(&[
+                ("grant_type", JWT_BEARER),
+                ("assertion", assertion.as_str()),
+            ])
             .send()
             .await
             .map_err(|e| transport(format!("token request failed: {}", e.without_url())))?;
         let status = resp.status().as_u16();
         let body: serde_json::Value = resp.json().await.unwrap_or_default();
         if status == 200 {
-            let token = body["access_token"].as_str().filter(|t| !t.is_empty()).ok_or_else(|| Error::Token {
-                message: "the token endpoint answered without an access_token".into(),
-            })?;
+            let token = body["access_token"]
+                .as_str()
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| Error::Token {
+                    message: "the token endpoint answered without an access_token".into(),
+                })?;
             let lifetime = Duration::from_secs(body["expires_in"].as_u64().unwrap_or(3600));
             return Ok((token.to_string(), lifetime));
         }
         if status == 429 || status >= 500 {
-            return Err(transport(format!("the token endpoint answered HTTP {status}")));
+            return Err(transport(format!(
+                "the token endpoint answered HTTP {status}"
+            )));
         }
         let code = body["error"].as_str().unwrap_or("unknown_error");
-        let description = body["error_description"].as_str().unwrap_or_default().to_string();
+        let description = body["error_description"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         Err(match code {
             "unauthorized_client" => Error::ScopeNotGranted {
                 scopes: scopes.to_vec(),
@@ -170,14 +217,19 @@ impl Auth {
                 subject: subject.to_string(),
                 key_file: self.info.path.clone(),
             },
-            other => Error::Token { message: format!("HTTP {status} {other}: {description}") },
+            other => Error::Token {
+                message: format!("HTTP {status} {other}: {description}"),
+            },
         })
     }
 }
 
 /// Reads the key file, checking what yup-oauth2 would only report vaguely.
 pub fn load_key(path: &Path) -> Result<(EncodingKey, KeyInfo, Vec<Warning>), Error> {
-    let bad = |problem: String| Error::KeyFile { path: path.to_path_buf(), problem };
+    let bad = |problem: String| Error::KeyFile {
+        path: path.to_path_buf(),
+        problem,
+    };
     let bytes = std::fs::read(path).map_err(|e| bad(format!("cannot be read: {e}")))?;
     let mut warnings = Vec::new();
     if let Some(w) = permission_warning(path) {
@@ -191,8 +243,14 @@ pub fn load_key(path: &Path) -> Result<(EncodingKey, KeyInfo, Vec<Warning>), Err
             e.column()
         ))
     })?;
-    let obj = value.as_object().ok_or_else(|| bad("is JSON but not an object; expected a service-account key".into()))?;
-    let text = |k: &str| obj.get(k).and_then(|v| v.as_str()).filter(|s| !s.is_empty());
+    let obj = value
+        .as_object()
+        .ok_or_else(|| bad("is JSON but not an object; expected a service-account key".into()))?;
+    let text = |k: &str| {
+        obj.get(k)
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+    };
     match text("type") {
         Some("service_account") => {}
         Some(other) => {
@@ -203,9 +261,14 @@ pub fn load_key(path: &Path) -> Result<(EncodingKey, KeyInfo, Vec<Warning>), Err
         }
         None => return Err(bad("has no `type`; expected \"type\": \"service_account\"".into())),
     }
-    let private_key = text("private_key").ok_or_else(|| bad("has no private_key; download the key again".into()))?;
-    if !private_key.contains("-----BEGIN PRIVATE KEY-----") && !private_key.contains("-----BEGIN RSA PRIVATE KEY-----") {
-        return Err(bad("private_key is not a PEM private key (no BEGIN PRIVATE KEY line)".into()));
+    let private_key = text("private_key")
+        .ok_or_else(|| bad("has no private_key; download the key again".into()))?;
+    if !private_key.contains("-----BEGIN PRIVATE KEY-----")
+        && !private_key.contains("-----BEGIN RSA PRIVATE KEY-----")
+    {
+        return Err(bad(
+            "private_key is not a PEM private key (no BEGIN PRIVATE KEY line)".into(),
+        ));
     }
     let client_email = text("client_email").ok_or_else(|| bad("has no client_email".into()))?;
     let token_uri = text("token_uri").ok_or_else(|| bad("has no token_uri".into()))?;

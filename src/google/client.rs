@@ -60,7 +60,15 @@ pub struct Call {
 
 impl Call {
     pub fn get(api: Api, url: url::Url, scopes: &'static [&'static str]) -> Call {
-        Call { method: Method::GET, api, url, body: None, scopes, subject: None, what: None }
+        Call {
+            method: Method::GET,
+            api,
+            url,
+            body: None,
+            scopes,
+            subject: None,
+            what: None,
+        }
     }
 
     pub fn about(mut self, what: impl Into<String>) -> Call {
@@ -69,7 +77,11 @@ impl Call {
     }
 
     fn request_line(&self) -> String {
-        let q = self.url.query().map(|q| format!("?{q}")).unwrap_or_default();
+        let q = self
+            .url
+            .query()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
         format!("{} {}{q}", self.method, self.url.path())
     }
 }
@@ -102,7 +114,10 @@ pub struct Client {
 
 impl Client {
     /// Builds the client for a profile; the key file is read and checked now.
-    pub fn new(profile: &Profile, observer: Option<CallObserver>) -> Result<(Client, Vec<Warning>), Error> {
+    pub fn new(
+        profile: &Profile,
+        observer: Option<CallObserver>,
+    ) -> Result<(Client, Vec<Warning>), Error> {
         let h = &profile.http;
         let (auth, warnings) = Auth::new(&profile.key_file, &profile.subject, h.timeout)?;
         let http = reqwest::Client::builder()
@@ -118,12 +133,20 @@ impl Client {
             inflight: Semaphore::new(h.concurrency.max(1)),
             timeout: h.timeout,
             max_tries: h.max_tries.max(1),
-            backoff: Backoff { base: h.backoff_base, max: h.backoff_max },
+            backoff: Backoff {
+                base: h.backoff_base,
+                max: h.backoff_max,
+            },
             readonly: profile.readonly,
             observer,
             counters: Counters::default(),
         };
-        Ok((Client { inner: Arc::new(inner) }, warnings))
+        Ok((
+            Client {
+                inner: Arc::new(inner),
+            },
+            warnings,
+        ))
     }
 
     pub fn stats(&self) -> ClientStats {
@@ -156,15 +179,24 @@ impl Client {
     pub async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
         let request = call.request_line();
         let body = self.send(call).await?;
-        let body = if body.is_empty() { &b"{}"[..] } else { &body[..] };
-        serde_json::from_slice(body).map_err(|e| Error::Decode { request, message: e.to_string() })
+        let body = if body.is_empty() {
+            &b"{}"[..]
+        } else {
+            &body[..]
+        };
+        serde_json::from_slice(body).map_err(|e| Error::Decode {
+            request,
+            message: e.to_string(),
+        })
     }
 
     /// Sends `call` through pacing, auth and retries; returns the body of a 2xx answer.
     pub async fn send(&self, call: Call) -> Result<Vec<u8>, Error> {
         if self.inner.readonly && call.method != Method::GET {
             let what = call.what.clone().unwrap_or_else(|| call.request_line());
-            return Err(Error::ReadOnly { what: format!("{} {what}", call.method) });
+            return Err(Error::ReadOnly {
+                what: format!("{} {what}", call.method),
+            });
         }
         let started = Instant::now();
         let at = Utc::now();
@@ -174,7 +206,11 @@ impl Client {
             obs(&CallRecord {
                 at,
                 method: call.method.to_string(),
-                path: call.request_line().split_once(' ').map(|(_, p)| p.to_string()).unwrap_or_default(),
+                path: call
+                    .request_line()
+                    .split_once(' ')
+                    .map(|(_, p)| p.to_string())
+                    .unwrap_or_default(),
                 status: rec.status,
                 duration: started.elapsed(),
                 tries: rec.tries,
@@ -210,31 +246,56 @@ impl Client {
                 return Err(with_tries(err, out.tries));
             }
             let wait = me.backoff.wait(failures, retry_after);
-            tracing::debug!("{}: {err}; retry {failures} in {wait:?}", call.request_line());
+            tracing::debug!(
+                "{}: {err}; retry {failures} in {wait:?}",
+                call.request_line()
+            );
             me.counters.retries.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(wait).await;
         }
     }
 
-    async fn attempt(&self, call: &Call, fresh: bool, out: &mut Outcome) -> Result<Vec<u8>, Failure> {
+    async fn attempt(
+        &self,
+        call: &Call,
+        fresh: bool,
+        out: &mut Outcome,
+    ) -> Result<Vec<u8>, Failure> {
         let me = &self.inner;
         let request = call.request_line();
-        let token = match me.auth.token(call.subject.as_deref(), call.scopes, fresh).await {
+        let token = match me
+            .auth
+            .token(call.subject.as_deref(), call.scopes, fresh)
+            .await
+        {
             Ok(t) => t,
-            Err(e @ Error::Transport { .. }) => return Err(Failure::Retryable { error: e, retry_after: None }),
+            Err(e @ Error::Transport { .. }) => {
+                return Err(Failure::Retryable {
+                    error: e,
+                    retry_after: None,
+                })
+            }
             Err(e) => return Err(Failure::Fatal(e)),
         };
         let _permit = me.inflight.acquire().await.expect("semaphore never closed");
         out.tries += 1;
         me.counters.requests.fetch_add(1, Ordering::Relaxed);
-        let mut rb = me.http.request(call.method.clone(), call.url.clone()).bearer_auth(token).timeout(me.timeout);
+        let mut rb = me
+            .http
+            .request(call.method.clone(), call.url.clone())
+            .bearer_auth(token)
+            .timeout(me.timeout);
         if let Some(b) = &call.body {
             rb = rb.json(b);
         } else if call.method != Method::GET {
             rb = rb.header(reqwest::header::CONTENT_LENGTH, "0");
         }
         let transport = |e: reqwest::Error| Failure::Retryable {
-            error: Error::Transport { request: request.clone(), message: transport_message(&e), tries: 1 },
+            error: Error::Transport {
+                request: request.clone(),
+                message: transport_message(&e),
+                tries: 1,
+            },
             retry_after: None,
         };
         let resp = rb.send().await.map_err(transport)?;
@@ -247,7 +308,9 @@ impl Client {
             .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
         let body = resp.bytes().await.map_err(transport)?;
         out.bytes += body.len() as u64;
-        me.counters.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+        me.counters
+            .bytes
+            .fetch_add(body.len() as u64, Ordering::Relaxed);
         if (200..300).contains(&status) {
             return Ok(body.to_vec());
         }
@@ -273,7 +336,10 @@ struct Outcome {
 
 enum Failure {
     Unauthorized(Error),
-    Retryable { error: Error, retry_after: Option<Duration> },
+    Retryable {
+        error: Error,
+        retry_after: Option<Duration>,
+    },
     Fatal(Error),
 }
 
@@ -320,15 +386,25 @@ impl GoogleError {
         if e.is_string() {
             // OAuth-style `{"error": "...", "error_description": "..."}`.
             return GoogleError {
-                message: v["error_description"].as_str().unwrap_or_default().to_string(),
+                message: v["error_description"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
                 reason: e.as_str().map(str::to_string),
                 status: None,
             };
         }
-        let message = e["message"].as_str().map(str::to_string).unwrap_or_else(|| {
-            let text = String::from_utf8_lossy(body);
-            text.chars().take(200).collect::<String>().trim().to_string()
-        });
+        let message = e["message"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                let text = String::from_utf8_lossy(body);
+                text.chars()
+                    .take(200)
+                    .collect::<String>()
+                    .trim()
+                    .to_string()
+            });
         GoogleError {
             message,
             reason: e["errors"][0]["reason"].as_str().map(str::to_string),
@@ -339,7 +415,10 @@ impl GoogleError {
 
 fn api_error(call: &Call, request: String, status: u16, g: GoogleError) -> Error {
     if status == 403 && g.reason.as_deref() == Some("insufficientPermissions") {
-        return Error::MissingScopes { scopes: call.scopes.to_vec(), request };
+        return Error::MissingScopes {
+            scopes: call.scopes.to_vec(),
+            request,
+        };
     }
     let what = call.what.as_deref();
     let hint = match (status, g.reason.as_deref()) {

@@ -24,8 +24,15 @@ pub enum Error {
         hint: Option<String>,
     },
     /// 403 `insufficientPermissions`: the token lacks the scope this method needs.
-    #[error("{request}: the access token lacks scope {}; {}", scope_list(scopes), scopes::grant_hint(scopes, None))]
-    MissingScopes { scopes: Vec<&'static str>, request: String },
+    #[error(
+        "{request}: the access token lacks scope {}; {}",
+        scope_list(scopes),
+        scopes::grant_hint(scopes, None)
+    )]
+    MissingScopes {
+        scopes: Vec<&'static str>,
+        request: String,
+    },
     /// The token endpoint said `unauthorized_client`: the scopes are not granted under
     /// domain-wide delegation (or the client ID is not listed at all).
     #[error(
@@ -33,14 +40,22 @@ pub enum Error {
         scope_list(scopes),
         scopes::grant_hint(scopes, Some(client_id))
     )]
-    ScopeNotGranted { scopes: Vec<&'static str>, client_id: String, subject: String },
+    ScopeNotGranted {
+        scopes: Vec<&'static str>,
+        client_id: String,
+        subject: String,
+    },
     /// The token endpoint said `invalid_grant`: bad key, clock skew or an unknown subject.
     #[error(
         "Google refused the service-account grant for {subject}: {description}\n  hint: check that the key \
          in {key_file} is current (not deleted in Cloud console), that this machine's clock is right, and \
          that {subject} is an existing, unsuspended admin of the tenant"
     )]
-    InvalidGrant { description: String, subject: String, key_file: PathBuf },
+    InvalidGrant {
+        description: String,
+        subject: String,
+        key_file: PathBuf,
+    },
     /// Another token endpoint failure (code and description only).
     #[error("getting an access token failed: {message}")]
     Token { message: String },
@@ -49,7 +64,11 @@ pub enum Error {
     KeyFile { path: PathBuf, problem: String },
     /// No HTTP answer (timeout, connection refused or reset), after `tries` attempts.
     #[error("{request}: {message} (after {tries} tries)\n  hint: check the network path to Google, or raise http.timeout_secs")]
-    Transport { request: String, message: String, tries: u32 },
+    Transport {
+        request: String,
+        message: String,
+        tries: u32,
+    },
     /// A success answer whose body is not what the discovery document says.
     #[error("{request}: unexpected response body: {message}")]
     Decode { request: String, message: String },
@@ -58,7 +77,11 @@ pub enum Error {
     ReadOnly { what: String },
     /// A listing failed part-way; the items already delivered are valid and kept.
     #[error("listing {what} stopped after {fetched} items: {source}")]
-    Listing { what: &'static str, fetched: u64, source: Box<Error> },
+    Listing {
+        what: &'static str,
+        fetched: u64,
+        source: Box<Error>,
+    },
     /// A request offsync refuses to build (e.g. an invalid policy patch).
     #[error("{0}")]
     Invalid(String),
@@ -95,7 +118,10 @@ impl Error {
 }
 
 fn reason_text(reason: &Option<String>) -> String {
-    reason.as_deref().map(|r| format!(" {r}:")).unwrap_or_else(|| ":".into())
+    reason
+        .as_deref()
+        .map(|r| format!(" {r}:"))
+        .unwrap_or_else(|| ":".into())
 }
 
 fn tries_text(tries: u32) -> String {
@@ -107,7 +133,9 @@ fn tries_text(tries: u32) -> String {
 }
 
 fn hint_text(hint: &Option<String>) -> String {
-    hint.as_deref().map(|h| format!("\n  hint: {h}")).unwrap_or_default()
+    hint.as_deref()
+        .map(|h| format!("\n  hint: {h}"))
+        .unwrap_or_default()
 }
 
 fn scope_list(s: &[&str]) -> String {

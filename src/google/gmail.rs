@@ -30,7 +30,8 @@ pub struct Gmail {
 
 impl Gmail {
     pub fn new(client: Client, root: &str) -> Result<Gmail, Error> {
-        let root = Url::parse(root).map_err(|e| Error::Invalid(format!("gmail endpoint `{root}`: {e}")))?;
+        let root = Url::parse(root)
+            .map_err(|e| Error::Invalid(format!("gmail endpoint `{root}`: {e}")))?;
         Ok(Gmail { client, root })
     }
 
@@ -40,7 +41,8 @@ impl Gmail {
             .expect("http(s)")
             .pop_if_empty()
             .extend(["gmail", "v1", "users", user, "settings", "imap"]);
-        let mut c = Call::get(Api::Gmail, u, &[scopes::GMAIL_SETTINGS]).about(format!("IMAP settings of {user}"));
+        let mut c = Call::get(Api::Gmail, u, &[scopes::GMAIL_SETTINGS])
+            .about(format!("IMAP settings of {user}"));
         c.subject = Some(user.to_string());
         c
     }
@@ -49,7 +51,11 @@ impl Gmail {
         self.client.json(self.call(user)).await
     }
 
-    pub async fn update_imap(&self, user: &str, settings: &ImapSettings) -> Result<ImapSettings, Error> {
+    pub async fn update_imap(
+        &self,
+        user: &str,
+        settings: &ImapSettings,
+    ) -> Result<ImapSettings, Error> {
         let mut c = self.call(user);
         c.method = reqwest::Method::PUT;
         c.body = Some(serde_json::to_value(settings).map_err(|e| Error::Invalid(e.to_string()))?);

@@ -28,7 +28,10 @@ pub struct Clients {
 
 impl Clients {
     /// Builds every client; the key file is read and checked now (no network yet).
-    pub fn new(profile: &Profile, observer: Option<CallObserver>) -> Result<(Clients, Vec<Warning>), Error> {
+    pub fn new(
+        profile: &Profile,
+        observer: Option<CallObserver>,
+    ) -> Result<(Clients, Vec<Warning>), Error> {
         let (client, warnings) = Client::new(profile, observer)?;
         let e = &profile.endpoints;
         let clients = Clients {
@@ -37,7 +40,11 @@ impl Clients {
             reports: super::Reports::new(client.clone(), &e.reports)?,
             gmail: super::Gmail::new(client.clone(), &e.gmail)?,
             amapi: match &e.enterprise {
-                Some(ent) => Some(super::Amapi::new(client.clone(), &e.androidmanagement, ent)?),
+                Some(ent) => Some(super::Amapi::new(
+                    client.clone(),
+                    &e.androidmanagement,
+                    ent,
+                )?),
                 None => None,
             },
             client,
@@ -89,16 +96,17 @@ pub async fn load_inventory(
         stream::once(async move { dir.orgunits().await.map(LoadEvent::OrgUnits) }).boxed()
     };
     let users = dir.users(None).map(|r| r.map(LoadEvent::Users)).boxed();
-    let devices = partition::mobiledevices(dir, server_query, clients.profile.http.partitioned_listing)
-        .map(move |r| {
-            r.map(|page| {
-                LoadEvent::Devices(match &local {
-                    Some(q) => page.into_iter().filter(|d| q.matches(d)).collect(),
-                    None => page,
+    let devices =
+        partition::mobiledevices(dir, server_query, clients.profile.http.partitioned_listing)
+            .map(move |r| {
+                r.map(|page| {
+                    LoadEvent::Devices(match &local {
+                        Some(q) => page.into_iter().filter(|d| q.matches(d)).collect(),
+                        None => page,
+                    })
                 })
             })
-        })
-        .boxed();
+            .boxed();
 
     let mut all = stream::select_all([ous, users, devices]);
     let (mut org_units, mut user_list, mut device_list) = (Vec::new(), Vec::new(), Vec::new());

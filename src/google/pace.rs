@@ -52,7 +52,9 @@ fn limiter(per_window: u32, window: Duration) -> DefaultDirectRateLimiter {
     let rate = (per_window.max(1) as f64 * 0.99).max(1.0);
     let period = Duration::from_secs_f64(window.as_secs_f64() / rate);
     let burst = NonZeroU32::new((per_window / 600).clamp(1, 8)).expect("non-zero");
-    let quota = Quota::with_period(period).expect("non-zero period").allow_burst(burst);
+    let quota = Quota::with_period(period)
+        .expect("non-zero period")
+        .allow_burst(burst);
     RateLimiter::direct(quota)
 }
 

@@ -28,7 +28,12 @@ where
     F: FnMut(Option<String>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
 {
-    let init = State { fetch, token: None, fetched: 0, done: false };
+    let init = State {
+        fetch,
+        token: None,
+        fetched: 0,
+        done: false,
+    };
     stream::try_unfold(init, move |mut st| async move {
         if st.done {
             return Ok(None);
@@ -40,14 +45,20 @@ where
                 st.done = st.token.is_none();
                 Ok(Some((page.items, st)))
             }
-            Err(e) => Err(Error::Listing { what, fetched: st.fetched, source: Box::new(e) }),
+            Err(e) => Err(Error::Listing {
+                what,
+                fetched: st.fetched,
+                source: Box::new(e),
+            }),
         }
     })
     .boxed()
 }
 
 /// Drains a page stream into one vector; on error returns what was fetched and the error.
-pub async fn collect<T>(mut s: BoxStream<'static, Result<Vec<T>, Error>>) -> (Vec<T>, Option<Error>) {
+pub async fn collect<T>(
+    mut s: BoxStream<'static, Result<Vec<T>, Error>>,
+) -> (Vec<T>, Option<Error>) {
     let mut all = Vec::new();
     while let Some(page) = s.next().await {
         match page {
@@ -66,8 +77,14 @@ mod tests {
     async fn a_failing_page_keeps_earlier_pages_and_counts_them() {
         let s = chain("things", |tok: Option<String>| async move {
             match tok.as_deref() {
-                None => Ok(Page { items: vec![1, 2], next_page_token: Some("p2".into()) }),
-                Some("p2") => Ok(Page { items: vec![3], next_page_token: Some("p3".into()) }),
+                None => Ok(Page {
+                    items: vec![1, 2],
+                    next_page_token: Some("p2".into()),
+                }),
+                Some("p2") => Ok(Page {
+                    items: vec![3],
+                    next_page_token: Some("p3".into()),
+                }),
                 _ => Err(Error::Invalid("boom".into())),
             }
         });
@@ -80,7 +97,12 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_token_ends_the_chain() {
-        let s = chain("things", |_| async { Ok(Page { items: vec![1], next_page_token: Some(String::new()) }) });
+        let s = chain("things", |_| async {
+            Ok(Page {
+                items: vec![1],
+                next_page_token: Some(String::new()),
+            })
+        });
         assert_eq!(collect(s).await.0, vec![1]);
     }
 }

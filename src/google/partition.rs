@@ -61,10 +61,15 @@ pub async fn plan(dir: &Directory, query: Option<&str>, enabled: bool) -> Result
         max_results: 1,
     };
     let (asc, desc) = (probe(false), probe(true));
-    let (first, last) = futures::try_join!(dir.mobiledevices_page(&asc, None), dir.mobiledevices_page(&desc, None))?;
+    let (first, last) = futures::try_join!(
+        dir.mobiledevices_page(&asc, None),
+        dir.mobiledevices_page(&desc, None)
+    )?;
     let key = |p: &super::page::Page<Device>| p.items.first().map(|d| d.email.first().cloned());
     match (key(&first), key(&last)) {
-        (Some(Some(lo)), Some(Some(hi))) => Ok(partition_chars(&lo, &hi).map_or(Plan::Plain, Plan::Partitions)),
+        (Some(Some(lo)), Some(Some(hi))) => {
+            Ok(partition_chars(&lo, &hi).map_or(Plan::Plain, Plan::Partitions))
+        }
         // Nothing matches (or a device without email sorts at an end): plain chain.
         _ => Ok(Plan::Plain),
     }
@@ -97,14 +102,21 @@ pub fn partition_chars(lo: &str, hi: &str) -> Option<Vec<char>> {
 /// de-duplicated pages. At most `HttpSettings.concurrency` requests are in flight (the
 /// client enforces it) and the quota pacer spaces them. The first failed page ends the
 /// stream with an [`Error::Listing`] counting every device delivered before it.
-pub fn mobiledevices(dir: &Directory, query: Option<String>, enabled: bool) -> BoxStream<'static, Result<Vec<Device>, Error>> {
+pub fn mobiledevices(
+    dir: &Directory,
+    query: Option<String>,
+    enabled: bool,
+) -> BoxStream<'static, Result<Vec<Device>, Error>> {
     let dir = dir.clone();
     stream::once(async move {
         let chains: Vec<BoxStream<'static, Result<Vec<Device>, Error>>> =
             match plan(&dir, query.as_deref(), enabled).await {
                 Err(e) => return stream::iter([Err(e)]).boxed(),
                 Ok(Plan::Plain) => {
-                    vec![dir.mobiledevices(DeviceListing { query: query.clone(), ..Default::default() })]
+                    vec![dir.mobiledevices(DeviceListing {
+                        query: query.clone(),
+                        ..Default::default()
+                    })]
                 }
                 Ok(Plan::Partitions(chars)) => {
                     tracing::debug!("listing devices in {} partitions: {chars:?}", chars.len());
@@ -115,7 +127,10 @@ pub fn mobiledevices(dir: &Directory, query: Option<String>, enabled: bool) -> B
                                 Some(q) => format!("{q} email:{c}*"),
                                 None => format!("email:{c}*"),
                             };
-                            dir.mobiledevices(DeviceListing { query: Some(q), ..Default::default() })
+                            dir.mobiledevices(DeviceListing {
+                                query: Some(q),
+                                ..Default::default()
+                            })
                         })
                         .collect()
                 }
@@ -133,15 +148,25 @@ struct Dedupe {
     done: bool,
 }
 
-fn dedupe(inner: BoxStream<'static, Result<Vec<Device>, Error>>) -> BoxStream<'static, Result<Vec<Device>, Error>> {
-    let st = Dedupe { inner, seen: HashSet::new(), fetched: 0, done: false };
+fn dedupe(
+    inner: BoxStream<'static, Result<Vec<Device>, Error>>,
+) -> BoxStream<'static, Result<Vec<Device>, Error>> {
+    let st = Dedupe {
+        inner,
+        seen: HashSet::new(),
+        fetched: 0,
+        done: false,
+    };
     stream::unfold(st, |mut st| async move {
         if st.done {
             return None;
         }
         let item = match st.inner.next().await? {
             Ok(page) => {
-                let fresh: Vec<Device> = page.into_iter().filter(|d| st.seen.insert(d.resource_id.clone())).collect();
+                let fresh: Vec<Device> = page
+                    .into_iter()
+                    .filter(|d| st.seen.insert(d.resource_id.clone()))
+                    .collect();
                 st.fetched += fresh.len() as u64;
                 Ok(fresh)
             }
@@ -151,7 +176,11 @@ fn dedupe(inner: BoxStream<'static, Result<Vec<Device>, Error>>) -> BoxStream<'s
                     Error::Listing { what, source, .. } => (what, source),
                     other => ("mobile devices", Box::new(other)),
                 };
-                Err(Error::Listing { what, fetched: st.fetched, source })
+                Err(Error::Listing {
+                    what,
+                    fetched: st.fetched,
+                    source,
+                })
             }
         };
         Some((item, st))
@@ -164,19 +193,29 @@ mod tests {
     use super::partition_chars;
 
     fn s(v: Option<Vec<char>>) -> String {
-        v.map(|v| v.into_iter().collect()).unwrap_or_else(|| "<plain>".into())
+        v.map(|v| v.into_iter().collect())
+            .unwrap_or_else(|| "<plain>".into())
     }
 
     #[test]
     fn covers_the_range_under_every_plausible_order() {
-        assert_eq!(s(partition_chars("adam@x", "zed@x")), "abcdefghijklmnopqrstuvwxyz");
+        assert_eq!(
+            s(partition_chars("adam@x", "zed@x")),
+            "abcdefghijklmnopqrstuvwxyz"
+        );
         assert_eq!(s(partition_chars("bob@x", "bob@x")), "b");
         // Digits up to letters: the punctuation in between cannot start an address, except
         // `=`, `?`, `^`, `_` and the backtick which are atext; in raw ASCII order `0..c`
         // also spans the upper-case letters, whose (case-insensitive) partitions are a-z.
-        assert_eq!(s(partition_chars("0@x", "c@x")), "0123456789=?^_`abcdefghijklmnopqrstuvwxyz");
+        assert_eq!(
+            s(partition_chars("0@x", "c@x")),
+            "0123456789=?^_`abcdefghijklmnopqrstuvwxyz"
+        );
         // Upper-case bounds under raw ASCII order still cover the lower-case letters.
-        assert_eq!(s(partition_chars("Zed@x", "amy@x")), "^_`abcdefghijklmnopqrstuvwxyz");
+        assert_eq!(
+            s(partition_chars("Zed@x", "amy@x")),
+            "^_`abcdefghijklmnopqrstuvwxyz"
+        );
         assert_eq!(s(partition_chars("'quote@x", "z@x")), "<plain>");
         assert_eq!(s(partition_chars("é@x", "z@x")), "<plain>");
     }

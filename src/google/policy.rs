@@ -81,19 +81,32 @@ pub struct Policy {
 
 impl Policy {
     pub fn new(client: Client, root: &str, customer_id: &str) -> Result<Policy, Error> {
-        let root = Url::parse(root).map_err(|e| Error::Invalid(format!("cloudidentity endpoint `{root}`: {e}")))?;
-        Ok(Policy { client, root, customer: customer_id.to_string() })
+        let root = Url::parse(root)
+            .map_err(|e| Error::Invalid(format!("cloudidentity endpoint `{root}`: {e}")))?;
+        Ok(Policy {
+            client,
+            root,
+            customer: customer_id.to_string(),
+        })
     }
 
     fn url(&self, segments: &[&str]) -> Url {
         let mut u = self.root.clone();
-        u.path_segments_mut().expect("http(s)").pop_if_empty().push("v1").extend(segments);
+        u.path_segments_mut()
+            .expect("http(s)")
+            .pop_if_empty()
+            .push("v1")
+            .extend(segments);
         u
     }
 
     /// One page of `policies.list` with an optional `filter` (e.g.
     /// `setting.type.matches('gmail.imap_access')`).
-    pub async fn list_page(&self, filter: Option<&str>, page_token: Option<&str>) -> Result<Page<CiPolicy>, Error> {
+    pub async fn list_page(
+        &self,
+        filter: Option<&str>,
+        page_token: Option<&str>,
+    ) -> Result<Page<CiPolicy>, Error> {
         let mut url = self.url(&["policies"]);
         {
             let mut q = url.query_pairs_mut();
@@ -105,9 +118,13 @@ impl Policy {
                 q.append_pair("pageToken", t);
             }
         }
-        let call = Call::get(Api::CloudIdentity, url, &[scopes::POLICY_READ]).about(format!("customer {}", self.customer));
+        let call = Call::get(Api::CloudIdentity, url, &[scopes::POLICY_READ])
+            .about(format!("customer {}", self.customer));
         let p: ListPage = self.client.json(call).await?;
-        Ok(Page { items: p.policies, next_page_token: p.next_page_token })
+        Ok(Page {
+            items: p.policies,
+            next_page_token: p.next_page_token,
+        })
     }
 
     pub fn list(&self, filter: Option<String>) -> BoxStream<'static, Result<Vec<CiPolicy>, Error>> {
@@ -121,8 +138,12 @@ impl Policy {
     /// `policies.get`; `name` is `policies/{id}`.
     pub async fn get(&self, name: &str) -> Result<CiPolicy, Error> {
         let id = name.strip_prefix("policies/").unwrap_or(name);
-        let call = Call::get(Api::CloudIdentity, self.url(&["policies", id]), &[scopes::POLICY_READ])
-            .about(format!("policy {name}"));
+        let call = Call::get(
+            Api::CloudIdentity,
+            self.url(&["policies", id]),
+            &[scopes::POLICY_READ],
+        )
+        .about(format!("policy {name}"));
         self.client.json(call).await
     }
 
@@ -130,12 +151,24 @@ impl Policy {
     /// (Google answers 400/403 for `api_controls.*`, for example): callers fall back to a
     /// guided manual step on error.
     pub async fn patch(&self, policy: &CiPolicy) -> Result<Operation, Error> {
-        let id = policy.name.strip_prefix("policies/").unwrap_or(&policy.name);
+        let id = policy
+            .name
+            .strip_prefix("policies/")
+            .unwrap_or(&policy.name);
         if id.is_empty() {
-            return Err(Error::Invalid("policies.patch needs the policy's name (policies/ID)".into()));
+            return Err(Error::Invalid(
+                "policies.patch needs the policy's name (policies/ID)".into(),
+            ));
         }
-        let mut call = Call::get(Api::CloudIdentity, self.url(&["policies", id]), &[scopes::POLICY_WRITE])
-            .about(format!("patch policy {} ({})", policy.name, policy.setting.setting_type));
+        let mut call = Call::get(
+            Api::CloudIdentity,
+            self.url(&["policies", id]),
+            &[scopes::POLICY_WRITE],
+        )
+        .about(format!(
+            "patch policy {} ({})",
+            policy.name, policy.setting.setting_type
+        ));
         call.method = reqwest::Method::PATCH;
         call.body = Some(serde_json::to_value(policy).map_err(|e| Error::Invalid(e.to_string()))?);
         self.client.json(call).await

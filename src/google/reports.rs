@@ -33,7 +33,10 @@ impl UsageReport {
 
     /// A `datetimeValue` parameter, e.g. `gmail:timestamp_last_imap`.
     pub fn datetime(&self, name: &str) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.parameters.iter().find(|p| p.name == name)?.datetime_value
+        self.parameters
+            .iter()
+            .find(|p| p.name == name)?
+            .datetime_value
     }
 }
 
@@ -98,13 +101,18 @@ pub struct Reports {
 
 impl Reports {
     pub fn new(client: Client, root: &str) -> Result<Reports, Error> {
-        let root = Url::parse(root).map_err(|e| Error::Invalid(format!("reports endpoint `{root}`: {e}")))?;
+        let root = Url::parse(root)
+            .map_err(|e| Error::Invalid(format!("reports endpoint `{root}`: {e}")))?;
         Ok(Reports { client, root })
     }
 
     fn url(&self, segments: &[&str]) -> Url {
         let mut u = self.root.clone();
-        u.path_segments_mut().expect("http(s)").pop_if_empty().extend(["admin", "reports", "v1"]).extend(segments);
+        u.path_segments_mut()
+            .expect("http(s)")
+            .pop_if_empty()
+            .extend(["admin", "reports", "v1"])
+            .extend(segments);
         u
     }
 
@@ -123,9 +131,13 @@ impl Reports {
                         q.append_pair("pageToken", t);
                     }
                 }
-                let call = Call::get(Api::Admin, url, &[scopes::REPORTS_USAGE]).about(format!("usage report {date}"));
+                let call = Call::get(Api::Admin, url, &[scopes::REPORTS_USAGE])
+                    .about(format!("usage report {date}"));
                 let p: UsagePage = me.client.json(call).await?;
-                Ok(Page { items: p.usage_reports, next_page_token: p.next_page_token })
+                Ok(Page {
+                    items: p.usage_reports,
+                    next_page_token: p.next_page_token,
+                })
             }
         })
     }
@@ -157,7 +169,10 @@ impl Reports {
                 }
                 let call = Call::get(Api::Admin, url, &[scopes::REPORTS_AUDIT]);
                 let p: ActivityPage = me.client.json(call).await?;
-                Ok(Page { items: p.items, next_page_token: p.next_page_token })
+                Ok(Page {
+                    items: p.items,
+                    next_page_token: p.next_page_token,
+                })
             }
         })
     }

@@ -7,7 +7,11 @@ use std::time::{Duration, SystemTime};
 use rand::Rng;
 
 /// Reasons Google uses for quota errors, which it may send as 403 instead of 429.
-const QUOTA_REASONS: [&str; 3] = ["rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"];
+const QUOTA_REASONS: [&str; 3] = [
+    "rateLimitExceeded",
+    "userRateLimitExceeded",
+    "quotaExceeded",
+];
 
 /// True for 429, 500, 502, 503, 504, and a 403 whose reason is a quota reason.
 pub fn is_retryable(status: u16, reason: Option<&str>) -> bool {
@@ -78,14 +82,20 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let b = Backoff { base: Duration::from_millis(100), max: Duration::from_secs(1) };
+        let b = Backoff {
+            base: Duration::from_millis(100),
+            max: Duration::from_secs(1),
+        };
         assert_eq!(b.ceiling(1), Duration::from_millis(100));
         assert_eq!(b.ceiling(3), Duration::from_millis(400));
         assert_eq!(b.ceiling(30), Duration::from_secs(1));
         for n in 1..10 {
             assert!(b.delay(n) <= b.ceiling(n));
         }
-        assert_eq!(b.wait(1, Some(Duration::from_millis(700))), Duration::from_millis(700));
+        assert_eq!(
+            b.wait(1, Some(Duration::from_millis(700))),
+            Duration::from_millis(700)
+        );
     }
 
     #[test]

@@ -4,8 +4,10 @@
 
 const P: &str = "https://www.googleapis.com/auth/";
 
-pub const DEVICE_READ: &str = "https://www.googleapis.com/auth/admin.directory.device.mobile.readonly";
-pub const DEVICE_ACTION: &str = "https://www.googleapis.com/auth/admin.directory.device.mobile.action";
+pub const DEVICE_READ: &str =
+    "https://www.googleapis.com/auth/admin.directory.device.mobile.readonly";
+pub const DEVICE_ACTION: &str =
+    "https://www.googleapis.com/auth/admin.directory.device.mobile.action";
 pub const DEVICE_DELETE: &str = "https://www.googleapis.com/auth/admin.directory.device.mobile";
 pub const USER_READ: &str = "https://www.googleapis.com/auth/admin.directory.user.readonly";
 pub const ORGUNIT_READ: &str = "https://www.googleapis.com/auth/admin.directory.orgunit.readonly";
@@ -43,7 +45,9 @@ pub fn short(scope: &str) -> &str {
 /// Where an admin grants scopes to the service account, with the client ID to look for.
 pub fn grant_hint(scopes: &[&str], client_id: Option<&str>) -> String {
     let list = scopes.join(",");
-    let id = client_id.map(|c| format!(" (client ID {c})")).unwrap_or_default();
+    let id = client_id
+        .map(|c| format!(" (client ID {c})"))
+        .unwrap_or_default();
     format!(
         "grant {list} to the service account{id} in Admin console > Security > Access and data control > \
          API controls > Domain-wide delegation"

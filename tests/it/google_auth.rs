@@ -16,9 +16,14 @@ async fn bad_key_files_name_what_is_wrong() {
             continue;
         }
         let expected = std::fs::read_to_string(path.with_extension("expected")).unwrap();
-        let err = offsync::google::auth::load_key(&path).err().unwrap_or_else(|| panic!("{path:?} loaded"));
+        let err = offsync::google::auth::load_key(&path)
+            .err()
+            .unwrap_or_else(|| panic!("{path:?} loaded"));
         let msg = err.to_string();
-        assert!(msg.contains(expected.trim()), "{path:?}: `{msg}` lacks `{expected}`");
+        assert!(
+            msg.contains(expected.trim()),
+            "{path:?}: `{msg}` lacks `{expected}`"
+        );
         assert!(msg.contains(&path.display().to_string()), "{msg}");
         assert!(!msg.contains("TUlJQkFB"), "key material leaked: {msg}");
         checked += 1;
@@ -34,7 +39,8 @@ async fn group_readable_key_is_a_warning() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&e.profile.key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        std::fs::set_permissions(&e.profile.key_file, std::fs::Permissions::from_mode(0o644))
+            .unwrap();
         let (_, w) = Clients::new(&e.profile, None).unwrap();
         assert_eq!(w.len(), 1);
         assert!(w[0].0.contains("chmod 600"), "{}", w[0]);
@@ -48,7 +54,9 @@ async fn tampered_key_is_an_invalid_grant_without_secrets() {
     let other = {
         use rsa::pkcs8::EncodePrivateKey;
         let k = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).unwrap();
-        k.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap().to_string()
+        k.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF)
+            .unwrap()
+            .to_string()
     };
     key["private_key"] = other.clone().into();
     let path = write_key(e.dir.path(), "tampered.json", &key.to_string());
@@ -56,22 +64,37 @@ async fn tampered_key_is_an_invalid_grant_without_secrets() {
     let err = c.directory.orgunits().await.unwrap_err();
     assert!(matches!(err, Error::InvalidGrant { .. }), "{err:?}");
     let msg = err.to_string();
-    assert!(msg.contains("Invalid JWT Signature") && msg.contains("clock"), "{msg}");
+    assert!(
+        msg.contains("Invalid JWT Signature") && msg.contains("clock"),
+        "{msg}"
+    );
     let body = other.lines().nth(1).unwrap();
     assert!(!msg.contains(body) && !format!("{err:?}").contains(body));
 }
 
 #[tokio::test]
 async fn scope_not_granted_names_the_scope_and_where_to_grant_it() {
-    let cfg = SimConfig { dwd_scopes: Some(vec![scopes::DEVICE_READ.to_string()]), ..small() };
+    let cfg = SimConfig {
+        dwd_scopes: Some(vec![scopes::DEVICE_READ.to_string()]),
+        ..small()
+    };
     let e = env(cfg).await;
     let c = e.clients();
-    assert!(c.directory.mobiledevices(Default::default()).next().await.unwrap().is_ok());
+    assert!(c
+        .directory
+        .mobiledevices(Default::default())
+        .next()
+        .await
+        .unwrap()
+        .is_ok());
     let err = c.directory.orgunits().await.unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, Error::ScopeNotGranted { .. }), "{err:?}");
     assert!(msg.contains(scopes::ORGUNIT_READ), "{msg}");
-    assert!(msg.contains("Domain-wide delegation") && msg.contains(&c.client.key_info().client_id), "{msg}");
+    assert!(
+        msg.contains("Domain-wide delegation") && msg.contains(&c.client.key_info().client_id),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -109,11 +132,18 @@ async fn missing_scope_on_a_call_names_the_scope() {
     let c = e.clients();
     let mut url = url::Url::parse(&e.sim.base_url).unwrap();
     url.set_path("/admin/directory/v1/customer/my_customer/devices/mobile");
-    let call = offsync::google::Call::get(offsync::google::pace::Api::Admin, url, &[scopes::ORGUNIT_READ]);
+    let call = offsync::google::Call::get(
+        offsync::google::pace::Api::Admin,
+        url,
+        &[scopes::ORGUNIT_READ],
+    );
     let err = c.client.json::<serde_json::Value>(call).await.unwrap_err();
     let msg = err.to_string();
     assert!(matches!(err, Error::MissingScopes { .. }), "{err:?}");
-    assert!(msg.contains(scopes::ORGUNIT_READ) && msg.contains("Domain-wide delegation"), "{msg}");
+    assert!(
+        msg.contains(scopes::ORGUNIT_READ) && msg.contains("Domain-wide delegation"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]

@@ -21,18 +21,45 @@ fn config(e: &crate::google_util::Env) -> GlobalArgs {
     );
     let path = e.dir.path().join("config.toml");
     std::fs::write(&path, text).unwrap();
-    GlobalArgs { config: Some(path), profile: None, readonly: true }
+    GlobalArgs {
+        config: Some(path),
+        profile: None,
+        readonly: true,
+    }
 }
 
 #[tokio::test]
 async fn check_passes_with_every_scope_and_fails_without_one() {
-    let e = env(SimConfig { users: 10, devices: 10, ..SimConfig::default() }).await;
+    let e = env(SimConfig {
+        users: 10,
+        devices: 10,
+        ..SimConfig::default()
+    })
+    .await;
     let admin = e.sim.credentials.admin_email.clone();
-    run(&config(&e), CheckArgs { gmail_user: Some(admin) }).await.unwrap();
+    run(
+        &config(&e),
+        CheckArgs {
+            gmail_user: Some(admin),
+        },
+    )
+    .await
+    .unwrap();
 
-    let granted: Vec<String> =
-        scopes::ALL.iter().map(|(s, _)| s.to_string()).filter(|s| s != scopes::ORGUNIT_READ).collect();
-    let e = env(SimConfig { users: 10, devices: 10, dwd_scopes: Some(granted), ..SimConfig::default() }).await;
-    let err = run(&config(&e), CheckArgs { gmail_user: None }).await.unwrap_err();
+    let granted: Vec<String> = scopes::ALL
+        .iter()
+        .map(|(s, _)| s.to_string())
+        .filter(|s| s != scopes::ORGUNIT_READ)
+        .collect();
+    let e = env(SimConfig {
+        users: 10,
+        devices: 10,
+        dwd_scopes: Some(granted),
+        ..SimConfig::default()
+    })
+    .await;
+    let err = run(&config(&e), CheckArgs { gmail_user: None })
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("1 check(s) failed"), "{err}");
 }

@@ -16,17 +16,28 @@ fn ids(devs: &[offsync::model::Device]) -> Vec<String> {
 
 #[tokio::test]
 async fn plain_and_partitioned_listings_agree_with_the_tenant() {
-    let e = env(SimConfig { users: 60, devices: 450, ..SimConfig::default() }).await;
+    let e = env(SimConfig {
+        users: 60,
+        devices: 450,
+        ..SimConfig::default()
+    })
+    .await;
     let c = e.clients();
     let (plain, err) = page::collect(c.directory.mobiledevices(Default::default())).await;
     assert!(err.is_none(), "{err:?}");
     let truth = e.sim.tenant_snapshot();
-    let n = truth["devices"].as_array().map(Vec::len).unwrap_or(plain.len());
+    let n = truth["devices"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(plain.len());
     assert_eq!(plain.len(), n);
     assert!(plain.len() > 400);
 
     let plan = partition::plan(&c.directory, None, true).await.unwrap();
-    assert!(matches!(plan, Plan::Partitions(ref cs) if cs.len() > 1), "{plan:?}");
+    assert!(
+        matches!(plan, Plan::Partitions(ref cs) if cs.len() > 1),
+        "{plan:?}"
+    );
     let (parts, err) = page::collect(partition::mobiledevices(&c.directory, None, true)).await;
     assert!(err.is_none(), "{err:?}");
     let a: BTreeSet<_> = ids(&plain).into_iter().collect();
@@ -50,13 +61,20 @@ async fn load_inventory_streams_pages_and_joins_owner_ous() {
     assert!(pages >= 2 && progress >= pages);
     assert_eq!(inv.users.len(), 40);
     assert!(!inv.org_units.is_empty());
-    assert!(inv.devices.iter().filter(|d| !d.email.is_empty()).all(|d| d.org_unit_path.is_some()));
+    assert!(inv
+        .devices
+        .iter()
+        .filter(|d| !d.email.is_empty())
+        .all(|d| d.org_unit_path.is_some()));
 
     let q = Query::parse_google("type:google_sync").unwrap();
     let sync = load_inventory(&c, Some(&q), |_| {}).await.unwrap();
     assert!(!sync.devices.is_empty());
     assert!(sync.devices.iter().all(|d| d.is_google_sync()));
-    assert_eq!(sync.devices.len(), inv.devices.iter().filter(|d| d.is_google_sync()).count());
+    assert_eq!(
+        sync.devices.len(),
+        inv.devices.iter().filter(|d| d.is_google_sync()).count()
+    );
 }
 
 #[tokio::test]
@@ -64,22 +82,51 @@ async fn read_only_refuses_mutations_before_sending() {
     let mut e = env(small()).await;
     e.profile.readonly = true;
     let c = e.clients();
-    let first = c.directory.mobiledevices(Default::default()).next().await.unwrap().unwrap();
+    let first = c
+        .directory
+        .mobiledevices(Default::default())
+        .next()
+        .await
+        .unwrap()
+        .unwrap();
     let rid = first[0].resource_id.clone();
     let before = e.sim.stats().requests;
-    for action in [DeviceAction::Block, DeviceAction::Delete, DeviceAction::AdminRemoteWipe] {
-        let err = c.directory.mobiledevice_action(&rid, action).await.unwrap_err();
+    for action in [
+        DeviceAction::Block,
+        DeviceAction::Delete,
+        DeviceAction::AdminRemoteWipe,
+    ] {
+        let err = c
+            .directory
+            .mobiledevice_action(&rid, action)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::ReadOnly { .. }), "{err}");
         assert!(err.to_string().contains(&rid), "{err}");
     }
-    let imap = offsync::google::gmail::ImapSettings { enabled: Some(true), ..Default::default() };
-    assert!(matches!(c.gmail.update_imap(&e.sim.credentials.admin_email, &imap).await, Err(Error::ReadOnly { .. })));
+    let imap = offsync::google::gmail::ImapSettings {
+        enabled: Some(true),
+        ..Default::default()
+    };
+    assert!(matches!(
+        c.gmail
+            .update_imap(&e.sim.credentials.admin_email, &imap)
+            .await,
+        Err(Error::ReadOnly { .. })
+    ));
     let amapi = c.amapi.as_ref().unwrap();
     let patch = offsync::google::amapi::PolicyPatch::new()
         .policy_enforcement_rules(vec![])
         .unwrap();
-    assert!(matches!(amapi.patch_policy("policy1", &patch).await, Err(Error::ReadOnly { .. })));
-    assert_eq!(e.sim.stats().requests, before, "nothing reached the simulator");
+    assert!(matches!(
+        amapi.patch_policy("policy1", &patch).await,
+        Err(Error::ReadOnly { .. })
+    ));
+    assert_eq!(
+        e.sim.stats().requests,
+        before,
+        "nothing reached the simulator"
+    );
     assert_eq!(c.client.stats().requests, 1);
 }
 
@@ -87,9 +134,18 @@ async fn read_only_refuses_mutations_before_sending() {
 async fn mutations_reach_the_simulator_when_allowed() {
     let e = env(small()).await;
     let c = e.clients();
-    let first = c.directory.mobiledevices(Default::default()).next().await.unwrap().unwrap();
+    let first = c
+        .directory
+        .mobiledevices(Default::default())
+        .next()
+        .await
+        .unwrap()
+        .unwrap();
     let rid = first[0].resource_id.clone();
-    c.directory.mobiledevice_action(&rid, DeviceAction::Block).await.unwrap();
+    c.directory
+        .mobiledevice_action(&rid, DeviceAction::Block)
+        .await
+        .unwrap();
     let d = c.directory.mobiledevice(&rid).await.unwrap();
     assert_eq!(d.status, offsync::model::DeviceStatus::Blocked);
 }

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use offsync::google::partition::{self, Plan};
 use offsync::google::page;
+use offsync::google::partition::{self, Plan};
 use offsync::sim::SimConfig;
 use proptest::prelude::*;
 
@@ -32,20 +32,33 @@ fn case() -> impl Strategy<Value = Case> {
         0usize..260,
         prop_oneof![3 => Just(0usize), 1 => 1usize..3],
         prop_oneof![Just(0usize), 2usize..9],
-        proptest::option::of(prop::sample::select(vec!["-", "0", "9", "_", "Q", "'", "+", "!"])),
+        proptest::option::of(prop::sample::select(vec![
+            "-", "0", "9", "_", "Q", "'", "+", "!",
+        ])),
         proptest::option::of(prop::sample::select(vec!["zzz", "{", "|", "~"])),
         any::<bool>(),
     )
-        .prop_map(|(seed, users, devices, without_email, second_owner_every, low_prefix, high_prefix, g)| Case {
-            seed,
-            users,
-            devices,
-            without_email,
-            second_owner_every,
-            low_prefix,
-            high_prefix,
-            google_sync_only: g,
-        })
+        .prop_map(
+            |(
+                seed,
+                users,
+                devices,
+                without_email,
+                second_owner_every,
+                low_prefix,
+                high_prefix,
+                g,
+            )| Case {
+                seed,
+                users,
+                devices,
+                without_email,
+                second_owner_every,
+                low_prefix,
+                high_prefix,
+                google_sync_only: g,
+            },
+        )
 }
 
 async fn check(c: Case) -> Result<(), TestCaseError> {
@@ -87,7 +100,10 @@ async fn check(c: Case) -> Result<(), TestCaseError> {
     let clients = e.clients();
     let dir = &clients.directory;
     let query = c.google_sync_only.then(|| "type:googlesync".to_string());
-    let listing = offsync::google::directory::DeviceListing { query: query.clone(), ..Default::default() };
+    let listing = offsync::google::directory::DeviceListing {
+        query: query.clone(),
+        ..Default::default()
+    };
     let (plain, err) = page::collect(dir.mobiledevices(listing)).await;
     prop_assert!(err.is_none(), "{:?}", err);
     let (parts, err) = page::collect(partition::mobiledevices(dir, query.clone(), true)).await;
@@ -101,9 +117,20 @@ async fn check(c: Case) -> Result<(), TestCaseError> {
 
     let plan = partition::plan(dir, query.as_deref(), true).await.unwrap();
     if plain.iter().any(|d| d.email.is_empty()) {
-        prop_assert_eq!(plan, Plan::Plain, "a device without email forces the plain chain");
-    } else if c.low_prefix == Some("'") && !plain.is_empty() && plain.iter().any(|d| d.email[0].starts_with('\'')) {
-        prop_assert_eq!(plan, Plan::Plain, "an unwritable first character forces the plain chain");
+        prop_assert_eq!(
+            plan,
+            Plan::Plain,
+            "a device without email forces the plain chain"
+        );
+    } else if c.low_prefix == Some("'")
+        && !plain.is_empty()
+        && plain.iter().any(|d| d.email[0].starts_with('\''))
+    {
+        prop_assert_eq!(
+            plan,
+            Plan::Plain,
+            "an unwritable first character forces the plain chain"
+        );
     }
     Ok(())
 }
@@ -134,7 +161,10 @@ async fn devices_syncing_during_a_listing_are_listed_once() {
     let ids: Vec<String> = before.iter().map(|d| d.resource_id.clone()).collect();
 
     let dir = c.directory.clone();
-    let listing = tokio::spawn(async move { page::collect(partition::mobiledevices(&dir, None, true)).await });
+    let listing =
+        tokio::spawn(
+            async move { page::collect(partition::mobiledevices(&dir, None, true)).await },
+        );
     let mut synced = 0;
     while !listing.is_finished() {
         for id in ids.iter().skip(synced % ids.len()).take(25) {

@@ -20,9 +20,14 @@ fn ids(v: &[offsync::model::Device]) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn faults_are_retried_into_the_same_result() {
-    let cfg = SimConfig { users: 40, devices: 400, ..SimConfig::default() };
+    let cfg = SimConfig {
+        users: 40,
+        devices: 400,
+        ..SimConfig::default()
+    };
     let clean = env(cfg.clone()).await;
-    let (want, err) = page::collect(clean.clients().directory.mobiledevices(Default::default())).await;
+    let (want, err) =
+        page::collect(clean.clients().directory.mobiledevices(Default::default())).await;
     assert!(err.is_none());
 
     let faults = FaultSpec::parse("429=0.1,503=0.1,500=0.05,403rate=0.1,reset=0.05").unwrap();
@@ -34,19 +39,31 @@ async fn faults_are_retried_into_the_same_result() {
     assert_eq!(got.len(), want.len());
     let s = c.client.stats();
     assert!(s.retries > 0, "{s:?}");
-    let (parts, err) = page::collect(offsync::google::partition::mobiledevices(&c.directory, None, true)).await;
+    let (parts, err) = page::collect(offsync::google::partition::mobiledevices(
+        &c.directory,
+        None,
+        true,
+    ))
+    .await;
     assert!(err.is_none(), "{err:?}");
     assert_eq!(ids(&parts), ids(&want));
 }
 
 #[tokio::test]
 async fn quota_errors_exhausted_say_so() {
-    let mut e = env(SimConfig { faults: FaultSpec::parse("429=1").unwrap(), ..SimConfig::default() }).await;
+    let mut e = env(SimConfig {
+        faults: FaultSpec::parse("429=1").unwrap(),
+        ..SimConfig::default()
+    })
+    .await;
     e.profile.http.max_tries = 2;
     let err = e.clients().directory.orgunits().await.unwrap_err();
     assert_eq!(err.status(), Some(429), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains("after 2 tries") && msg.contains("quota"), "{msg}");
+    assert!(
+        msg.contains("after 2 tries") && msg.contains("quota"),
+        "{msg}"
+    );
 }
 
 /// A stand-in API: `/token` always grants; the device list answers 429 (Retry-After: 1)
@@ -86,7 +103,12 @@ async fn flaky_server() -> (String, Arc<AtomicU32>) {
 
 #[tokio::test]
 async fn retry_after_is_honoured_and_failed_pages_keep_earlier_items() {
-    let e = env(SimConfig { users: 5, devices: 5, ..SimConfig::default() }).await;
+    let e = env(SimConfig {
+        users: 5,
+        devices: 5,
+        ..SimConfig::default()
+    })
+    .await;
     let (url, hits) = flaky_server().await;
     let mut key: serde_json::Value = serde_json::from_str(&e.sim.credentials.key_json).unwrap();
     key["token_uri"] = format!("{url}/token").into();
@@ -98,11 +120,19 @@ async fn retry_after_is_honoured_and_failed_pages_keep_earlier_items() {
 
     let t = Instant::now();
     let (items, err) = page::collect(c.directory.mobiledevices(Default::default())).await;
-    assert!(t.elapsed() >= Duration::from_secs(1), "Retry-After: 1 was not honoured");
+    assert!(
+        t.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was not honoured"
+    );
     assert_eq!(items.len(), 2, "page 1 is kept");
     let err = err.unwrap();
     assert!(matches!(err, Error::Listing { fetched: 2, .. }), "{err:?}");
     let msg = err.to_string();
-    assert!(msg.contains("stopped after 2 items") && msg.contains("HTTP 503") && msg.contains("after 3 tries"), "{msg}");
+    assert!(
+        msg.contains("stopped after 2 items")
+            && msg.contains("HTTP 503")
+            && msg.contains("after 3 tries"),
+        "{msg}"
+    );
     assert_eq!(hits.load(Ordering::SeqCst), 1 + 1 + 3);
 }

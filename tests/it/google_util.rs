@@ -33,7 +33,13 @@ pub fn write_key(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// A profile for `sim` with quick retries (10 ms base, 100 ms cap).
 pub fn profile_for(sim: &SimHandle, key_file: PathBuf) -> Profile {
     let c = &sim.credentials;
-    let mut p = Profile::for_simulator(&sim.base_url, key_file, &c.admin_email, c.domains.clone(), Some(c.enterprise.clone()));
+    let mut p = Profile::for_simulator(
+        &sim.base_url,
+        key_file,
+        &c.admin_email,
+        c.domains.clone(),
+        Some(c.enterprise.clone()),
+    );
     p.http.backoff_base = Duration::from_millis(10);
     p.http.backoff_max = Duration::from_millis(100);
     p.http.timeout = Duration::from_secs(10);
@@ -50,7 +56,11 @@ pub async fn env(cfg: SimConfig) -> Env {
 }
 
 pub fn small() -> SimConfig {
-    SimConfig { users: 40, devices: 150, ..SimConfig::default() }
+    SimConfig {
+        users: 40,
+        devices: 150,
+        ..SimConfig::default()
+    }
 }
 
 pub fn no_warnings(w: &[Warning]) {

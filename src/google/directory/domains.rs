@@ -27,7 +27,8 @@ struct Domains {
 impl Directory {
     pub async fn domains(&self) -> Result<Vec<Domain>, Error> {
         let url = self.url(&["customer", &self.customer, "domains"]);
-        let call = Call::get(Api::Admin, url, &[scopes::DOMAIN_READ]).about(format!("customer {}", self.customer));
+        let call = Call::get(Api::Admin, url, &[scopes::DOMAIN_READ])
+            .about(format!("customer {}", self.customer));
         let r: Domains = self.client.json(call).await?;
         Ok(r.domains)
     }

@@ -26,8 +26,13 @@ pub struct Directory {
 impl Directory {
     /// `root` is the API root URL (`https://admin.googleapis.com/` or a simulator's).
     pub fn new(client: Client, root: &str, customer_id: &str) -> Result<Directory, Error> {
-        let root = Url::parse(root).map_err(|e| Error::Invalid(format!("directory endpoint `{root}`: {e}")))?;
-        Ok(Directory { client, root, customer: customer_id.to_string() })
+        let root = Url::parse(root)
+            .map_err(|e| Error::Invalid(format!("directory endpoint `{root}`: {e}")))?;
+        Ok(Directory {
+            client,
+            root,
+            customer: customer_id.to_string(),
+        })
     }
 
     pub fn client(&self) -> &Client {
@@ -43,7 +48,9 @@ impl Directory {
         let mut u = self.root.clone();
         {
             let mut p = u.path_segments_mut().expect("http(s) URLs have paths");
-            p.pop_if_empty().extend(["admin", "directory", "v1"]).extend(segments);
+            p.pop_if_empty()
+                .extend(["admin", "directory", "v1"])
+                .extend(segments);
         }
         u
     }

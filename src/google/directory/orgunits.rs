@@ -19,7 +19,8 @@ impl Directory {
     pub async fn orgunits(&self) -> Result<Vec<OrgUnit>, Error> {
         let mut url = self.url(&["customer", &self.customer, "orgunits"]);
         url.query_pairs_mut().append_pair("type", "all");
-        let call = Call::get(Api::Admin, url, &[scopes::ORGUNIT_READ]).about(format!("customer {}", self.customer));
+        let call = Call::get(Api::Admin, url, &[scopes::ORGUNIT_READ])
+            .about(format!("customer {}", self.customer));
         let r: OrgUnits = self.client.json(call).await?;
         Ok(r.organization_units)
     }

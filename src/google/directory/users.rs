@@ -5,12 +5,13 @@ use serde::Deserialize;
 
 use super::Directory;
 use crate::google::client::Call;
-use crate::google::page::{self, Page};
 use crate::google::pace::Api;
+use crate::google::page::{self, Page};
 use crate::google::{scopes, Error};
 use crate::model::User;
 
-const USER_FIELDS: &str = "nextPageToken,users(id,primaryEmail,orgUnitPath,suspended,isAdmin,aliases)";
+const USER_FIELDS: &str =
+    "nextPageToken,users(id,primaryEmail,orgUnitPath,suspended,isAdmin,aliases)";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -22,7 +23,12 @@ struct ListPage {
 
 impl Directory {
     /// One page of `users.list` for the customer, optionally with a user-search `query`.
-    pub async fn users_page(&self, query: Option<&str>, max: u32, page_token: Option<&str>) -> Result<Page<User>, Error> {
+    pub async fn users_page(
+        &self,
+        query: Option<&str>,
+        max: u32,
+        page_token: Option<&str>,
+    ) -> Result<Page<User>, Error> {
         let mut url = self.url(&["users"]);
         {
             let mut q = url.query_pairs_mut();
@@ -37,9 +43,13 @@ impl Directory {
                 q.append_pair("pageToken", t);
             }
         }
-        let call = Call::get(Api::Admin, url, &[scopes::USER_READ]).about(format!("customer {}", self.customer));
+        let call = Call::get(Api::Admin, url, &[scopes::USER_READ])
+            .about(format!("customer {}", self.customer));
         let p: ListPage = self.client.json(call).await?;
-        Ok(Page { items: p.users, next_page_token: p.next_page_token })
+        Ok(Page {
+            items: p.users,
+            next_page_token: p.next_page_token,
+        })
     }
 
     /// Every user (500 per page), optionally filtered by a Google user-search query.
@@ -56,7 +66,13 @@ impl Directory {
         let exact = ou.to_string();
         let query = format!("orgUnitPath='{}'", ou.replace('\'', "\\'"));
         self.users(Some(query))
-            .map(move |page| page.map(|us| us.into_iter().filter(|u| u.org_unit_path == exact).collect()))
+            .map(move |page| {
+                page.map(|us| {
+                    us.into_iter()
+                        .filter(|u| u.org_unit_path == exact)
+                        .collect()
+                })
+            })
             .boxed()
     }
 }
