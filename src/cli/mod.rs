@@ -23,3 +23,4 @@ impl GlobalArgs {
 pub mod sim;
 pub mod demo;
 pub mod ui;
+pub mod check;
