@@ -41,6 +41,14 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens (creating it and its parent directories if needed) and migrates the database.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Self::open_with_busy_timeout(path, BUSY_TIMEOUT)
+    }
+
+    /// [`Store::open`] with a different wait for another writer's lock.
+    pub fn open_with_busy_timeout(
+        path: &Path,
+        busy_timeout: Duration,
+    ) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.to_path_buf(),
@@ -58,20 +66,25 @@ impl Store {
                     other => other,
                 }
             })?;
-        Self::setup(conn, path.to_path_buf(), true)
+        Self::setup(conn, path.to_path_buf(), Some(busy_timeout))
     }
 
     /// A private database that lives as long as the value (tests, `offsync demo`).
     pub fn open_in_memory() -> Result<Store, StoreError> {
         let path = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| StoreError::from_sql(&path, e))?;
-        Self::setup(conn, path, false)
+        Self::setup(conn, path, None)
     }
 
-    fn setup(mut conn: Connection, path: PathBuf, on_disk: bool) -> Result<Store, StoreError> {
+    /// `busy_timeout` is `None` for an in-memory database, which no one else can lock.
+    fn setup(
+        mut conn: Connection,
+        path: PathBuf,
+        busy_timeout: Option<Duration>,
+    ) -> Result<Store, StoreError> {
         let sql = |e| StoreError::from_sql(&path, e);
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
-        if on_disk {
+        if let Some(wait) = busy_timeout {
+            conn.busy_timeout(wait).map_err(sql)?;
             // WAL: the TUI can read the cache while a background save writes the next
             // snapshot. The first statement that touches the file is also what finds out that
             // it is not a database at all, which `from_sql` reports as corrupt.

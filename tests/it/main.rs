@@ -11,3 +11,6 @@ mod google_auth;
 mod google_retry;
 mod google_partition;
 mod google_check;
+mod store_inventory;
+mod store_journal;
+mod store_schema;

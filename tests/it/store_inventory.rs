@@ -1,0 +1,141 @@
+//! The inventory cache: what is saved comes back unchanged, newest snapshot wins, and the
+//! history is pruned.
+use chrono::{DateTime, Utc};
+use offsync::model::{Device, DeviceStatus, DeviceType, Inventory, OrgUnit, User};
+use offsync::store::{Store, KEEP_SNAPSHOTS};
+
+pub fn sample_inventory(n: usize) -> Inventory {
+    let types = [
+        DeviceType::GoogleSync,
+        DeviceType::IosSync,
+        DeviceType::Android,
+        DeviceType::Other("WINDOWS_PHONE".into()),
+    ];
+    let ous = ["/", "/Pilot", "/Sales", "/Sales/EMEA"];
+    let users: Vec<User> = (0..n.div_ceil(2).max(1))
+        .map(|i| User {
+            id: format!("u{i}"),
+            primary_email: format!("user{i}@example.com"),
+            org_unit_path: ous[i % ous.len()].into(),
+            aliases: if i % 5 == 0 {
+                vec![format!("alias{i}@example.com")]
+            } else {
+                vec![]
+            },
+            ..Default::default()
+        })
+        .collect();
+    let base: DateTime<Utc> = "2025-01-01T00:00:00Z".parse().unwrap();
+    let devices: Vec<Device> = (0..n)
+        .map(|i| Device {
+            resource_id: format!("AFiQxQ8{i:08}"),
+            device_id: Some(format!("dev{i}")),
+            email: if i % 17 == 0 {
+                vec![]
+            } else {
+                vec![format!("user{}@example.com", i / 2)]
+            },
+            name: vec![format!("User {}", i / 2)],
+            model: Some(if i % 3 == 0 {
+                "iPhone 15".into()
+            } else {
+                "Pixel 8".into()
+            }),
+            os: Some(format!("iOS 17.{}", i % 7)),
+            device_type: types[i % types.len()].clone(),
+            status: if i % 11 == 0 {
+                DeviceStatus::Other("QUARANTINED".into())
+            } else {
+                DeviceStatus::Approved
+            },
+            first_sync: Some(base + chrono::Duration::hours(i as i64)),
+            last_sync: (i % 13 != 0).then(|| base + chrono::Duration::hours(2 * i as i64)),
+            user_agent: Some(format!("Apple-iPhone15C2/2101.{i}")),
+            serial_number: Some(format!("SN{i}")),
+            ..Default::default()
+        })
+        .collect();
+    let org_units = ous[1..]
+        .iter()
+        .map(|p| OrgUnit {
+            name: p.rsplit('/').next().unwrap().into(),
+            org_unit_path: (*p).into(),
+            org_unit_id: format!("id:{p}"),
+            ..Default::default()
+        })
+        .collect();
+    let mut inv = Inventory::new(devices, users, org_units);
+    inv.fetched_at = Some("2025-03-10T12:00:00.123456Z".parse().unwrap());
+    inv
+}
+
+#[test]
+fn empty_store_has_no_inventory() {
+    let s = Store::open_in_memory().unwrap();
+    assert!(s.load_inventory().unwrap().is_none());
+}
+
+#[test]
+fn round_trip_keeps_every_field_and_the_owner_ou() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/dir/acme.sqlite");
+    let inv = sample_inventory(5000); // several chunks for the parallel parser
+    {
+        let mut s = Store::open(&path).unwrap();
+        s.save_inventory(&inv).unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    let back = s.load_inventory().unwrap().unwrap();
+    assert_eq!(back.devices, inv.devices);
+    assert_eq!(back.users, inv.users);
+    assert_eq!(back.org_units, inv.org_units);
+    assert_eq!(back.fetched_at, inv.fetched_at);
+    assert!(back
+        .devices
+        .iter()
+        .any(|d| d.org_unit_path.as_deref() == Some("/Sales/EMEA")));
+    assert_eq!(back.counts_by_ou(), inv.counts_by_ou());
+}
+
+#[test]
+fn newest_snapshot_wins_and_history_is_pruned() {
+    let mut s = Store::open_in_memory().unwrap();
+    for n in 1..=KEEP_SNAPSHOTS + 2 {
+        s.save_inventory(&sample_inventory(n)).unwrap();
+    }
+    let latest = s.load_inventory().unwrap().unwrap();
+    assert_eq!(latest.devices.len(), KEEP_SNAPSHOTS + 2);
+    let snaps = s.snapshots().unwrap();
+    assert_eq!(snaps.len(), KEEP_SNAPSHOTS);
+    assert_eq!(snaps[0].devices, KEEP_SNAPSHOTS + 2);
+    assert_eq!(
+        snaps.last().unwrap().devices,
+        3,
+        "the two oldest snapshots are gone"
+    );
+}
+
+/// Not a correctness test: prints how long 100k devices take to load. Run with
+/// `cargo test --release --test it store_load_100k -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn store_load_100k_timing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.sqlite");
+    let inv = sample_inventory(100_000);
+    let mut s = Store::open(&path).unwrap();
+    let t = std::time::Instant::now();
+    s.save_inventory(&inv).unwrap();
+    println!("save 100k devices: {:?}", t.elapsed());
+    drop(s);
+    let s = Store::open(&path).unwrap();
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let back = s.load_inventory().unwrap().unwrap();
+        println!(
+            "load 100k devices: {:?} ({} devices)",
+            t.elapsed(),
+            back.devices.len()
+        );
+    }
+}
