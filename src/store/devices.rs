@@ -6,7 +6,7 @@
 //! worth querying. Loading reads only the JSON, in one transaction with prepared
 //! statements; at 100k devices parsing dominates, so it is spread over the CPU's cores.
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 
 use super::{Store, StoreError};
@@ -24,24 +24,39 @@ pub struct SnapshotInfo {
     pub devices: usize,
     pub users: usize,
     pub org_units: usize,
+    /// The query the devices were listed with; `None` for a complete inventory.
+    pub server_query: Option<String>,
 }
 
 impl Store {
-    /// Saves `inv` as a new snapshot and prunes all but the newest [`KEEP_SNAPSHOTS`].
-    /// Returns the snapshot id. All or nothing: a failed save leaves the previous cache.
+    /// Saves a complete inventory (every device listed) as a new snapshot and prunes all
+    /// but the newest [`KEEP_SNAPSHOTS`]. Returns the snapshot id. All or nothing: a failed
+    /// save leaves the previous cache.
     pub fn save_inventory(&mut self, inv: &Inventory) -> Result<i64, StoreError> {
+        self.save_inventory_for_query(inv, None)
+    }
+
+    /// Saves an inventory whose devices were listed with `server_query` (the string sent to
+    /// Google), so it holds only the matching devices. `None` means complete.
+    pub fn save_inventory_for_query(
+        &mut self,
+        inv: &Inventory,
+        server_query: Option<&str>,
+    ) -> Result<i64, StoreError> {
         let path = self.path.clone();
         let sql = |e| StoreError::from_sql(&path, e);
+        let server_query = server_query.filter(|q| !q.trim().is_empty());
         let tx = self.conn.transaction().map_err(sql)?;
         tx.execute(
-            "INSERT INTO snapshot (fetched_at, saved_at, device_count, user_count, ou_count)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO snapshot (fetched_at, saved_at, device_count, user_count, ou_count,
+             server_query) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 inv.fetched_at.map(ts),
                 ts(Utc::now()),
                 inv.devices.len() as i64,
                 inv.users.len() as i64,
-                inv.org_units.len() as i64
+                inv.org_units.len() as i64,
+                server_query
             ],
         )
         .map_err(sql)?;
@@ -96,26 +111,30 @@ impl Store {
         Ok(id)
     }
 
-    /// The newest snapshot, or `None` when nothing was ever saved. Devices keep the owner
-    /// OU joined at fetch time; `fetched_at` is restored so callers can show its age.
+    /// The newest complete snapshot, or `None` when none was ever saved. Devices keep the
+    /// owner OU joined at fetch time; `fetched_at` is restored so callers can show its age.
     pub fn load_inventory(&self) -> Result<Option<Inventory>, StoreError> {
+        self.load_inventory_for_query(None)
+    }
+
+    /// The newest snapshot that holds every device `server_query` matches: a complete one,
+    /// or one listed with exactly that query. Callers still filter locally.
+    pub fn load_inventory_for_query(
+        &self,
+        server_query: Option<&str>,
+    ) -> Result<Option<Inventory>, StoreError> {
         let sql = |e| self.err(e);
+        let server_query = server_query.filter(|q| !q.trim().is_empty());
         // One read transaction: a save committing mid-load cannot mix two snapshots.
         let tx = self.conn.unchecked_transaction().map_err(sql)?;
         let latest: Option<(i64, Option<String>)> = tx
             .query_row(
-                "SELECT id, fetched_at FROM snapshot ORDER BY id DESC LIMIT 1",
-                [],
+                "SELECT id, fetched_at FROM snapshot
+                 WHERE server_query IS NULL OR server_query = ?1 ORDER BY id DESC LIMIT 1",
+                [server_query],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map(Some)
-            .or_else(|e| {
-                if e == rusqlite::Error::QueryReturnedNoRows {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            })
+            .optional()
             .map_err(sql)?;
         let Some((id, fetched_at)) = latest else {
             return Ok(None);
@@ -135,40 +154,41 @@ impl Store {
 
     /// Stored snapshots, newest first.
     pub fn snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
+        type Raw = (i64, Option<String>, String, i64, i64, i64, Option<String>);
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT id, fetched_at, saved_at, device_count, user_count, ou_count
-                 FROM snapshot ORDER BY id DESC",
+                "SELECT id, fetched_at, saved_at, device_count, user_count, ou_count,
+                 server_query FROM snapshot ORDER BY id DESC",
             )
             .map_err(|e| self.err(e))?;
-        let rows = st
+        let raw: Vec<Raw> = st
             .query_map([], |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, String>(2)?,
-                    [
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, i64>(5)?,
-                    ],
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
                 ))
             })
+            .and_then(Iterator::collect)
             .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, fetched, saved, [d, u, o]) = row.map_err(|e| self.err(e))?;
-            out.push(SnapshotInfo {
-                id,
-                fetched_at: fetched.map(|s| parse_ts(&s, &self.path)).transpose()?,
-                saved_at: parse_ts(&saved, &self.path)?,
-                devices: d as usize,
-                users: u as usize,
-                org_units: o as usize,
-            });
-        }
-        Ok(out)
+        raw.into_iter()
+            .map(|(id, fetched, saved, d, u, o, server_query)| {
+                Ok(SnapshotInfo {
+                    id,
+                    fetched_at: fetched.map(|s| parse_ts(&s, &self.path)).transpose()?,
+                    saved_at: parse_ts(&saved, &self.path)?,
+                    devices: d as usize,
+                    users: u as usize,
+                    org_units: o as usize,
+                    server_query,
+                })
+            })
+            .collect()
     }
 }
 
@@ -179,14 +199,7 @@ fn prune(conn: &Connection, keep: usize) -> rusqlite::Result<()> {
             [keep as i64 - 1],
             |r| r.get(0),
         )
-        .map(Some)
-        .or_else(|e| {
-            if e == rusqlite::Error::QueryReturnedNoRows {
-                Ok(None)
-            } else {
-                Err(e)
-            }
-        })?;
+        .optional()?;
     if let Some(cutoff) = cutoff {
         for table in ["device", "user", "org_unit", "snapshot"] {
             let col = if table == "snapshot" {

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::StoreError;
 
@@ -104,14 +104,7 @@ impl<'a> Journal<'a> {
             .query_row("SELECT outcome FROM journal WHERE id = ?1", [id], |r| {
                 r.get(0)
             })
-            .map(Some)
-            .or_else(|e| {
-                if e == rusqlite::Error::QueryReturnedNoRows {
-                    Ok(None)
-                } else {
-                    Err(e)
-                }
-            })
+            .optional()
             .map_err(|e| self.err(e))?;
         match current.as_deref() {
             None => {

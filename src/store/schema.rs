@@ -98,8 +98,13 @@ BEGIN
 END;
 "#;
 
+/// Version 2: a snapshot listed with a server-side device query holds only the matching
+/// devices; record the query so such a partial snapshot is never mistaken for the whole
+/// inventory (NULL = everything was listed).
+const V2: &str = "ALTER TABLE snapshot ADD COLUMN server_query TEXT;";
+
 /// Every migration, oldest first. Append new steps; never edit or reorder old ones.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {

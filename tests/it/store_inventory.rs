@@ -139,3 +139,35 @@ fn store_load_100k_timing() {
         );
     }
 }
+
+#[test]
+fn a_snapshot_listed_with_a_query_is_never_taken_for_the_whole_inventory() {
+    let mut s = Store::open_in_memory().unwrap();
+    s.save_inventory(&sample_inventory(40)).unwrap();
+    let partial = sample_inventory(4);
+    s.save_inventory_for_query(&partial, Some("type:googlesync"))
+        .unwrap();
+    assert_eq!(s.load_inventory().unwrap().unwrap().devices.len(), 40);
+    let same = s
+        .load_inventory_for_query(Some("type:googlesync"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        same.devices.len(),
+        4,
+        "the newest listing for the same query"
+    );
+    let other = s
+        .load_inventory_for_query(Some("type:android"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        other.devices.len(),
+        40,
+        "a different query falls back to the complete one"
+    );
+    assert_eq!(
+        s.snapshots().unwrap()[0].server_query.as_deref(),
+        Some("type:googlesync")
+    );
+}

@@ -81,3 +81,29 @@ fn a_database_held_by_another_writer_is_reported_as_locked() {
     };
     assert!(err.contains("locked by another offsync"), "{err}");
 }
+
+#[test]
+fn an_older_database_is_migrated_forward_keeping_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.sqlite");
+    {
+        // A database as the first release wrote it: only step 1 applied.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO snapshot (fetched_at, saved_at, device_count, user_count, ou_count)
+             VALUES (NULL, '2025-01-01T00:00:00Z', 0, 0, 0)",
+            [],
+        )
+        .unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), schema::latest_version());
+    let snaps = s.snapshots().unwrap();
+    assert_eq!(snaps.len(), 1);
+    assert_eq!(
+        snaps[0].server_query, None,
+        "old snapshots were complete listings"
+    );
+}
