@@ -24,3 +24,5 @@ pub mod sim;
 pub mod demo;
 pub mod ui;
 pub mod check;
+pub mod devices;
+pub mod info;
