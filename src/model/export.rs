@@ -226,7 +226,6 @@ fn table_cell(d: &Device, field: &str, now: DateTime<Utc>) -> String {
             .map(|t| t.format("%Y-%m-%d").to_string())
             .unwrap_or_default(),
         "last_sync" => relative(d.last_sync, now),
-        "model" => d.display_model().to_string(),
         // Control characters from a device's user agent must not move the cursor.
         _ => cell(d, field)
             .chars()

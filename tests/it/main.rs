@@ -14,3 +14,4 @@ mod google_check;
 mod store_inventory;
 mod store_journal;
 mod store_schema;
+mod cli_export;
