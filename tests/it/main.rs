@@ -15,3 +15,4 @@ mod store_inventory;
 mod store_journal;
 mod store_schema;
 mod cli_export;
+mod bad_input;
