@@ -22,6 +22,8 @@ struct Cli {
 enum Command {
     /// The full dashboard against an embedded simulated tenant (no Google account needed).
     Demo(cli::demo::DemoArgs),
+    /// Verify the config, key file, token and every scope; say exactly what to fix.
+    Check(cli::check::CheckArgs),
     /// Run or dump the Google API simulator.
     Sim(cli::sim::SimArgs),
 }
@@ -54,6 +56,7 @@ async fn dispatch(cli: Cli) -> color_eyre::Result<()> {
     match cli.command {
         None => cli::ui::run(&g).await,
         Some(Command::Demo(a)) => cli::demo::run(&g, a).await,
+        Some(Command::Check(a)) => cli::check::run(&g, a).await,
         Some(Command::Sim(a)) => cli::sim::run(a).await,
     }
 }
@@ -75,6 +78,11 @@ fn init_logging(g: &GlobalArgs) -> Option<tracing_appender::non_blocking::Worker
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("OFFSYNC_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("offsync=info"));
+    // Whatever the user asks for, dependencies never log HTTP bodies (tokens, assertions).
+    let filter = offsync::google::auth::LOG_FILTER
+        .split(',')
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, |f, d| f.add_directive(d));
     tracing_subscriber::fmt()
         .with_writer(writer)
         .with_ansi(false)
