@@ -165,6 +165,8 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
     };
 
     let filter = args.filter();
+    let mut devices: Vec<_> = inventory.filtered(&filter).collect();
+    devices.sort_by(|a, b| export::default_order(a, b));
     let fields = args.fields.as_ref().map_or(&COLUMNS[..], |f| &f.0[..]);
     let now = Utc::now();
     match &args.output {
@@ -172,30 +174,23 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
             let file = std::fs::File::create(path)
                 .wrap_err_with(|| format!("cannot create {}", path.display()))?;
             let mut w = std::io::BufWriter::new(file);
-            export::write_devices_fields(
-                &mut w,
-                inventory.filtered(&filter),
-                args.format,
-                fields,
-                now,
-            )
-            .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+            export::write_devices_fields(&mut w, devices.iter().copied(), args.format, fields, now)
+                .wrap_err_with(|| format!("cannot write {}", path.display()))?;
             if interactive {
                 eprintln!(
                     "offsync: wrote {} devices to {}",
-                    inventory.filtered(&filter).count(),
+                    devices.len(),
                     path.display()
                 );
             }
         }
         None => {
-            let stdout = std::io::stdout().lock();
-            let mut w = std::io::BufWriter::new(stdout);
+            let mut w = std::io::BufWriter::new(std::io::stdout().lock());
             // A closed pipe (`| head`) surfaces as an io::Error kept in the report's chain;
             // main treats BrokenPipe as success, like ripgrep.
             export::write_devices_fields(
                 &mut w,
-                inventory.filtered(&filter),
+                devices.iter().copied(),
                 args.format,
                 fields,
                 now,

@@ -98,9 +98,10 @@ pub fn write_devices_fields<'a, W: Write>(
     match format {
         ExportFormat::Csv => {
             let mut out = csv::Writer::from_writer(&mut w);
-            out.write_record(fields)?;
+            out.write_record(fields).map_err(csv_io)?;
             for d in devices {
-                out.write_record(fields.iter().map(|f| cell(d, f)))?;
+                out.write_record(fields.iter().map(|f| cell(d, f)))
+                    .map_err(csv_io)?;
             }
             out.flush()?;
         }
@@ -108,6 +109,26 @@ pub fn write_devices_fields<'a, W: Write>(
         ExportFormat::Table => write_table(&mut w, devices, fields, now)?,
     }
     w.flush()
+}
+
+/// Keeps the `io::ErrorKind` of a write failure (csv's own conversion turns every error into
+/// `Other`), so a closed pipe is still recognisable as `BrokenPipe` by the binary.
+fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("CSV: {other:?}")),
+    }
+}
+
+/// The order exports use unless the caller sorted the view itself (the TUI exports its
+/// visible order): by owner (case-insensitive; devices without one last), then resource ID.
+/// Listings arrive in whatever order concurrent pages complete, so an unsorted export
+/// would differ from run to run.
+pub fn default_order(a: &Device, b: &Device) -> std::cmp::Ordering {
+    let key = |d: &Device| (d.owner().is_none(), d.owner().map(str::to_lowercase));
+    key(a)
+        .cmp(&key(b))
+        .then_with(|| a.resource_id.cmp(&b.resource_id))
 }
 
 /// One column's value for CSV and JSON: timestamps in RFC 3339 (UTC, seconds), empty when

@@ -16,3 +16,5 @@ mod store_journal;
 mod store_schema;
 mod cli_export;
 mod bad_input;
+mod cli_devices;
+mod cli_info;
