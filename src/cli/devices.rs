@@ -66,12 +66,17 @@ fn parse_fields(s: &str) -> Result<FieldList, String> {
     export::parse_fields(s).map(FieldList)
 }
 
+/// Google writes unknown types and statuses in upper snake case; a lower-case word that is
+/// not a known spelling is far more likely a typo than a new value, so it is refused.
+fn looks_like_api_value(raw: &str) -> bool {
+    raw == raw.to_ascii_uppercase() && !raw.contains(char::is_whitespace)
+}
+
 fn parse_type(s: &str) -> Result<DeviceType, String> {
     match DeviceType::parse(s) {
-        // The API's own spelling for unknown types is upper case; a lower-case unknown word
-        // is far more likely a typo than a new device type, so refuse it.
-        DeviceType::Other(raw) if raw != raw.to_ascii_uppercase() || raw.contains(char::is_whitespace) => Err(format!(
-            "unknown device type `{raw}`; use google-sync, ios-sync, android, or Google's exact value (e.g. CHROME_OS)"
+        DeviceType::Other(raw) if !looks_like_api_value(&raw) => Err(format!(
+            "unknown device type `{raw}`; use google-sync, ios-sync, android, \
+             or Google's exact value (e.g. CHROME_OS)"
         )),
         t => Ok(t),
     }
@@ -79,9 +84,9 @@ fn parse_type(s: &str) -> Result<DeviceType, String> {
 
 fn parse_status(s: &str) -> Result<DeviceStatus, String> {
     match DeviceStatus::parse(s) {
-        DeviceStatus::Other(raw) if raw != raw.to_ascii_uppercase() || raw.contains(char::is_whitespace) => Err(format!(
-            "unknown device status `{raw}`; use approved, blocked, pending, unprovisioned, wiping, wiped, \
-             account-wiping, account-wiped, unknown, or Google's exact value"
+        DeviceStatus::Other(raw) if !looks_like_api_value(&raw) => Err(format!(
+            "unknown device status `{raw}`; use approved, blocked, pending, unprovisioned, \
+             wiping, wiped, account-wiping, account-wiped, unknown, or Google's exact value"
         )),
         st => Ok(st),
     }
