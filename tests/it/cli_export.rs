@@ -135,3 +135,17 @@ fn formats_parse() {
     );
     assert!("xml".parse::<ExportFormat>().unwrap_err().contains("csv"));
 }
+
+#[test]
+fn default_order_is_by_owner_then_resource_id_with_ownerless_last() {
+    let mut d = devices();
+    d.reverse();
+    d.push(Device {
+        resource_id: "AFiQxQ8_".into(),
+        email: vec!["Ann@example.com".into()],
+        ..Default::default()
+    });
+    d.sort_by(export::default_order);
+    let ids: Vec<&str> = d.iter().map(|x| x.resource_id.as_str()).collect();
+    assert_eq!(ids, ["AFiQxQ8_", "AFiQxQ8a", "AFiQxQ8b", "AFiQxQ8c"]);
+}
