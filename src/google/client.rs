@@ -91,12 +91,18 @@ struct Counters {
     requests: AtomicU64,
     retries: AtomicU64,
     bytes: AtomicU64,
+    /// Server round trips only (after pacing and the in-flight permit), for
+    /// [`Client::mean_round_trip`].
+    round_trip_micros: AtomicU64,
+    round_trips: AtomicU64,
 }
 
 struct Inner {
     http: reqwest::Client,
     auth: Auth,
     pacer: Pacer,
+    admin_per_minute: u32,
+    concurrency: usize,
     inflight: Semaphore,
     timeout: Duration,
     max_tries: u32,
@@ -130,6 +136,8 @@ impl Client {
             http,
             auth,
             pacer: Pacer::new(h.directory_requests_per_minute, h.amapi_requests_per_100s),
+            admin_per_minute: h.directory_requests_per_minute.max(1),
+            concurrency: h.concurrency.max(1),
             inflight: Semaphore::new(h.concurrency.max(1)),
             timeout: h.timeout,
             max_tries: h.max_tries.max(1),
@@ -156,6 +164,25 @@ impl Client {
             retries: c.retries.load(Ordering::Relaxed),
             bytes: c.bytes.load(Ordering::Relaxed),
         }
+    }
+
+    /// The Admin SDK requests per second the pacer lets through.
+    pub fn admin_rate_per_sec(&self) -> f64 {
+        self.inner.admin_per_minute as f64 / 60.0
+    }
+
+    /// How many requests may be in flight at once.
+    pub fn concurrency(&self) -> usize {
+        self.inner.concurrency
+    }
+
+    /// The mean server round trip so far, pacing and queueing excluded (`None` before the
+    /// first answer). Partitioned listings use it to tell a quota-bound run from a
+    /// latency-bound one.
+    pub fn mean_round_trip(&self) -> Option<Duration> {
+        let c = &self.inner.counters;
+        let n = c.round_trips.load(Ordering::Relaxed);
+        (n > 0).then(|| Duration::from_micros(c.round_trip_micros.load(Ordering::Relaxed) / n))
     }
 
     pub fn readonly(&self) -> bool {
@@ -278,6 +305,7 @@ impl Client {
             Err(e) => return Err(Failure::Fatal(e)),
         };
         let _permit = me.inflight.acquire().await.expect("semaphore never closed");
+        let sent = Instant::now();
         out.tries += 1;
         me.counters.requests.fetch_add(1, Ordering::Relaxed);
         let mut rb = me
@@ -307,6 +335,10 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| retry::parse_retry_after(v, SystemTime::now()));
         let body = resp.bytes().await.map_err(transport)?;
+        me.counters
+            .round_trip_micros
+            .fetch_add(sent.elapsed().as_micros() as u64, Ordering::Relaxed);
+        me.counters.round_trips.fetch_add(1, Ordering::Relaxed);
         out.bytes += body.len() as u64;
         me.counters
             .bytes

@@ -95,18 +95,20 @@ pub async fn load_inventory(
         let dir = dir.clone();
         stream::once(async move { dir.orgunits().await.map(LoadEvent::OrgUnits) }).boxed()
     };
-    let users = dir.users(None).map(|r| r.map(LoadEvent::Users)).boxed();
-    let devices =
-        partition::mobiledevices(dir, server_query, clients.profile.http.partitioned_listing)
-            .map(move |r| {
-                r.map(|page| {
-                    LoadEvent::Devices(match &local {
-                        Some(q) => page.into_iter().filter(|d| q.matches(d)).collect(),
-                        None => page,
-                    })
+    let partitioned = clients.profile.http.partitioned_listing;
+    let users = partition::users(dir, None, partitioned)
+        .map(|r| r.map(LoadEvent::Users))
+        .boxed();
+    let devices = partition::mobiledevices(dir, server_query, partitioned)
+        .map(move |r| {
+            r.map(|page| {
+                LoadEvent::Devices(match &local {
+                    Some(q) => page.into_iter().filter(|d| q.matches(d)).collect(),
+                    None => page,
                 })
             })
-            .boxed();
+        })
+        .boxed();
 
     let mut all = stream::select_all([ous, users, devices]);
     let (mut org_units, mut user_list, mut device_list) = (Vec::new(), Vec::new(), Vec::new());

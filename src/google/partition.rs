@@ -1,39 +1,70 @@
-//! Partitioned listing of mobile devices: several page chains over disjoint-enough query
-//! partitions run at once, merged and de-duplicated, so 100k devices take seconds at the
-//! quota instead of minutes of sequential round trips.
+//! Partitioned listing of mobile devices and users: several page chains over query
+//! partitions run at once, merged and de-duplicated, so 100k devices and 50k users take
+//! seconds instead of minutes of sequential round trips. The character arithmetic is in
+//! [`bounds`], the scheduler in [`engine`]; this module decides the plan.
 //!
 //! # Why the result is exactly the plain listing
 //!
-//! Let `Q` be the caller's query and `D` the devices matching it. The scheme:
+//! Let `Q` be the caller's query and `D` the items matching it. Every item has a sort key
+//! `k(d)` under `orderBy=email`: one of its addresses (for users the primary email, as
+//! discovery documents; for devices one of the `email` list, we do not assume which). The
+//! key is a property of the item, the same in every listing. The `email:` prefix search is
+//! case-insensitive and matches any address of the item.
 //! 1. Two probes, `orderBy=email` ascending and descending with `maxResults=1` and `Q`.
-//!    If either returns a device without an email, fall back to the plain chain: such a
-//!    device matches no `email:` clause, and devices without email sort at one end of the
-//!    order, so checking both ends finds them whenever they exist.
-//! 2. Otherwise every `d ∈ D` has a sort key `k(d)`, one of its emails (Google sorts by an
-//!    email of the device), with `k(min) ≤ k(d) ≤ k(max)`. Comparing the first characters,
-//!    `lo = k(min)[0] ≤ k(d)[0] ≤ hi = k(max)[0]` in whichever order Google sorts: raw
-//!    ASCII, or case-folded to lower or upper case. We take the union `S` of the three
-//!    ranges, so `k(d)[0] ∈ S` under any of those orders.
-//! 3. One chain per character `c ∈ S` (lower-cased; email search is case-insensitive), with
-//!    query `Q email:c*`. `d` matches `Q` and its email `k(d)` starts with `k(d)[0]`, so it
-//!    is listed by the chain of `k(d)[0]`. Characters that cannot start an email address
-//!    (outside RFC 5322 `atext`, such as `@ : ; < > [ \ ]`) need no chain; if `S` holds a
-//!    character that cannot be written in a prefix clause (`'`, `*`, `"`), fall back.
-//! 4. Every chain lists only devices matching `Q` (the clause is ANDed), so the union is
-//!    exactly `D`. A device with several emails can appear in several chains: pages are
-//!    de-duplicated by `resourceId`, so each device is delivered once.
+//!    If either returns an item without an address, fall back to the plain chain: such an
+//!    item matches no `email:` clause, and items without one sort at one end of the order,
+//!    so checking both ends finds them whenever they exist.
+//! 2. Otherwise, with `first` and `last` the probed items, `min(addresses(first)) ≤
+//!    k(first) ≤ k(d) ≤ k(last) ≤ max(addresses(last))` for every `d ∈ D`, in whichever
+//!    order Google compares: raw ASCII, or case-folded to lower or upper case. So `k(d)[0]`
+//!    lies between the bounds' first characters; [`bounds::next_chars`] unites that range
+//!    under the three orders into a set `S`.
+//! 3. One chain per character `c ∈ S` (lower-cased), with query `Q email:c*`. `d` matches
+//!    `Q` and its address `k(d)` starts with `k(d)[0]`, so the chain of `k(d)[0]` lists it;
+//!    call the items with `k(d)[0] = c` (either case) that chain's *own* items. Characters
+//!    that cannot start an address (outside RFC 5322 `atext`, such as `@ : ; < > [ \ ]`)
+//!    need no chain; if `S` holds a character that cannot be written in a prefix clause
+//!    (`'`, `*`, `"`), fall back.
+//! 4. Every chain lists only items matching `Q` (the clause is ANDed), so the union is
+//!    exactly `D`. An item with several addresses can appear in several chains: pages are
+//!    de-duplicated by id (`resourceId`, user `id`), so each item is delivered once.
+//!
+//! # Splitting a heavy partition, still exactly
+//!
+//! When the first page of chain `c` comes back with a next page token and the quota leaves
+//! room (see `engine::worth_splitting`), the rest of that chain is replaced:
+//! 5. Probe `Q email:c*` in email order both ways with full pages, delivered as data. If
+//!    either probe has no next page, it holds the whole partition: done.
+//! 6. Otherwise every own item `d` not in the ascending page has `k(d) ≥ k(a)` for each
+//!    item `a` of that page, hence `k(d) ≥ L = max_a min(addresses(a))`; likewise
+//!    `k(d) ≤ H = min_b max(addresses(b))` over the descending page. If `L` and `H` both
+//!    start with `c` under an order, `k(d)[1]` lies between `L[1]` and `H[1]`; if one of
+//!    them lies beyond `c` on its side, no own item exists under that order. If a bound
+//!    lies short of `c` (a multi-address item sorted by another address), the range after
+//!    `c` is open and could hold `'`: no split, the chain resumes from its next page.
+//! 7. One chain per character `x` in that range, with query `Q email:cx*`. `x` may be `.`
+//!    or `@` (a one-character local part) besides `atext`. Each own item is in the first
+//!    page, a probe page, or the chain of `k(d)[1]`; the other chains' items match `Q`,
+//!    so the union is still exactly `D`, de-duplicated as in 4.
 //!
 //! A device that syncs during the listing keeps its emails and therefore its partitions;
 //! page cursors are keyed on the sort key, not on offsets, so updates neither skip nor
-//! repeat devices within a chain. When `Q` has its own `email:` clause (an `email:` AND
+//! repeat items within a chain. When `Q` has its own `email:` clause (an `email:` AND
 //! another `email:` could mean something else) or partitioning is off, the plain chain runs.
-use std::collections::{BTreeSet, HashSet};
+mod bounds;
+mod engine;
+
+use std::sync::Arc;
 
 use futures::stream::{self, BoxStream, StreamExt};
 
+pub use bounds::{next_chars, partition_chars};
+use engine::{Req, Source, Task};
+
 use super::directory::{DeviceListing, Directory};
+use super::page::Page;
 use super::Error;
-use crate::model::Device;
+use crate::model::{Device, User};
 
 /// How a listing will run (exposed for tests and the benchmark's report).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,59 +74,135 @@ pub enum Plan {
     Partitions(Vec<char>),
 }
 
-/// Characters allowed unquoted in an address's local part (RFC 5322 `atext`), minus those
-/// a search prefix cannot carry.
-const ATEXT_PUNCT: &str = "!#$%&+-/=?^_`{|}~.";
-const UNWRITABLE: &str = "'*\"";
+fn device_source(dir: &Directory) -> Source<Device> {
+    let d = dir.clone();
+    Source {
+        what: "mobile devices",
+        fetch: Arc::new(move |r: Req| {
+            let d = d.clone();
+            Box::pin(async move {
+                let l = DeviceListing {
+                    query: r.query,
+                    order_by: r.order.map(|_| "email"),
+                    descending: r.order == Some(true),
+                    max_results: r.max,
+                };
+                d.mobiledevices_page(&l, r.token.as_deref()).await
+            })
+        }),
+        id: |d| &d.resource_id,
+        keys: |d| d.email.iter().map(String::as_str).collect(),
+        page_max: 100,
+        client: dir.client().clone(),
+    }
+}
 
-/// Decides the plan with the two probes described in the module docs.
-pub async fn plan(dir: &Directory, query: Option<&str>, enabled: bool) -> Result<Plan, Error> {
+fn user_source(dir: &Directory) -> Source<User> {
+    let d = dir.clone();
+    Source {
+        what: "users",
+        fetch: Arc::new(move |r: Req| {
+            let d = d.clone();
+            Box::pin(async move {
+                d.users_page_sorted(r.query.as_deref(), r.order, r.max, r.token.as_deref())
+                    .await
+            })
+        }),
+        id: |u| &u.id,
+        // Users sort by primary email (discovery: "Primary email of the user").
+        keys: |u| {
+            Some(u.primary_email.as_str())
+                .filter(|e| !e.is_empty())
+                .into_iter()
+                .collect()
+        },
+        page_max: 500,
+        client: dir.client().clone(),
+    }
+}
+
+async fn plan_with<T: Send + 'static>(
+    src: &Source<T>,
+    query: Option<&str>,
+    enabled: bool,
+) -> Result<Plan, Error> {
     let q = query.unwrap_or_default();
     if !enabled || q.to_ascii_lowercase().contains("email:") {
         return Ok(Plan::Plain);
     }
-    let probe = |descending| DeviceListing {
+    let probe = |desc| Req {
         query: query.map(str::to_string),
-        order_by: Some("email"),
-        descending,
-        max_results: 1,
+        order: Some(desc),
+        max: 1,
+        token: None,
     };
-    let (asc, desc) = (probe(false), probe(true));
-    let (first, last) = futures::try_join!(
-        dir.mobiledevices_page(&asc, None),
-        dir.mobiledevices_page(&desc, None)
-    )?;
-    let key = |p: &super::page::Page<Device>| p.items.first().map(|d| d.email.first().cloned());
-    match (key(&first), key(&last)) {
-        (Some(Some(lo)), Some(Some(hi))) => {
-            Ok(partition_chars(&lo, &hi).map_or(Plan::Plain, Plan::Partitions))
+    let (first, last) = futures::try_join!((src.fetch)(probe(false)), (src.fetch)(probe(true)))?;
+    fn keys<'a, T>(k: fn(&T) -> Vec<&str>, p: &'a Page<T>) -> Option<Vec<&'a str>> {
+        p.items.first().map(k).filter(|k| !k.is_empty())
+    }
+    match (keys(src.keys, &first), keys(src.keys, &last)) {
+        (Some(lo), Some(hi)) => {
+            Ok(next_chars("", &[lo], &[hi]).map_or(Plan::Plain, Plan::Partitions))
         }
-        // Nothing matches (or a device without email sorts at an end): plain chain.
+        // Nothing matches (or an item without email sorts at an end): plain chain.
         _ => Ok(Plan::Plain),
     }
 }
 
-/// The partition characters for the smallest and largest sort keys, or `None` when
-/// partitioning cannot be exact (non-ASCII bounds, an unwritable character in range).
-pub fn partition_chars(lo: &str, hi: &str) -> Option<Vec<char>> {
-    let (lo, hi) = (lo.chars().next()?, hi.chars().next()?);
-    if !lo.is_ascii() || !hi.is_ascii() {
-        return None;
-    }
-    let range = |a: char, b: char| (a.min(b) as u8..=a.max(b) as u8).map(char::from);
-    let mut s: BTreeSet<char> = BTreeSet::new();
-    s.extend(range(lo, hi));
-    s.extend(range(lo.to_ascii_lowercase(), hi.to_ascii_lowercase()));
-    s.extend(range(lo.to_ascii_uppercase(), hi.to_ascii_uppercase()));
-    if s.iter().any(|c| UNWRITABLE.contains(*c)) {
-        return None;
-    }
-    let out: BTreeSet<char> = s
-        .into_iter()
-        .filter(|c| c.is_ascii_alphanumeric() || ATEXT_PUNCT.contains(*c))
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
-    Some(out.into_iter().collect())
+/// Decides the device plan with the two probes described in the module docs.
+pub async fn plan(dir: &Directory, query: Option<&str>, enabled: bool) -> Result<Plan, Error> {
+    plan_with(&device_source(dir), query, enabled).await
+}
+
+/// Decides the user plan the same way (users sort by primary email).
+pub async fn plan_users(
+    dir: &Directory,
+    query: Option<&str>,
+    enabled: bool,
+) -> Result<Plan, Error> {
+    plan_with(&user_source(dir), query, enabled).await
+}
+
+fn listing<T: Send + 'static>(
+    src: Source<T>,
+    query: Option<String>,
+    enabled: bool,
+) -> BoxStream<'static, Result<Vec<T>, Error>> {
+    stream::once(async move {
+        let roots = match plan_with(&src, query.as_deref(), enabled).await {
+            Err(e) => {
+                let e = Error::Listing {
+                    what: src.what,
+                    fetched: 0,
+                    source: Box::new(e),
+                };
+                return stream::iter([Err(e)]).boxed();
+            }
+            Ok(Plan::Plain) => vec![Task::Chain {
+                query,
+                token: None,
+                split: None,
+            }],
+            Ok(Plan::Partitions(chars)) => {
+                tracing::debug!(
+                    "listing {} in {} partitions: {chars:?}",
+                    src.what,
+                    chars.len()
+                );
+                chars
+                    .into_iter()
+                    .map(|c| Task::Chain {
+                        query: Some(engine::with_prefix(query.as_deref(), &c.to_string())),
+                        token: None,
+                        split: Some((query.clone(), c)),
+                    })
+                    .collect()
+            }
+        };
+        engine::run(src, roots)
+    })
+    .flatten()
+    .boxed()
 }
 
 /// Lists devices matching `query`, partitioned when the plan allows, as a stream of
@@ -107,116 +214,14 @@ pub fn mobiledevices(
     query: Option<String>,
     enabled: bool,
 ) -> BoxStream<'static, Result<Vec<Device>, Error>> {
-    let dir = dir.clone();
-    stream::once(async move {
-        let chains: Vec<BoxStream<'static, Result<Vec<Device>, Error>>> =
-            match plan(&dir, query.as_deref(), enabled).await {
-                Err(e) => return stream::iter([Err(e)]).boxed(),
-                Ok(Plan::Plain) => {
-                    vec![dir.mobiledevices(DeviceListing {
-                        query: query.clone(),
-                        ..Default::default()
-                    })]
-                }
-                Ok(Plan::Partitions(chars)) => {
-                    tracing::debug!("listing devices in {} partitions: {chars:?}", chars.len());
-                    chars
-                        .into_iter()
-                        .map(|c| {
-                            let q = match query.as_deref().filter(|q| !q.is_empty()) {
-                                Some(q) => format!("{q} email:{c}*"),
-                                None => format!("email:{c}*"),
-                            };
-                            dir.mobiledevices(DeviceListing {
-                                query: Some(q),
-                                ..Default::default()
-                            })
-                        })
-                        .collect()
-                }
-            };
-        dedupe(stream::select_all(chains).boxed())
-    })
-    .flatten()
-    .boxed()
+    listing(device_source(dir), query, enabled)
 }
 
-struct Dedupe {
-    inner: BoxStream<'static, Result<Vec<Device>, Error>>,
-    seen: HashSet<String>,
-    fetched: u64,
-    done: bool,
-}
-
-fn dedupe(
-    inner: BoxStream<'static, Result<Vec<Device>, Error>>,
-) -> BoxStream<'static, Result<Vec<Device>, Error>> {
-    let st = Dedupe {
-        inner,
-        seen: HashSet::new(),
-        fetched: 0,
-        done: false,
-    };
-    stream::unfold(st, |mut st| async move {
-        if st.done {
-            return None;
-        }
-        let item = match st.inner.next().await? {
-            Ok(page) => {
-                let fresh: Vec<Device> = page
-                    .into_iter()
-                    .filter(|d| st.seen.insert(d.resource_id.clone()))
-                    .collect();
-                st.fetched += fresh.len() as u64;
-                Ok(fresh)
-            }
-            Err(e) => {
-                st.done = true;
-                let (what, source) = match e {
-                    Error::Listing { what, source, .. } => (what, source),
-                    other => ("mobile devices", Box::new(other)),
-                };
-                Err(Error::Listing {
-                    what,
-                    fetched: st.fetched,
-                    source,
-                })
-            }
-        };
-        Some((item, st))
-    })
-    .boxed()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::partition_chars;
-
-    fn s(v: Option<Vec<char>>) -> String {
-        v.map(|v| v.into_iter().collect())
-            .unwrap_or_else(|| "<plain>".into())
-    }
-
-    #[test]
-    fn covers_the_range_under_every_plausible_order() {
-        assert_eq!(
-            s(partition_chars("adam@x", "zed@x")),
-            "abcdefghijklmnopqrstuvwxyz"
-        );
-        assert_eq!(s(partition_chars("bob@x", "bob@x")), "b");
-        // Digits up to letters: the punctuation in between cannot start an address, except
-        // `=`, `?`, `^`, `_` and the backtick which are atext; in raw ASCII order `0..c`
-        // also spans the upper-case letters, whose (case-insensitive) partitions are a-z.
-        assert_eq!(
-            s(partition_chars("0@x", "c@x")),
-            "0123456789=?^_`abcdefghijklmnopqrstuvwxyz"
-        );
-        // Upper-case bounds under raw ASCII order still cover the lower-case letters.
-        assert_eq!(
-            s(partition_chars("Zed@x", "amy@x")),
-            "^_`abcdefghijklmnopqrstuvwxyz"
-        );
-        assert_eq!(s(partition_chars("'quote@x", "z@x")), "<plain>");
-        assert_eq!(s(partition_chars("é@x", "z@x")), "<plain>");
-    }
+/// Lists users matching the user-search `query` the same way (500 per page).
+pub fn users(
+    dir: &Directory,
+    query: Option<String>,
+    enabled: bool,
+) -> BoxStream<'static, Result<Vec<User>, Error>> {
+    listing(user_source(dir), query, enabled)
 }

@@ -1,7 +1,10 @@
-//! Partitioned device listing is exactly the plain listing: property-tested over small
-//! random tenants (several emails per device, devices without email, never-synced devices,
-//! odd first characters at both ends of the email order), and while devices keep syncing.
+//! Partitioned device and user listings are exactly the plain listings: property-tested
+//! over small random tenants (several emails per device, devices without email, never-synced
+//! devices, odd first characters at both ends of the email order, one-character local
+//! parts, few owners so partitions overflow a page and split), and while devices keep
+//! syncing.
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use offsync::google::page;
@@ -22,6 +25,8 @@ struct Case {
     /// New first characters for the first and last users in email order (kept sorted).
     low_prefix: Option<&'static str>,
     high_prefix: Option<&'static str>,
+    /// Shorten the first user of some first letter to a one-character local part.
+    one_char: Option<usize>,
     google_sync_only: bool,
 }
 
@@ -29,13 +34,14 @@ fn case() -> impl Strategy<Value = Case> {
     (
         any::<u64>(),
         3usize..40,
-        0usize..260,
+        0usize..700,
         prop_oneof![3 => Just(0usize), 1 => 1usize..3],
         prop_oneof![Just(0usize), 2usize..9],
         proptest::option::of(prop::sample::select(vec![
             "-", "0", "9", "_", "Q", "'", "+", "!",
         ])),
         proptest::option::of(prop::sample::select(vec!["zzz", "{", "|", "~"])),
+        proptest::option::of(0usize..40),
         any::<bool>(),
     )
         .prop_map(
@@ -47,6 +53,7 @@ fn case() -> impl Strategy<Value = Case> {
                 second_owner_every,
                 low_prefix,
                 high_prefix,
+                one_char,
                 g,
             )| Case {
                 seed,
@@ -56,6 +63,7 @@ fn case() -> impl Strategy<Value = Case> {
                 second_owner_every,
                 low_prefix,
                 high_prefix,
+                one_char,
                 google_sync_only: g,
             },
         )
@@ -86,6 +94,18 @@ async fn check(c: Case) -> Result<(), TestCaseError> {
         if let Some(p) = c.high_prefix {
             rename(t, n - 1, p);
         }
+        // The first user of its letter can become `x@domain` and stay in email order:
+        // every earlier user starts with an earlier character, and '@' sorts before
+        // letters, digits and '.', so it stays below the later users of its letter.
+        if let Some(i) = c.one_char.map(|i| i % n) {
+            let e = t.users[i].email.clone();
+            let first = e.chars().next().unwrap_or('a');
+            let fresh = i == 0 || !t.users[i - 1].email.starts_with(first);
+            if i != admin && fresh && first.is_ascii_lowercase() {
+                let domain = e.split_once('@').map_or("", |(_, d)| d).to_string();
+                t.users[i].email = format!("{first}@{domain}");
+            }
+        }
         if c.second_owner_every > 0 {
             for (i, d) in t.devices.iter_mut().enumerate() {
                 if i % c.second_owner_every == 0 && !d.owners.is_empty() {
@@ -97,7 +117,10 @@ async fn check(c: Case) -> Result<(), TestCaseError> {
             }
         }
     });
-    let clients = e.clients();
+    // A quota far above what the chains use, so heavy partitions split.
+    let mut profile = e.profile.clone();
+    profile.http.directory_requests_per_minute = 1_000_000_000;
+    let clients = offsync::google::Clients::new(&profile, None).unwrap().0;
     let dir = &clients.directory;
     let query = c.google_sync_only.then(|| "type:googlesync".to_string());
     let listing = offsync::google::directory::DeviceListing {
@@ -114,6 +137,19 @@ async fn check(c: Case) -> Result<(), TestCaseError> {
     let got_set: BTreeSet<String> = got.iter().cloned().collect();
     prop_assert_eq!(got.len(), got_set.len(), "duplicates");
     prop_assert_eq!(&got_set, &want);
+
+    // Users: the same scheme over primary emails (the simulator's user search compares
+    // case-sensitively, unlike Google's, so the upper-case prefix is left out).
+    if c.low_prefix != Some("Q") {
+        let (plain, err) = page::collect(dir.users(None)).await;
+        prop_assert!(err.is_none(), "{:?}", err);
+        let (parts, err) = page::collect(partition::users(dir, None, true)).await;
+        prop_assert!(err.is_none(), "{:?}", err);
+        let want: BTreeSet<&String> = plain.iter().map(|u| &u.id).collect();
+        let got: Vec<&String> = parts.iter().map(|u| &u.id).collect();
+        prop_assert_eq!(got.len(), want.len(), "user duplicates or misses");
+        prop_assert_eq!(got.into_iter().collect::<BTreeSet<_>>(), want);
+    }
 
     let plan = partition::plan(dir, query.as_deref(), true).await.unwrap();
     if plain.iter().any(|d| d.email.is_empty()) {
@@ -143,6 +179,46 @@ proptest! {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(check(c))?;
     }
+}
+
+/// Four owners for 600 devices: every partition overflows its first page, so each splits
+/// into two-character partitions (seen in the requests), and the result is still exact.
+#[tokio::test]
+async fn heavy_partitions_split_into_two_character_partitions() {
+    let cfg = SimConfig {
+        users: 4,
+        devices: 600,
+        devices_keep_syncing: false,
+        ..SimConfig::default()
+    };
+    let mut e = env(cfg).await;
+    e.profile.http.directory_requests_per_minute = 1_000_000_000;
+    let paths = Arc::new(Mutex::new(Vec::new()));
+    let seen = paths.clone();
+    let observer: offsync::google::CallObserver =
+        Arc::new(move |r: &offsync::google::CallRecord| seen.lock().unwrap().push(r.path.clone()));
+    let c = offsync::google::Clients::new(&e.profile, Some(observer))
+        .unwrap()
+        .0;
+    let (plain, _) = page::collect(c.directory.mobiledevices(Default::default())).await;
+    let (parts, err) = page::collect(partition::mobiledevices(&c.directory, None, true)).await;
+    assert!(err.is_none(), "{err:?}");
+    let got: Vec<&String> = parts.iter().map(|d| &d.resource_id).collect();
+    let set: BTreeSet<&String> = got.iter().copied().collect();
+    assert_eq!(got.len(), set.len(), "no duplicates");
+    assert_eq!(set, plain.iter().map(|d| &d.resource_id).collect());
+    let two_chars = paths
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p.split("email%3A")
+                .nth(1)
+                .and_then(|rest| rest.split_once("*").or_else(|| rest.split_once("%2A")))
+                .is_some_and(|(prefix, _)| prefix.chars().count() >= 2)
+        })
+        .count();
+    assert!(two_chars > 0, "no partition was split");
 }
 
 #[tokio::test]

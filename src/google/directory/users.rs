@@ -29,6 +29,18 @@ impl Directory {
         max: u32,
         page_token: Option<&str>,
     ) -> Result<Page<User>, Error> {
+        self.users_page_sorted(query, None, max, page_token).await
+    }
+
+    /// One page of `users.list`; `order` is `Some(descending)` for `orderBy=email`
+    /// (primary email, compared ignoring case).
+    pub async fn users_page_sorted(
+        &self,
+        query: Option<&str>,
+        order: Option<bool>,
+        max: u32,
+        page_token: Option<&str>,
+    ) -> Result<Page<User>, Error> {
         let mut url = self.url(&["users"]);
         {
             let mut q = url.query_pairs_mut();
@@ -38,6 +50,10 @@ impl Directory {
             q.append_pair("fields", USER_FIELDS);
             if let Some(query) = query.filter(|s| !s.is_empty()) {
                 q.append_pair("query", query);
+            }
+            if let Some(desc) = order {
+                q.append_pair("orderBy", "email");
+                q.append_pair("sortOrder", if desc { "DESCENDING" } else { "ASCENDING" });
             }
             if let Some(t) = page_token {
                 q.append_pair("pageToken", t);
