@@ -7,7 +7,12 @@
 //! `OFFSYNC_BENCH_DEVICES` (100000), `OFFSYNC_BENCH_USERS` (50000), `OFFSYNC_BENCH_LATENCY_MS`
 //! (150), `OFFSYNC_BENCH_QUOTA` (2400), `OFFSYNC_BENCH_CONCURRENCY` for (c) (32),
 //! `OFFSYNC_BENCH_SKIP_BASELINE=1` to skip the slow (a).
+//!
+//! The simulator runs in a child process (this same binary, started with
+//! `OFFSYNC_BENCH_SIM_CHILD` set) so the peak RSS reported per run is offsync's own.
 use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 use offsync::config::Profile;
 use offsync::google::{load_inventory, Clients};
@@ -18,6 +23,11 @@ fn env_num(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Resets VmHWM to the current RSS (Linux ≥ 4.0), so each run reports its own peak.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 fn peak_rss_mb() -> Option<f64> {
@@ -36,6 +46,69 @@ struct Run {
     retries: u64,
     bytes: u64,
     quota_errors: u64,
+    peak_mb: Option<f64>,
+}
+
+/// Child mode: serve the simulator, print its credentials as one JSON line, and when stdin
+/// closes print the quota errors it answered and exit.
+async fn sim_child(spec: &str) {
+    let n: Vec<u64> = spec
+        .split(',')
+        .map(|v| v.parse().expect("number"))
+        .collect();
+    let cfg = SimConfig {
+        users: n[0] as usize,
+        devices: n[1] as usize,
+        latency: Duration::from_millis(n[2]),
+        quota_per_minute: (n[3] > 0).then_some(n[3] as u32),
+        devices_keep_syncing: false,
+        ..SimConfig::default()
+    };
+    let sim = sim::start(cfg).await.expect("simulator");
+    let c = &sim.credentials;
+    let hello = serde_json::json!({
+        "base_url": sim.base_url,
+        "key_json": c.key_json,
+        "admin_email": c.admin_email,
+        "domains": c.domains,
+    });
+    println!("{hello}");
+    let mut sink = Vec::new();
+    let _ = tokio::io::AsyncReadExt::read_to_end(&mut tokio::io::stdin(), &mut sink).await;
+    let st = sim.stats();
+    println!("{}", st.count_status("/", 429) + st.count_status("/", 403));
+    sim.shutdown().await;
+}
+
+struct SimProcess {
+    child: tokio::process::Child,
+    lines: tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    hello: serde_json::Value,
+}
+
+async fn spawn_sim(cfg: &SimConfig) -> SimProcess {
+    let spec = format!(
+        "{},{},{},{}",
+        cfg.users,
+        cfg.devices,
+        cfg.latency.as_millis(),
+        cfg.quota_per_minute.unwrap_or(0)
+    );
+    let mut child = tokio::process::Command::new(std::env::current_exe().expect("exe"))
+        .env("OFFSYNC_BENCH_SIM_CHILD", spec)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("simulator process");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let line = lines.next_line().await.expect("read").expect("hello");
+    let hello = serde_json::from_str(&line).expect("hello json");
+    SimProcess {
+        child,
+        lines,
+        hello,
+    }
 }
 
 async fn run(
@@ -44,27 +117,49 @@ async fn run(
     tune: impl FnOnce(&mut Profile),
     keep: bool,
 ) -> (Run, Option<offsync::model::Inventory>) {
-    let sim = sim::start(cfg).await.expect("simulator");
+    let mut sim = spawn_sim(&cfg).await;
+    let h = &sim.hello;
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key.json");
-    std::fs::write(&key, &sim.credentials.key_json).unwrap();
+    std::fs::write(&key, h["key_json"].as_str().expect("key")).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let c = &sim.credentials;
-    let mut p = Profile::for_simulator(&sim.base_url, key, &c.admin_email, c.domains.clone(), None);
+    let domains = h["domains"]
+        .as_array()
+        .expect("domains")
+        .iter()
+        .map(|d| d.as_str().unwrap_or_default().to_string())
+        .collect();
+    let mut p = Profile::for_simulator(
+        h["base_url"].as_str().expect("url"),
+        key,
+        h["admin_email"].as_str().expect("admin"),
+        domains,
+        None,
+    );
     tune(&mut p);
     let (clients, _) = Clients::new(&p, None).expect("clients");
+    reset_peak_rss();
     let t = Instant::now();
     let inv = load_inventory(&clients, None, |_| {})
         .await
         .expect("inventory loads");
     let secs = t.elapsed().as_secs_f64();
+    let peak_mb = peak_rss_mb();
     let s = clients.client.stats();
-    let st = sim.stats();
-    let quota_errors = st.count_status("/", 429) + st.count_status("/", 403);
+    drop(sim.child.stdin.take());
+    let quota_errors = sim
+        .lines
+        .next_line()
+        .await
+        .ok()
+        .flatten()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(0);
+    let _ = sim.child.wait().await;
     let r = Run {
         label,
         secs,
@@ -74,13 +169,16 @@ async fn run(
         retries: s.retries,
         bytes: s.bytes,
         quota_errors,
+        peak_mb,
     };
-    sim.shutdown().await;
     (r, keep.then_some(inv))
 }
 
 #[tokio::main]
 async fn main() {
+    if let Ok(spec) = std::env::var("OFFSYNC_BENCH_SIM_CHILD") {
+        return sim_child(&spec).await;
+    }
     let devices = env_num("OFFSYNC_BENCH_DEVICES", 100_000) as usize;
     let users = env_num("OFFSYNC_BENCH_USERS", 50_000) as usize;
     let latency = Duration::from_millis(env_num("OFFSYNC_BENCH_LATENCY_MS", 150));
@@ -145,12 +243,12 @@ async fn main() {
     runs.push(fast);
 
     println!(
-        "{:36} {:>9} {:>8} {:>7} {:>9} {:>8} {:>10} {:>7}",
-        "run", "seconds", "devices", "users", "requests", "retries", "MB recv", "quota"
+        "{:36} {:>9} {:>8} {:>7} {:>9} {:>8} {:>10} {:>7} {:>8}",
+        "run", "seconds", "devices", "users", "requests", "retries", "MB recv", "quota", "peak MB"
     );
     for r in &runs {
         println!(
-            "{:36} {:>9.1} {:>8} {:>7} {:>9} {:>8} {:>10.1} {:>7}",
+            "{:36} {:>9.1} {:>8} {:>7} {:>9} {:>8} {:>10.1} {:>7} {:>8.0}",
             r.label,
             r.secs,
             r.devices,
@@ -158,7 +256,8 @@ async fn main() {
             r.requests,
             r.retries,
             r.bytes as f64 / 1e6,
-            r.quota_errors
+            r.quota_errors,
+            r.peak_mb.unwrap_or(f64::NAN)
         );
     }
     if let (Some(a), Some(c)) = (
@@ -176,6 +275,7 @@ async fn main() {
         store.save_inventory(&inv).expect("save");
         drop(store);
         drop(inv);
+        reset_peak_rss();
         let t = Instant::now();
         let store = offsync::store::Store::open(&path).expect("store");
         let back = store
@@ -189,7 +289,7 @@ async fn main() {
         );
     }
     match peak_rss_mb() {
-        Some(mb) => println!("peak RSS (VmHWM, simulator included): {mb:.0} MB"),
+        Some(mb) => println!("peak RSS of the cache load (offsync only): {mb:.0} MB"),
         None => println!("peak RSS: /proc/self/status not available"),
     }
 }

@@ -137,7 +137,7 @@ async fn plan_with<T: Send + 'static>(
         token: None,
     };
     let (first, last) = futures::try_join!((src.fetch)(probe(false)), (src.fetch)(probe(true)))?;
-    fn keys<'a, T>(k: fn(&T) -> Vec<&str>, p: &'a Page<T>) -> Option<Vec<&'a str>> {
+    fn keys<T>(k: fn(&T) -> Vec<&str>, p: &Page<T>) -> Option<Vec<&str>> {
         p.items.first().map(k).filter(|k| !k.is_empty())
     }
     match (keys(src.keys, &first), keys(src.keys, &last)) {
