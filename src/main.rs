@@ -22,6 +22,10 @@ struct Cli {
 enum Command {
     /// The full dashboard against an embedded simulated tenant (no Google account needed).
     Demo(cli::demo::DemoArgs),
+    /// List mobile devices (filters, CSV/JSON/table export) for scripts and cron.
+    Devices(cli::devices::DevicesArgs),
+    /// Print every path offsync uses (config, data, database, cache, log) and the profiles.
+    Info(cli::info::InfoArgs),
     /// Verify the config, key file, token and every scope; say exactly what to fix.
     Check(cli::check::CheckArgs),
     /// Run or dump the Google API simulator.
@@ -56,6 +60,8 @@ async fn dispatch(cli: Cli) -> color_eyre::Result<()> {
     match cli.command {
         None => cli::ui::run(&g).await,
         Some(Command::Demo(a)) => cli::demo::run(&g, a).await,
+        Some(Command::Devices(a)) => cli::devices::run(&g, a).await,
+        Some(Command::Info(a)) => cli::info::run(&g, a).await,
         Some(Command::Check(a)) => cli::check::run(&g, a).await,
         Some(Command::Sim(a)) => cli::sim::run(a).await,
     }

@@ -44,16 +44,23 @@ impl DeviceAction {
 
     /// Wipes destroy data and cannot be undone.
     pub fn is_destructive(self) -> bool {
-        matches!(self, DeviceAction::AdminAccountWipe | DeviceAction::AdminRemoteWipe | DeviceAction::Delete)
+        matches!(
+            self,
+            DeviceAction::AdminAccountWipe | DeviceAction::AdminRemoteWipe | DeviceAction::Delete
+        )
     }
 
     /// The GAM command that does the same to one device (GAM7 syntax).
     pub fn gam_command(self, resource_id: &str) -> String {
         match self {
             DeviceAction::Delete => format!("gam delete mobile {resource_id}"),
+            DeviceAction::AdminAccountWipe => {
+                format!("gam update mobile {resource_id} action accountwipe")
+            }
+            DeviceAction::AdminRemoteWipe => format!("gam update mobile {resource_id} action wipe"),
             other => format!(
                 "gam update mobile {resource_id} action {}",
-                other.api_value().unwrap_or_default().replace('_', "")
+                other.api_value().unwrap_or_default()
             ),
         }
     }
@@ -71,11 +78,17 @@ mod tests {
 
     #[test]
     fn gam_commands() {
-        assert_eq!(DeviceAction::Block.gam_command("AFi"), "gam update mobile AFi action block");
+        assert_eq!(
+            DeviceAction::Block.gam_command("AFi"),
+            "gam update mobile AFi action block"
+        );
         assert_eq!(
             DeviceAction::AdminAccountWipe.gam_command("AFi"),
             "gam update mobile AFi action accountwipe"
         );
-        assert_eq!(DeviceAction::Delete.gam_command("AFi"), "gam delete mobile AFi");
+        assert_eq!(
+            DeviceAction::Delete.gam_command("AFi"),
+            "gam delete mobile AFi"
+        );
     }
 }
