@@ -17,12 +17,16 @@ pub struct GlobalArgs {
 
 impl GlobalArgs {
     pub fn settings(&self) -> Result<crate::config::Settings, crate::config::ConfigError> {
-        crate::config::Settings::load(self.config.as_deref(), self.profile.as_deref(), self.readonly)
+        crate::config::Settings::load(
+            self.config.as_deref(),
+            self.profile.as_deref(),
+            self.readonly,
+        )
     }
 }
-pub mod sim;
-pub mod demo;
-pub mod ui;
 pub mod check;
+pub mod demo;
 pub mod devices;
 pub mod info;
+pub mod sim;
+pub mod ui;

@@ -59,7 +59,11 @@ pub struct Device {
     pub other_accounts_info: Vec<String>,
     /// The owner's `orgUnitPath`, joined in by offsync (devices carry no OU in the API).
     /// `None` when the owner is unknown (no email, or a user outside the listing).
-    #[serde(rename = "orgUnitPath", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "orgUnitPath",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub org_unit_path: Option<String>,
 }
 
@@ -240,6 +244,9 @@ mod tests {
             assert_eq!(DeviceType::parse(s), DeviceType::GoogleSync, "{s}");
         }
         assert_eq!(DeviceType::parse("ios-sync"), DeviceType::IosSync);
-        assert_eq!(DeviceStatus::parse("account-wiped"), DeviceStatus::AccountWiped);
+        assert_eq!(
+            DeviceStatus::parse("account-wiped"),
+            DeviceStatus::AccountWiped
+        );
     }
 }

@@ -40,7 +40,12 @@ impl Inventory {
                 .and_then(|e| by_email.get(&e.to_lowercase()))
                 .map(|p| p.to_string());
         }
-        Inventory { devices, users, org_units, fetched_at: None }
+        Inventory {
+            devices,
+            users,
+            org_units,
+            fetched_at: None,
+        }
     }
 
     /// Counts per OU path, rolled up so every ancestor includes its descendants.
@@ -86,7 +91,11 @@ pub struct DeviceFilter {
 
 impl DeviceFilter {
     pub fn matches(&self, d: &Device) -> bool {
-        if self.device_type.as_ref().is_some_and(|t| &d.device_type != t) {
+        if self
+            .device_type
+            .as_ref()
+            .is_some_and(|t| &d.device_type != t)
+        {
             return false;
         }
         if self.status.as_ref().is_some_and(|s| &d.status != s) {
@@ -114,7 +123,11 @@ mod tests {
     use super::*;
 
     fn user(email: &str, ou: &str) -> User {
-        User { primary_email: email.into(), org_unit_path: ou.into(), ..Default::default() }
+        User {
+            primary_email: email.into(),
+            org_unit_path: ou.into(),
+            ..Default::default()
+        }
     }
     fn dev(id: &str, email: &[&str], ty: DeviceType) -> Device {
         Device {
@@ -134,19 +147,47 @@ mod tests {
                 dev("3", &[], DeviceType::GoogleSync),
                 dev("4", &["ghost@x.com"], DeviceType::IosSync),
             ],
-            vec![user("ann@x.com", "/Sales/EMEA"), user("bob@x.com", "/Pilot")],
+            vec![
+                user("ann@x.com", "/Sales/EMEA"),
+                user("bob@x.com", "/Pilot"),
+            ],
             vec![],
         );
         assert_eq!(inv.devices[0].org_unit_path.as_deref(), Some("/Sales/EMEA"));
         assert_eq!(inv.devices[2].org_unit_path, None);
         let c = inv.counts_by_ou();
-        assert_eq!(c["/"], OuCounts { total: 4, google_sync: 2 });
-        assert_eq!(c["/Sales"], OuCounts { total: 1, google_sync: 1 });
-        assert_eq!(c["/Pilot"], OuCounts { total: 1, google_sync: 0 });
+        assert_eq!(
+            c["/"],
+            OuCounts {
+                total: 4,
+                google_sync: 2
+            }
+        );
+        assert_eq!(
+            c["/Sales"],
+            OuCounts {
+                total: 1,
+                google_sync: 1
+            }
+        );
+        assert_eq!(
+            c["/Pilot"],
+            OuCounts {
+                total: 1,
+                google_sync: 0
+            }
+        );
 
-        let f = DeviceFilter { ou: Some("/Sales".into()), ..Default::default() };
+        let f = DeviceFilter {
+            ou: Some("/Sales".into()),
+            ..Default::default()
+        };
         assert_eq!(inv.filtered(&f).count(), 0, "exact OU only");
-        let f = DeviceFilter { ou: Some("/Sales".into()), include_children: true, ..Default::default() };
+        let f = DeviceFilter {
+            ou: Some("/Sales".into()),
+            include_children: true,
+            ..Default::default()
+        };
         assert_eq!(inv.filtered(&f).count(), 1);
     }
 }

@@ -42,7 +42,11 @@ const FIELDS: [(&str, Field); 11] = [
 
 impl Field {
     pub fn name(self) -> &'static str {
-        FIELDS.iter().find(|(_, f)| *f == self).map(|(n, _)| *n).unwrap_or("?")
+        FIELDS
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
     }
     fn google(self) -> bool {
         self != Field::Ou
@@ -52,9 +56,16 @@ impl Field {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Clause {
     /// `field:value`, `field:value*` (prefix).
-    Match { field: Field, value: String, prefix: bool },
+    Match {
+        field: Field,
+        value: String,
+        prefix: bool,
+    },
     /// `sync:` with inclusive day bounds; `None` means open.
-    SyncRange { from: Option<NaiveDate>, to: Option<NaiveDate> },
+    SyncRange {
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    },
     /// A free word (local filters only): substring of owner, name, model, OS, user agent.
     Text(String),
 }
@@ -67,7 +78,11 @@ pub struct Query {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum QueryError {
     #[error("unknown search field `{field}` in `{clause}`; known fields: {known}")]
-    UnknownField { field: String, clause: String, known: String },
+    UnknownField {
+        field: String,
+        clause: String,
+        known: String,
+    },
     #[error("`{0}` is not a `field:value` clause; Google's device search has no free text (quote values with spaces: name:\"Ann Lee\")")]
     FreeText(String),
     #[error("`{0}` has no value after the colon")]
@@ -136,7 +151,11 @@ impl Query {
             if value.contains('*') {
                 return Err(QueryError::BadWildcard(raw));
             }
-            clauses.push(Clause::Match { field, value, prefix });
+            clauses.push(Clause::Match {
+                field,
+                value,
+                prefix,
+            });
         }
         Ok(Query { clauses })
     }
@@ -151,12 +170,18 @@ impl Query {
         let mut parts = Vec::new();
         for c in &self.clauses {
             match c {
-                Clause::Match { field: Field::Type, value, prefix: false }
-                    if DeviceType::parse(value) == DeviceType::GoogleSync =>
-                {
+                Clause::Match {
+                    field: Field::Type,
+                    value,
+                    prefix: false,
+                } if DeviceType::parse(value) == DeviceType::GoogleSync => {
                     parts.push(format!("type:{google_sync_token}"))
                 }
-                Clause::Match { field, value, prefix } => {
+                Clause::Match {
+                    field,
+                    value,
+                    prefix,
+                } => {
                     let star = if *prefix { "*" } else { "" };
                     parts.push(format!("{}:{}{star}", field.name(), quote(value)))
                 }
@@ -201,7 +226,11 @@ fn clause_matches(c: &Clause, d: &Device) -> bool {
                 from.is_none_or(|f| day >= f) && to.is_none_or(|t| day <= t)
             }
         },
-        Clause::Match { field, value, prefix } => {
+        Clause::Match {
+            field,
+            value,
+            prefix,
+        } => {
             let m = |s: &str| text_match(s, value, *prefix);
             match field {
                 Field::Email => d.email.iter().any(|e| m(e)),
@@ -234,17 +263,24 @@ fn text_match(have: &str, want: &str, prefix: bool) -> bool {
 }
 
 fn parse_sync(value: &str, raw: &str) -> Result<Clause, QueryError> {
-    let bad = || QueryError::BadDate { clause: raw.to_string() };
+    let bad = || QueryError::BadDate {
+        clause: raw.to_string(),
+    };
     let date = |s: &str| -> Result<Option<NaiveDate>, QueryError> {
         if s.is_empty() {
             return Ok(None);
         }
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Some).map_err(|_| bad())
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| bad())
     };
     match value.split_once("..") {
         None => {
             let d = date(value)?.ok_or_else(bad)?;
-            Ok(Clause::SyncRange { from: Some(d), to: Some(d) })
+            Ok(Clause::SyncRange {
+                from: Some(d),
+                to: Some(d),
+            })
         }
         Some((a, b)) => {
             let (from, to) = (date(a)?, date(b)?);
@@ -335,28 +371,65 @@ mod tests {
 
     #[test]
     fn google_queries_reject_what_would_widen_the_match() {
-        assert!(matches!(Query::parse_google("fred"), Err(QueryError::FreeText(_))));
-        assert!(matches!(Query::parse_google("emial:fred*"), Err(QueryError::UnknownField { .. })));
-        assert!(matches!(Query::parse_google("email:"), Err(QueryError::EmptyValue(_))));
-        assert!(matches!(Query::parse_google("email:*"), Err(QueryError::EmptyValue(_))));
-        assert!(matches!(Query::parse_google("sync:2025-13-01"), Err(QueryError::BadDate { .. })));
-        assert!(matches!(Query::parse_google("sync:.."), Err(QueryError::BadDate { .. })));
-        assert!(matches!(Query::parse_google("name:\"Ann"), Err(QueryError::Unterminated(_))));
-        assert!(matches!(Query::parse_google("ou:/Pilot"), Err(QueryError::LocalOnly(_))));
-        assert!(matches!(Query::parse_google("email:f*d"), Err(QueryError::BadWildcard(_))));
+        assert!(matches!(
+            Query::parse_google("fred"),
+            Err(QueryError::FreeText(_))
+        ));
+        assert!(matches!(
+            Query::parse_google("emial:fred*"),
+            Err(QueryError::UnknownField { .. })
+        ));
+        assert!(matches!(
+            Query::parse_google("email:"),
+            Err(QueryError::EmptyValue(_))
+        ));
+        assert!(matches!(
+            Query::parse_google("email:*"),
+            Err(QueryError::EmptyValue(_))
+        ));
+        assert!(matches!(
+            Query::parse_google("sync:2025-13-01"),
+            Err(QueryError::BadDate { .. })
+        ));
+        assert!(matches!(
+            Query::parse_google("sync:.."),
+            Err(QueryError::BadDate { .. })
+        ));
+        assert!(matches!(
+            Query::parse_google("name:\"Ann"),
+            Err(QueryError::Unterminated(_))
+        ));
+        assert!(matches!(
+            Query::parse_google("ou:/Pilot"),
+            Err(QueryError::LocalOnly(_))
+        ));
+        assert!(matches!(
+            Query::parse_google("email:f*d"),
+            Err(QueryError::BadWildcard(_))
+        ));
     }
 
     #[test]
     fn round_trips_to_google_with_the_configured_sync_token() {
         let q = Query::parse_google("type:google-sync email:fred* sync:2025-01-01..").unwrap();
-        assert_eq!(q.to_google("googlesync"), "type:googlesync email:fred* sync:2025-01-01..");
+        assert_eq!(
+            q.to_google("googlesync"),
+            "type:googlesync email:fred* sync:2025-01-01.."
+        );
         let q = Query::parse_google("name:\"Ann Lee\" sync:2025-02-03").unwrap();
-        assert_eq!(q.to_google("google_sync"), "name:\"Ann Lee\" sync:2025-02-03");
+        assert_eq!(
+            q.to_google("google_sync"),
+            "name:\"Ann Lee\" sync:2025-02-03"
+        );
     }
 
     #[test]
     fn local_matching() {
-        let d = dev(&["Fred@x.com", "f2@y.com"], "GOOGLE_SYNC", Some("2025-01-05T10:00:00Z"));
+        let d = dev(
+            &["Fred@x.com", "f2@y.com"],
+            "GOOGLE_SYNC",
+            Some("2025-01-05T10:00:00Z"),
+        );
         let ok = |q: &str| Query::parse_local(q).unwrap().matches(&d);
         assert!(ok("email:fred*"));
         assert!(ok("email:f2@y.com"));
@@ -366,6 +439,8 @@ mod tests {
         assert!(!ok("sync:..2025-01-04"));
         assert!(ok("FRED"));
         let never = dev(&["a@x.com"], "ANDROID", None);
-        assert!(!Query::parse_local("sync:2000-01-01..").unwrap().matches(&never));
+        assert!(!Query::parse_local("sync:2000-01-01..")
+            .unwrap()
+            .matches(&never));
     }
 }
