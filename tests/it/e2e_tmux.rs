@@ -13,15 +13,13 @@ const PROMPT: &str = "e2e$ ";
 
 struct Tmux {
     socket: String,
-    home: PathBuf,
+    /// The socket file, removed on drop (the server leaves it behind).
+    socket_path: Option<PathBuf>,
 }
 
 impl Tmux {
     fn new(home: &Path, tag: &str) -> Tmux {
-        let t = Tmux {
-            socket: format!("offsync-e2e-{}-{tag}", std::process::id()),
-            home: home.to_path_buf(),
-        };
+        let mut t = Tmux { socket: format!("offsync-e2e-{}-{tag}", std::process::id()), socket_path: None };
         // A bare shell with a known prompt, HOME in the temp dir, nothing from the user's rc.
         let shell = format!(
             "env -i PATH={} HOME={} TERM=xterm-256color LANG=C.UTF-8 PS1='{PROMPT}' sh",
@@ -39,6 +37,7 @@ impl Tmux {
             "e2e",
             &shell,
         ]);
+        t.socket_path = Some(PathBuf::from(t.run(&["display", "-p", "#{socket_path}"]).trim()));
         // capture-pane drops trailing blanks, so look for the prompt without its space.
         t.wait_for(PROMPT.trim_end(), "shell prompt");
         t
@@ -116,7 +115,9 @@ impl Drop for Tmux {
             .arg(&self.socket)
             .arg("kill-server")
             .output();
-        let _ = &self.home;
+        if let Some(p) = &self.socket_path {
+            let _ = std::fs::remove_file(p);
+        }
     }
 }
 
