@@ -49,7 +49,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("offsync: {e:?}");
+            // The full report (with locations) goes to the log; the terminal gets the
+            // message and its causes, which is what the admin can act on.
+            tracing::error!("{e:?}");
+            eprintln!("offsync: {}", user_message(&e));
             ExitCode::FAILURE
         }
     }
@@ -95,6 +98,20 @@ fn init_logging(g: &GlobalArgs) -> Option<tracing_appender::non_blocking::Worker
         .with_env_filter(filter)
         .init();
     Some(guard)
+}
+
+/// The error and each cause that adds something (many messages already embed their
+/// source, which would otherwise be printed twice).
+fn user_message(e: &color_eyre::Report) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str("\n  caused by: ");
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 /// Like ripgrep: `offsync devices | head` closing the pipe early is not an error.
