@@ -20,11 +20,17 @@ use ratatui::backend::{CrosstermBackend, TestBackend};
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
-const FIRST: [&str; 12] = ["ann", "bob", "cara", "dev", "eli", "fay", "gus", "hana", "ivo", "jo", "kai", "lena"];
-const LAST: [&str; 8] = ["lee", "kim", "smith", "berg", "novak", "rossi", "tanaka", "okafor"];
+const FIRST: [&str; 12] = [
+    "ann", "bob", "cara", "dev", "eli", "fay", "gus", "hana", "ivo", "jo", "kai", "lena",
+];
+const LAST: [&str; 8] = [
+    "lee", "kim", "smith", "berg", "novak", "rossi", "tanaka", "okafor",
+];
 
 fn tenant(n: usize, now: DateTime<Utc>) -> Inventory {
-    let ous: Vec<String> = (0..40).map(|i| format!("/Region{}/Site{}", i % 5, i)).collect();
+    let ous: Vec<String> = (0..40)
+        .map(|i| format!("/Region{}/Site{}", i % 5, i))
+        .collect();
     let users: Vec<User> = (0..n / 2)
         .map(|i| User {
             id: format!("u{i}"),
@@ -35,9 +41,18 @@ fn tenant(n: usize, now: DateTime<Utc>) -> Inventory {
         .collect();
     let org_units = ous
         .iter()
-        .map(|p| OrgUnit { name: p.rsplit('/').next().unwrap().into(), org_unit_path: p.clone(), ..Default::default() })
+        .map(|p| OrgUnit {
+            name: p.rsplit('/').next().unwrap().into(),
+            org_unit_path: p.clone(),
+            ..Default::default()
+        })
         .collect();
-    let types = [DeviceType::GoogleSync, DeviceType::IosSync, DeviceType::Android, DeviceType::GoogleSync];
+    let types = [
+        DeviceType::GoogleSync,
+        DeviceType::IosSync,
+        DeviceType::Android,
+        DeviceType::GoogleSync,
+    ];
     let devices = (0..n)
         .map(|i| Device {
             resource_id: format!("AFi{i:08}"),
@@ -46,7 +61,12 @@ fn tenant(n: usize, now: DateTime<Utc>) -> Inventory {
             model: Some(["iPhone 13", "Pixel 8", "Galaxy S23", "iPad"][i % 4].into()),
             os: Some(["iOS 17.1", "Android 14", "Android 13", "iPadOS 17"][i % 4].into()),
             device_type: types[i % 4].clone(),
-            status: [DeviceStatus::Approved, DeviceStatus::Blocked, DeviceStatus::Pending][i % 3].clone(),
+            status: [
+                DeviceStatus::Approved,
+                DeviceStatus::Blocked,
+                DeviceStatus::Pending,
+            ][i % 3]
+                .clone(),
             last_sync: Some(now - chrono::Duration::minutes((i * 37 % 90_000) as i64)),
             user_agent: Some(format!("Agent/{}", i % 17)),
             ..Default::default()
@@ -58,11 +78,20 @@ fn tenant(n: usize, now: DateTime<Utc>) -> Inventory {
 }
 
 fn profile() -> ProfileInfo {
-    ProfileInfo { name: "bench".into(), domains: vec!["example.org".into()], ..Default::default() }
+    ProfileInfo {
+        name: "bench".into(),
+        domains: vec!["example.org".into()],
+        ..Default::default()
+    }
 }
 
 fn new_state(w: u16, h: u16) -> State {
-    let mut s = State::new(Arc::new(Keymap::default_keymap()), Palette::new(offsync::config::Theme::Dark, false), profile(), Utc::now());
+    let mut s = State::new(
+        Arc::new(Keymap::default_keymap()),
+        Palette::new(offsync::config::Theme::Dark, false),
+        profile(),
+        Utc::now(),
+    );
     s.resize(Rect::new(0, 0, w, h));
     s
 }
@@ -94,7 +123,10 @@ impl Write for Counter {
 }
 
 fn main() {
-    let n: usize = std::env::var("OFFSYNC_BENCH_DEVICES").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let n: usize = std::env::var("OFFSYNC_BENCH_DEVICES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
     let now = Utc::now();
     let inv = tenant(n, now);
     println!("tui bench: {n} devices, {} users", inv.users.len());
@@ -106,12 +138,20 @@ fn main() {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         let mut times = Vec::new();
         for i in 0..300 {
-            s.on_input(key(if i % 50 < 25 { KeyCode::Char('j') } else { KeyCode::Char('k') }));
+            s.on_input(key(if i % 50 < 25 {
+                KeyCode::Char('j')
+            } else {
+                KeyCode::Char('k')
+            }));
             let t = Instant::now();
             term.draw(|f| draw::render(&s, f)).unwrap();
             times.push(t.elapsed());
         }
-        println!("render {w}x{h}: p50 {}  p99 {}  (target < 5 ms)", ms(pct(&mut times, 0.5)), ms(pct(&mut times, 0.99)));
+        println!(
+            "render {w}x{h}: p50 {}  p99 {}  (target < 5 ms)",
+            ms(pct(&mut times, 0.5)),
+            ms(pct(&mut times, 0.99))
+        );
     }
 
     // 2. Filter keystroke → refiltered view → frame; typing and erasing, all types shown.
@@ -122,9 +162,23 @@ fn main() {
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let mut times = Vec::new();
     for round in 0..10 {
-        let word = ["ann", "pixel", "lee", "type:android", "agent/1", "sync:2020-01-01..", "ou:/Region1", "tanaka", "ipad", "kai"][round];
-        let strokes: Vec<KeyCode> =
-            word.chars().map(KeyCode::Char).chain(std::iter::repeat_n(KeyCode::Backspace, word.len())).collect();
+        let word = [
+            "ann",
+            "pixel",
+            "lee",
+            "type:android",
+            "agent/1",
+            "sync:2020-01-01..",
+            "ou:/Region1",
+            "tanaka",
+            "ipad",
+            "kai",
+        ][round];
+        let strokes: Vec<KeyCode> = word
+            .chars()
+            .map(KeyCode::Char)
+            .chain(std::iter::repeat_n(KeyCode::Backspace, word.len()))
+            .collect();
         for k in strokes {
             let t = Instant::now();
             s.on_input(key(k));
@@ -147,20 +201,30 @@ fn main() {
         term.draw(|f| draw::render(&s, f)).unwrap();
         sorts.push(t.elapsed());
     }
-    println!("sort column change to frame (first use of each column): max {}", ms(pct(&mut sorts, 1.0)));
+    println!(
+        "sort column change to frame (first use of each column): max {}",
+        ms(pct(&mut sorts, 1.0))
+    );
 
     // 3. Bytes written while idle, through the real loop.
     let rt = tokio::runtime::Runtime::new().unwrap();
     let idle = rt.block_on(async {
         let bytes = Counter::default();
         let viewport = Viewport::Fixed(Rect::new(0, 0, 160, 48));
-        let mut term = Terminal::with_options(CrosstermBackend::new(bytes.clone()), TerminalOptions { viewport }).unwrap();
+        let mut term = Terminal::with_options(
+            CrosstermBackend::new(bytes.clone()),
+            TerminalOptions { viewport },
+        )
+        .unwrap();
         let mut s = new_state(160, 48);
         s.on_msg(Msg::Loaded(Box::new(inv.clone())));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let (_ev_tx, mut events) = futures::channel::mpsc::unbounded::<io::Result<Event>>();
         let mut spawn = |_, _| {};
-        let timing = Timing { tick: Duration::from_millis(100), poll: None };
+        let timing = Timing {
+            tick: Duration::from_millis(100),
+            poll: None,
+        };
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let counter = bytes.0.clone();
         let watch = async move {
@@ -173,17 +237,39 @@ fn main() {
         let stop = async move {
             let _ = stop_rx.await;
         };
-        let (_, r) = tokio::join!(event_loop::run(&mut term, &mut events, &mut s, &mut rx, &tx, &mut spawn, timing, stop), watch);
+        let (_, r) = tokio::join!(
+            event_loop::run(
+                &mut term,
+                &mut events,
+                &mut s,
+                &mut rx,
+                &tx,
+                &mut spawn,
+                timing,
+                stop
+            ),
+            watch
+        );
         r
     });
-    println!("idle: first frame {} bytes, then {} bytes in 3 s idle (target 0)", idle.0, idle.1);
+    println!(
+        "idle: first frame {} bytes, then {} bytes in 3 s idle (target 0)",
+        idle.0, idle.1
+    );
 
     // 4. Start-up from the cache: open the store, read the snapshot, build the view, draw.
     let dir = std::env::temp_dir().join(format!("offsync-tui-bench-{}", std::process::id()));
     let db = dir.join("bench.sqlite");
-    offsync::store::Store::open(&db).unwrap().save_inventory(&inv).unwrap();
+    offsync::store::Store::open(&db)
+        .unwrap()
+        .save_inventory(&inv)
+        .unwrap();
     let t = Instant::now();
-    let cached = offsync::store::Store::open(&db).unwrap().load_inventory().unwrap().unwrap();
+    let cached = offsync::store::Store::open(&db)
+        .unwrap()
+        .load_inventory()
+        .unwrap()
+        .unwrap();
     let read = t.elapsed();
     let mut s = new_state(160, 48);
     s.on_msg(Msg::CacheLoaded(Box::new(cached)));

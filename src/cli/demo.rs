@@ -42,15 +42,26 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> color_eyre::Result<()> {
         latency: Duration::from_millis(args.latency_ms),
         faults: args.faults.unwrap_or_default(),
         // Sim time starts now, so "last sync 3d ago" reads true against the wall clock.
-        clock: ClockConfig { start: Some(chrono::Utc::now()), speed: 1.0 },
+        clock: ClockConfig {
+            start: Some(chrono::Utc::now()),
+            speed: 1.0,
+        },
         ..SimConfig::default()
     };
-    let handle = sim::start(cfg).await.wrap_err("cannot start the built-in simulator")?;
+    let handle = sim::start(cfg)
+        .await
+        .wrap_err("cannot start the built-in simulator")?;
     let dir = tempfile_dir()?;
     let key = dir.path().join("demo-key.json");
     write_private(&key, &handle.credentials.key_json).wrap_err("writing the demo key")?;
     let creds = &handle.credentials;
-    let mut profile = Profile::for_simulator(&handle.base_url, key, &creds.admin_email, creds.domains.clone(), None);
+    let mut profile = Profile::for_simulator(
+        &handle.base_url,
+        key,
+        &creds.admin_email,
+        creds.domains.clone(),
+        None,
+    );
     profile.readonly = g.readonly;
     let database = dir.path().join("demo.sqlite");
     let result = tui::run(tui::Launch {
@@ -80,7 +91,10 @@ fn tempfile_dir() -> color_eyre::Result<TempDir> {
             Err(e) => return Err(e).wrap_err_with(|| format!("creating {}", p.display())),
         }
     }
-    Err(eyre!("cannot create a private directory under {}", base.display()))
+    Err(eyre!(
+        "cannot create a private directory under {}",
+        base.display()
+    ))
 }
 
 struct TempDir(std::path::PathBuf);

@@ -138,7 +138,7 @@ impl State {
                 self.push_task(task);
             }
             Ok(Command::Profile(name)) => {
-                if self.profile.others.iter().any(|p| *p == name) {
+                if self.profile.others.contains(&name) {
                     self.exit = Some(Exit::SwitchProfile(name));
                 } else {
                     let known = self.profile.others.join(", ");

@@ -19,7 +19,10 @@ struct Tmux {
 
 impl Tmux {
     fn new(home: &Path, tag: &str) -> Tmux {
-        let mut t = Tmux { socket: format!("offsync-e2e-{}-{tag}", std::process::id()), socket_path: None };
+        let mut t = Tmux {
+            socket: format!("offsync-e2e-{}-{tag}", std::process::id()),
+            socket_path: None,
+        };
         // A bare shell with a known prompt, HOME in the temp dir, nothing from the user's rc.
         let shell = format!(
             "env -i PATH={} HOME={} TERM=xterm-256color LANG=C.UTF-8 PS1='{PROMPT}' sh",
@@ -37,7 +40,9 @@ impl Tmux {
             "e2e",
             &shell,
         ]);
-        t.socket_path = Some(PathBuf::from(t.run(&["display", "-p", "#{socket_path}"]).trim()));
+        t.socket_path = Some(PathBuf::from(
+            t.run(&["display", "-p", "#{socket_path}"]).trim(),
+        ));
         // capture-pane drops trailing blanks, so look for the prompt without its space.
         t.wait_for(PROMPT.trim_end(), "shell prompt");
         t
@@ -104,7 +109,10 @@ impl Tmux {
         self.keys(&["Enter"]);
         let s = self.wait_for("STTY-42", "stty output");
         let line = s.lines().find(|l| l.contains("STTY-42")).unwrap_or("");
-        assert!(line.contains("echo icanon") && !line.contains("-icanon") && !line.contains("-echo"), "tty not sane: {line}");
+        assert!(
+            line.contains("echo icanon") && !line.contains("-icanon") && !line.contains("-echo"),
+            "tty not sane: {line}"
+        );
     }
 }
 

@@ -34,14 +34,21 @@ impl Write for Counter {
 async fn draws_while_loading_then_writes_nothing_while_idle() {
     let bytes = Counter::default();
     let viewport = Viewport::Fixed(Rect::new(0, 0, 80, 24));
-    let mut term = Terminal::with_options(CrosstermBackend::new(bytes.clone()), TerminalOptions { viewport }).unwrap();
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(bytes.clone()),
+        TerminalOptions { viewport },
+    )
+    .unwrap();
     let (ev_tx, mut events) = futures::channel::mpsc::unbounded::<io::Result<Event>>();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut s = state(80, 24);
     s.refresh();
     let mut spawned = Vec::new();
     let mut spawn = |t: Task, _| spawned.push(format!("{t:?}"));
-    let timing = Timing { tick: Duration::from_millis(20), poll: None };
+    let timing = Timing {
+        tick: Duration::from_millis(20),
+        poll: None,
+    };
     let count = || bytes.0.load(Ordering::SeqCst);
     let sender = tx.clone();
     let driver = async move {
@@ -67,7 +74,16 @@ async fn draws_while_loading_then_writes_nothing_while_idle() {
         ev_tx.unbounded_send(Ok(key(KeyCode::Char('q')))).unwrap();
     };
     let (exit, ()) = tokio::join!(
-        event_loop::run(&mut term, &mut events, &mut s, &mut rx, &tx, &mut spawn, timing, std::future::pending()),
+        event_loop::run(
+            &mut term,
+            &mut events,
+            &mut s,
+            &mut rx,
+            &tx,
+            &mut spawn,
+            timing,
+            std::future::pending()
+        ),
         driver
     );
     assert_eq!(exit.unwrap(), Exit::Quit);

@@ -12,7 +12,11 @@ use offsync::tui::tasks::{Task, Tasks};
 use crate::tui_support::{key, now, state, type_str};
 
 fn ids(s: &State) -> Vec<String> {
-    s.view.rows.iter().map(|i| s.inventory.devices[*i as usize].resource_id.clone()).collect()
+    s.view
+        .rows
+        .iter()
+        .map(|i| s.inventory.devices[*i as usize].resource_id.clone())
+        .collect()
 }
 
 #[test]
@@ -25,14 +29,22 @@ fn filter_is_incremental_errors_are_inline_and_esc_restores() {
     // Each keystroke applies; `sync` alone is a free word (it matches GOOGLE_SYNC), and a
     // half-typed date is an error shown inline while the last good filter stays.
     type_str(&mut s, " sync:2026-1");
-    assert!(s.filter_error.as_deref().unwrap().contains("bad date"), "{:?}", s.filter_error);
+    assert!(
+        s.filter_error.as_deref().unwrap().contains("bad date"),
+        "{:?}",
+        s.filter_error
+    );
     assert_eq!(s.view.rows.len(), iphones, "the last good filter stays");
     s.on_input(key(KeyCode::Esc));
     assert!(s.filter_text.is_empty() && s.filter_error.is_none());
     assert_eq!(s.view.rows.len(), 36);
     type_str(&mut s, "/ou:/Pilot");
     s.on_input(key(KeyCode::Enter));
-    assert!(s.view.rows.iter().all(|i| s.inventory.devices[*i as usize].org_unit_path.as_deref().unwrap().starts_with("/Pilot")));
+    assert!(s.view.rows.iter().all(|i| s.inventory.devices[*i as usize]
+        .org_unit_path
+        .as_deref()
+        .unwrap()
+        .starts_with("/Pilot")));
 }
 
 #[test]
@@ -46,9 +58,17 @@ fn devices_command_sets_exactly_the_model_filter() {
         include_children: true,
         query: None,
     };
-    let want: Vec<String> = s.inventory.filtered(&f).map(|d| d.resource_id.clone()).collect();
+    let want: Vec<String> = s
+        .inventory
+        .filtered(&f)
+        .map(|d| d.resource_id.clone())
+        .collect();
     assert!(!want.is_empty());
-    assert_eq!(ids(&s), want, "same devices, same (listing) order as offsync devices");
+    assert_eq!(
+        ids(&s),
+        want,
+        "same devices, same (listing) order as offsync devices"
+    );
     assert_eq!(s.tree.current_path(), Some("/Pilot"));
     s.run_command("devices");
     assert_eq!(s.view.rows.len(), 60);
@@ -60,16 +80,32 @@ fn devices_command_sets_exactly_the_model_filter() {
 fn sort_cycles_and_reverses_and_type_toggle_cycles() {
     let mut s = state(80, 24);
     type_str(&mut s, "s");
-    let owners: Vec<String> = s.view.rows.iter().map(|i| s.inventory.devices[*i as usize].email[0].clone()).collect();
+    let owners: Vec<String> = s
+        .view
+        .rows
+        .iter()
+        .map(|i| s.inventory.devices[*i as usize].email[0].clone())
+        .collect();
     let mut sorted = owners.clone();
     sorted.sort();
     assert_eq!(owners, sorted);
     type_str(&mut s, "S");
-    assert_eq!(s.view.rows.iter().map(|i| s.inventory.devices[*i as usize].email[0].clone()).next(), sorted.last().cloned());
+    assert_eq!(
+        s.view
+            .rows
+            .iter()
+            .map(|i| s.inventory.devices[*i as usize].email[0].clone())
+            .next(),
+        sorted.last().cloned()
+    );
     type_str(&mut s, "t");
     assert_eq!(s.view.rows.len(), 60, "all types");
     type_str(&mut s, "t");
-    assert!(s.view.rows.iter().all(|i| s.inventory.devices[*i as usize].device_type == DeviceType::IosSync));
+    assert!(s
+        .view
+        .rows
+        .iter()
+        .all(|i| s.inventory.devices[*i as usize].device_type == DeviceType::IosSync));
 }
 
 #[test]
@@ -84,23 +120,52 @@ fn actions_need_confirmation_exact_count_and_are_refused_read_only() {
     let mut s = state(80, 24);
     type_str(&mut s, "  ");
     type_str(&mut s, "b");
-    let Overlay::Confirm(c) = &s.overlay else { panic!("no confirm dialog") };
-    assert_eq!((c.action, c.targets.len(), c.typed.is_none()), (DeviceAction::Block, 2, true));
+    let Overlay::Confirm(c) = &s.overlay else {
+        panic!("no confirm dialog")
+    };
+    assert_eq!(
+        (c.action, c.targets.len(), c.typed.is_none()),
+        (DeviceAction::Block, 2, true)
+    );
     s.on_input(key(KeyCode::Enter));
     let tasks = s.take_tasks();
-    let [Task::Act { action: DeviceAction::Block, devices }] = tasks.as_slice() else { panic!("{tasks:?}") };
+    let [Task::Act {
+        action: DeviceAction::Block,
+        devices,
+    }] = tasks.as_slice()
+    else {
+        panic!("{tasks:?}")
+    };
     assert_eq!(devices.len(), 2);
     let id = devices[0].resource_id.clone();
-    s.on_msg(Msg::ActionDone { action: DeviceAction::Block, resource_id: id.clone(), result: Ok(()) });
-    let d = s.inventory.devices.iter().find(|d| d.resource_id == id).unwrap();
-    assert_eq!(d.status, DeviceStatus::Blocked, "state follows the outcome without a reload");
+    s.on_msg(Msg::ActionDone {
+        action: DeviceAction::Block,
+        resource_id: id.clone(),
+        result: Ok(()),
+    });
+    let d = s
+        .inventory
+        .devices
+        .iter()
+        .find(|d| d.resource_id == id)
+        .unwrap();
+    assert_eq!(
+        d.status,
+        DeviceStatus::Blocked,
+        "state follows the outcome without a reload"
+    );
 
     // Above the threshold the count must be typed; delete can be turned into block.
     type_str(&mut s, "AD");
     s.on_input(key(KeyCode::Enter));
-    assert!(matches!(s.overlay, Overlay::Confirm(_)), "Enter without the typed count does nothing");
+    assert!(
+        matches!(s.overlay, Overlay::Confirm(_)),
+        "Enter without the typed count does nothing"
+    );
     type_str(&mut s, "36b");
-    let Overlay::Confirm(c) = &s.overlay else { panic!() };
+    let Overlay::Confirm(c) = &s.overlay else {
+        panic!()
+    };
     assert_eq!(c.action, DeviceAction::Block);
     s.on_input(key(KeyCode::Esc));
     assert_eq!(s.overlay, Overlay::None);
@@ -132,7 +197,8 @@ async fn against_the_simulator_load_export_block_and_journal() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let tasks = Tasks::new(&env.profile, Some(store), tx.clone());
     let mut s = state(80, 24);
-    s.on_msg(Msg::Loaded(Box::new(offsync::model::Inventory::default())));
+    // Start empty, as on a first run with no cache, so pages stream into the table.
+    s.on_msg(Msg::Loaded(Box::default()));
     s.refresh();
 
     let mut wait = async |s: &mut State, done: fn(&Msg) -> bool| loop {
@@ -156,21 +222,45 @@ async fn against_the_simulator_load_export_block_and_journal() {
     s.run_command("devices type=google_sync");
     s.run_command(&format!("export csv {}", out.display()));
     wait(&mut s, |m| matches!(m, Msg::Exported { .. })).await;
-    let f = DeviceFilter { device_type: Some(DeviceType::GoogleSync), include_children: true, ..Default::default() };
+    let f = DeviceFilter {
+        device_type: Some(DeviceType::GoogleSync),
+        include_children: true,
+        ..Default::default()
+    };
     let mut want = Vec::new();
-    write_devices(&mut want, s.inventory.filtered(&f), ExportFormat::Csv, now()).unwrap();
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), String::from_utf8(want).unwrap());
+    write_devices(
+        &mut want,
+        s.inventory.filtered(&f),
+        ExportFormat::Csv,
+        now(),
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        String::from_utf8(want).unwrap()
+    );
 
     // Block the device under the cursor: journal, API, outcome, state.
-    let id = s.inventory.devices[s.view.current().unwrap() as usize].resource_id.clone();
+    let id = s.inventory.devices[s.view.current().unwrap() as usize]
+        .resource_id
+        .clone();
     type_str(&mut s, "b");
     s.on_input(key(KeyCode::Enter));
     wait(&mut s, |m| matches!(m, Msg::ActionDone { .. })).await;
-    let dev = s.inventory.devices.iter().find(|d| d.resource_id == id).unwrap();
+    let dev = s
+        .inventory
+        .devices
+        .iter()
+        .find(|d| d.resource_id == id)
+        .unwrap();
     assert_eq!(dev.status, DeviceStatus::Blocked, "{:?}", s.status);
     let snap = env.sim.tenant_snapshot().to_string();
     assert!(snap.contains(&id));
-    let journal = offsync::store::Store::open(&db).unwrap().journal().list(10).unwrap();
+    let journal = offsync::store::Store::open(&db)
+        .unwrap()
+        .journal()
+        .list(10)
+        .unwrap();
     assert_eq!(journal.len(), 1);
     assert_eq!(journal[0].target, id);
     assert_eq!(journal[0].outcome, offsync::store::Outcome::Succeeded);

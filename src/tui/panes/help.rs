@@ -30,7 +30,7 @@ pub fn lines(s: &State) -> Vec<Line<'static>> {
         if rows.is_empty() {
             continue;
         }
-        out.push(Line::from(Span::styled(format!("{}", ctx.name()), p.title)));
+        out.push(Line::from(Span::styled(ctx.name(), p.title)));
         for r in rows {
             out.push(Line::from(vec![
                 Span::styled(format!("  {:<18}", r.labels.join(" ")), p.key),
