@@ -234,7 +234,7 @@ async fn a_malformed_query_is_a_usage_error_and_sends_nothing() {
 async fn ten_percent_server_errors_change_nothing() {
     let clean = setup(tenant()).await;
     let faulty = setup(SimConfig {
-        faults: FaultSpec::parse("429=0.03,503=0.03,500=0.02,403rate=0.02").unwrap(),
+        faults: FaultSpec::parse("429=0.03,503=0.02,500=0.02,403rate=0.02,reset=0.01").unwrap(),
         ..tenant()
     })
     .await;
