@@ -23,6 +23,7 @@ pub mod state;
 pub mod tasks;
 pub mod theme;
 pub mod tree;
+pub mod update;
 pub mod view;
 pub mod widgets;
 
