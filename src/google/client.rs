@@ -20,7 +20,7 @@ use super::Error;
 use crate::config::Profile;
 
 /// One finished call, for the TUI's Log pane. `path` has the query but never a token.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CallRecord {
     pub at: DateTime<Utc>,
     pub method: String,

@@ -208,17 +208,7 @@ impl Query {
 
 fn clause_matches(c: &Clause, d: &Device) -> bool {
     match c {
-        Clause::Text(t) => {
-            let hay = [
-                d.email.join(" "),
-                d.name.join(" "),
-                d.model.clone().unwrap_or_default(),
-                d.os.clone().unwrap_or_default(),
-                d.user_agent.clone().unwrap_or_default(),
-                d.device_type.as_str().to_string(),
-            ];
-            hay.iter().any(|h| h.to_lowercase().contains(t.as_str()))
-        }
+        Clause::Text(t) => text_haystack(d).contains(t.as_str()),
         Clause::SyncRange { from, to } => match d.last_sync {
             None => false,
             Some(ts) => {
@@ -252,6 +242,21 @@ fn clause_matches(c: &Clause, d: &Device) -> bool {
             }
         }
     }
+}
+
+/// What a free word is matched against: owner emails, names, model, OS, user agent and
+/// type, lower-cased and joined by a separator nobody types (so a word never matches
+/// across two fields). The TUI precomputes this once per device for its `/` filter.
+pub fn text_haystack(d: &Device) -> String {
+    let parts = [
+        d.email.join(" "),
+        d.name.join(" "),
+        d.model.clone().unwrap_or_default(),
+        d.os.clone().unwrap_or_default(),
+        d.user_agent.clone().unwrap_or_default(),
+        d.device_type.as_str().to_string(),
+    ];
+    parts.join("\u{1}").to_lowercase()
 }
 
 fn text_match(have: &str, want: &str, prefix: bool) -> bool {

@@ -1,9 +1,6 @@
 //! Messages from background tasks to the UI. Workers never touch [`super::state::State`];
 //! they send one of these over the channel and the loop applies it with `on_msg`.
 use std::path::PathBuf;
-use std::time::Duration;
-
-use chrono::{DateTime, Utc};
 
 use crate::model::{Device, DeviceAction, Inventory};
 
@@ -43,14 +40,5 @@ pub struct LoadProgress {
     pub expected: Option<usize>,
 }
 
-/// An API call as the Log pane shows it (a copy of the google layer's record).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiCall {
-    pub at: DateTime<Utc>,
-    pub method: String,
-    pub path: String,
-    pub status: Option<u16>,
-    pub duration: Duration,
-    pub tries: u32,
-    pub bytes: u64,
-}
+/// An API call as the Log pane shows it: the google layer's own record.
+pub use crate::google::CallRecord as ApiCall;

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::command::ExportKind;
-use super::msg::{ApiCall, LoadProgress, Msg};
+use super::msg::{LoadProgress, Msg};
 use crate::config::Profile;
 use crate::google::{self, CallObserver, Clients, LoadEvent};
 use crate::model::export::{write_devices, ExportFormat};
@@ -47,15 +47,7 @@ impl Tasks {
     /// the UI still opens (on the cache) with a broken key.
     pub fn new(profile: &Profile, store: Option<Store>, tx: UnboundedSender<Msg>) -> Tasks {
         let observer: CallObserver = Arc::new(move |r: &google::CallRecord| {
-            let _ = tx.send(Msg::ApiCall(ApiCall {
-                at: r.at,
-                method: r.method.clone(),
-                path: r.path.clone(),
-                status: r.status,
-                duration: r.duration,
-                tries: r.tries,
-                bytes: r.bytes,
-            }));
+            let _ = tx.send(Msg::ApiCall(r.clone()));
         });
         let clients = Clients::new(profile, Some(observer))
             .map(|(c, _warnings)| c)

@@ -7,6 +7,7 @@
 //! one pass. Rendering reads `rows[offset..offset + height]` only.
 use std::collections::HashSet;
 
+use crate::model::query::text_haystack;
 use crate::model::{Clause, Device, DeviceFilter, Query};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,17 +194,8 @@ fn split_query(q: Option<&Query>) -> (Vec<String>, Option<Query>) {
     (texts, (!rest.is_empty()).then_some(Query { clauses: rest }))
 }
 
-/// The same fields `Query`'s free-word match looks at, joined by a separator no one types.
 fn haystack(d: &Device) -> Box<str> {
-    let parts = [
-        d.email.join(" "),
-        d.name.join(" "),
-        d.model.clone().unwrap_or_default(),
-        d.os.clone().unwrap_or_default(),
-        d.user_agent.clone().unwrap_or_default(),
-        d.device_type.as_str().to_string(),
-    ];
-    parts.join("\u{1}").to_lowercase().into_boxed_str()
+    text_haystack(d).into_boxed_str()
 }
 
 /// All device indices in ascending `col` order (ties by resource ID, so the order is
