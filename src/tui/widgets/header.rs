@@ -14,11 +14,12 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     }
     let p = &s.palette;
     // The widest form that fits: over SSH at 80 columns the short one is the common case.
-    let top = [false, true]
-        .into_iter()
-        .map(|compact| top_line(s, compact))
+    // Drop the domain first, then the device total (the table title repeats it), and
+    // only then shorten words, so the Google Sync figures stay readable.
+    let top = (0..=3)
+        .map(|level| top_line(s, level))
         .find(|l| l.width() <= area.width as usize)
-        .unwrap_or_else(|| top_line(s, true));
+        .unwrap_or_else(|| top_line(s, 3));
     let mut tabs = vec![Span::raw(" ")];
     for (i, pane) in PANES.iter().enumerate() {
         let style = if *pane == s.pane { p.tab_active } else { p.dim };
@@ -37,13 +38,15 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines).style(p.base), area);
 }
 
-fn top_line(s: &State, compact: bool) -> Line<'static> {
+/// `level` 0 is the full line; each level up drops or shortens one part.
+fn top_line(s: &State, level: u8) -> Line<'static> {
+    let compact = level >= 3;
     let p = &s.palette;
     let mut top = vec![
         Span::styled(" offsync ", p.title),
         Span::styled(format!("{} ", s.profile.name), p.base),
     ];
-    if let (Some(d), false) = (s.profile.domains.first(), compact) {
+    if let (Some(d), 0) = (s.profile.domains.first(), level) {
         top.push(Span::styled(format!("({d}) "), p.dim));
     }
     if s.profile.readonly {
@@ -67,11 +70,12 @@ fn top_line(s: &State, compact: bool) -> Line<'static> {
         format!(" / {} ", thousands(fu.sync_total)),
         p.base,
     ));
-    let devices = if compact { "dev" } else { "devices" };
-    top.push(Span::styled(
-        format!("of {} {devices} ", thousands(fu.total)),
-        p.dim,
-    ));
+    if level < 2 {
+        top.push(Span::styled(
+            format!("of {} devices ", thousands(fu.total)),
+            p.dim,
+        ));
+    }
     match (s.inventory.fetched_at, s.loading.from_cache) {
         (Some(t), true) => top.push(Span::styled(
             format!("│ cached {}", ago(Some(t), s.now)),
