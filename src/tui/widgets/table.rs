@@ -14,13 +14,13 @@ use crate::tui::view::Column;
 /// Columns in display order: (column, minimum width, extra width it can use, priority
 /// with which it is kept when space runs out; lower = kept longer).
 const LAYOUT: [(Column, u16, u16, u8); 7] = [
-    (Column::Owner, 14, 16, 0),
+    (Column::Owner, 14, 26, 0),
     (Column::Model, 11, 6, 4),
     (Column::Os, 10, 4, 6),
     (Column::Type, 11, 0, 1),
     (Column::Status, 9, 4, 2),
     (Column::LastSync, 8, 1, 3),
-    (Column::Ou, 12, 8, 5),
+    (Column::Ou, 12, 20, 5),
 ];
 
 /// Keeps the columns whose minimum widths fit (dropping by priority), then hands the
