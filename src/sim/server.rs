@@ -193,6 +193,10 @@ async fn format(params: Params, req: Request, next: Next) -> Response {
 
 async fn count(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    let params: Vec<String> =
+        url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+            .map(|(k, _)| k.into_owned())
+            .collect();
     let route = match req.extensions().get::<MatchedPath>() {
         Some(m) => format!("{} {}", req.method(), m.as_str()),
         None => format!("{} (unmatched)", req.method()),
@@ -203,10 +207,12 @@ async fn count(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
     }
     let (parts, body) = resp.into_parts();
     let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    s.stats
-        .lock()
-        .expect("stats lock")
-        .record(&route, parts.status.as_u16(), bytes.len() as u64);
+    s.stats.lock().expect("stats lock").record_with_params(
+        &route,
+        parts.status.as_u16(),
+        bytes.len() as u64,
+        params.iter().map(String::as_str),
+    );
     Response::from_parts(parts, Body::from(bytes))
 }
 

@@ -1,7 +1,7 @@
 //! Request accounting: how many requests each route got, with which status, and how many body
 //! bytes went out (after gzip), so tests can assert "1,000 pages, no retries lost".
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -14,10 +14,29 @@ pub struct Stats {
     /// Route template (e.g. `GET /admin/directory/v1/customer/{customerId}/devices/mobile`) →
     /// status code → count.
     pub by_route: BTreeMap<String, BTreeMap<u16, u64>>,
+    /// Route template → every query parameter name clients sent to it, so tests can check
+    /// a client against the discovery documents (only documented parameters).
+    pub params_by_route: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Stats {
     pub fn record(&mut self, route: &str, status: u16, bytes: u64) {
+        self.record_with_params(route, status, bytes, std::iter::empty());
+    }
+
+    pub fn record_with_params<'a>(
+        &mut self,
+        route: &str,
+        status: u16,
+        bytes: u64,
+        params: impl Iterator<Item = &'a str>,
+    ) {
+        let seen = self.params_by_route.entry(route.to_string()).or_default();
+        for p in params {
+            if !seen.contains(p) {
+                seen.insert(p.to_string());
+            }
+        }
         self.requests += 1;
         self.bytes_sent += bytes;
         *self

@@ -5,6 +5,7 @@ mod cli_info;
 mod e2e_tmux;
 mod google_auth;
 mod google_check;
+mod google_documented;
 mod google_paging;
 mod google_partition;
 mod google_retry;
