@@ -16,6 +16,7 @@ mod auth;
 mod clock;
 mod directory;
 mod discovery;
+mod email_index;
 mod error;
 mod faults;
 mod fields;
@@ -146,7 +147,10 @@ impl SimHandle {
     pub fn with_tenant<R>(&self, f: impl FnOnce(&mut Tenant, i64) -> R) -> R {
         let now = self.shared.clock.now();
         let mut t = self.shared.tenant.write().expect("tenant lock");
-        f(&mut t, now)
+        let out = f(&mut t, now);
+        // `f` may have changed emails or owners.
+        t.reindex();
+        out
     }
 
     /// Forgets every issued access token, as if they had all expired (clients must re-grant).

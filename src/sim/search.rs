@@ -140,6 +140,16 @@ impl DeviceQuery {
         Ok(DeviceQuery { clauses })
     }
 
+    /// The only devices that can match, ascending by index, when an `email:` clause lets
+    /// the search index narrow them; `None` = every device is a candidate.
+    pub fn candidates(&self, t: &Tenant) -> Option<Vec<usize>> {
+        let c = self
+            .clauses
+            .iter()
+            .find(|c| matches!(c.field, Field::Email))?;
+        t.search.devices(&t.users, &c.value, c.prefix)
+    }
+
     pub fn matches(&self, t: &Tenant, d: &Device, now: i64) -> bool {
         self.clauses.iter().all(|c| c.matches(t, d, now))
     }

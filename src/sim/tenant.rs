@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::email_index::EmailIndex;
 use super::tenant_data::{self as data, Profile};
 use super::tenant_gen;
 use super::{amapi, clock, gmail, policy, reports, SimConfig};
@@ -238,6 +239,8 @@ pub struct Tenant {
     /// Per-user Gmail IMAP settings changed through the API; others use a derived default.
     pub imap: HashMap<u32, gmail::Imap>,
     email_index: HashMap<String, u32>,
+    /// The `email:` search index; rebuilt by [`Tenant::reindex`].
+    pub(crate) search: EmailIndex,
 }
 
 impl Tenant {
@@ -275,11 +278,18 @@ impl Tenant {
             audit: Vec::new(),
             imap: HashMap::new(),
             email_index,
+            search: EmailIndex::default(),
         };
+        t.reindex();
         t.amapi = amapi::Enterprise::generate(&mut rng, &t);
         t.policies = policy::generate(&mut rng, &t);
         t.audit = reports::generate_audit(&mut rng, &t);
         t
+    }
+
+    /// Rebuilds the search index after emails or device owners changed.
+    pub fn reindex(&mut self) {
+        self.search = EmailIndex::build(&self.users, &self.devices);
     }
 
     pub fn primary_domain(&self) -> &str {

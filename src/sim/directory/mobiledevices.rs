@@ -193,13 +193,21 @@ pub async fn list(
             .is_none_or(|a| if desc { k < a } else { k > a })
     };
     let wanted = |d: &Device| d.visible(now) && query.matches(&t, d, now);
+    // An `email:` clause narrows the scan to the index's candidates (in device order);
+    // every clause is still applied to them.
+    let candidates = query.candidates(&t);
     let mut page: Vec<(Key, usize)> = Vec::with_capacity(max + 1);
     if order.is_none() && !desc {
         // Fast path: devices are stored in key order; start right after the cursor.
         let start = after
             .as_ref()
             .map_or(0, |a| t.devices.partition_point(|d| d.id <= a.2));
-        for (i, d) in t.devices.iter().enumerate().skip(start) {
+        let rest: Box<dyn Iterator<Item = usize>> = match &candidates {
+            Some(c) => Box::new(c[c.partition_point(|&i| i < start)..].iter().copied()),
+            None => Box::new(start..t.devices.len()),
+        };
+        for i in rest {
+            let d = &t.devices[i];
             if wanted(d) {
                 page.push((key(&t, d, None, now), i));
                 if page.len() > max {
@@ -208,10 +216,12 @@ pub async fn list(
             }
         }
     } else {
-        page = t
-            .devices
-            .iter()
-            .enumerate()
+        let all: Box<dyn Iterator<Item = usize>> = match candidates {
+            Some(c) => Box::new(c.into_iter()),
+            None => Box::new(0..t.devices.len()),
+        };
+        page = all
+            .map(|i| (i, &t.devices[i]))
             .filter(|(_, d)| wanted(d))
             .map(|(i, d)| (key(&t, d, order, now), i))
             .filter(|(k, _)| beyond(k))

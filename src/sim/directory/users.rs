@@ -1,6 +1,7 @@
 //! `users` list and `users/{userKey}` get. The `query` language is the documented subset offsync
 //! relies on: `orgUnitPath='/X'` (which, like Google, also matches users in sub-OUs),
-//! `isSuspended=`, `isAdmin=`, `email:` (prefix with `*`), `givenName:`, `familyName:`.
+//! `isSuspended=`, `isAdmin=`, `email:` (prefix with `*`, looked up in the tenant's search
+//! index), `givenName:`, `familyName:`.
 
 use std::sync::Arc;
 
@@ -178,7 +179,21 @@ pub async fn list(
         };
         format!("{name}\u{1}{i:09}")
     };
-    let mut hits: Vec<(String, usize)> = (0..t.users.len())
+    // An `email:` clause narrows the scan to the index's candidates; every clause still
+    // applies to them.
+    let candidates: Vec<usize> = match clauses.iter().find_map(|c| match c {
+        Clause::Text {
+            field: "email",
+            value,
+            prefix,
+        } => Some((value, *prefix)),
+        _ => None,
+    }) {
+        Some((value, prefix)) => t.search.users(&t.users, value, prefix),
+        None => (0..t.users.len()).collect(),
+    };
+    let mut hits: Vec<(String, usize)> = candidates
+        .into_iter()
         .filter(|&i| {
             let u = &t.users[i];
             domain.is_none_or(|d| u.email.ends_with(&format!("@{}", d.to_ascii_lowercase())))
