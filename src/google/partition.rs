@@ -31,8 +31,9 @@
 //!
 //! # Splitting a heavy partition, still exactly
 //!
-//! When the first page of chain `c` comes back with a next page token and the quota leaves
-//! room (see `engine::worth_splitting`), the rest of that chain is replaced:
+//! When a page of chain `c` (its second or later) comes back with a next page token, the
+//! chain dominates the listing and the quota leaves room (see `engine::dominates` and
+//! `engine::worth_splitting`), the rest of that chain is replaced:
 //! 5. Probe `Q email:c*` in email order both ways with full pages, delivered as data. If
 //!    either probe has no next page, it holds the whole partition: done.
 //! 6. Otherwise every own item `d` not in the ascending page has `k(d) ≥ k(a)` for each
@@ -43,9 +44,10 @@
 //!    lies short of `c` (a multi-address item sorted by another address), the range after
 //!    `c` is open and could hold `'`: no split, the chain resumes from its next page.
 //! 7. One chain per character `x` in that range, with query `Q email:cx*`. `x` may be `.`
-//!    or `@` (a one-character local part) besides `atext`. Each own item is in the first
-//!    page, a probe page, or the chain of `k(d)[1]`; the other chains' items match `Q`,
-//!    so the union is still exactly `D`, de-duplicated as in 4.
+//!    or `@` (a one-character local part) besides `atext`. Each own item is in a probe
+//!    page or the chain of `k(d)[1]` (the pages `c` already delivered only repeat some,
+//!    whichever they were); the other chains' items match `Q`, so the union is still
+//!    exactly `D`, de-duplicated as in 4.
 //!
 //! A device that syncs during the listing keeps its emails and therefore its partitions;
 //! page cursors are keyed on the sort key, not on offsets, so updates neither skip nor
@@ -93,6 +95,7 @@ fn device_source(dir: &Directory) -> Source<Device> {
         id: |d| &d.resource_id,
         keys: |d| d.email.iter().map(String::as_str).collect(),
         page_max: 100,
+        plain_when_quota_bound: false,
         client: dir.client().clone(),
     }
 }
@@ -117,6 +120,7 @@ fn user_source(dir: &Directory) -> Source<User> {
                 .collect()
         },
         page_max: 500,
+        plain_when_quota_bound: true,
         client: dir.client().clone(),
     }
 }
@@ -136,7 +140,22 @@ async fn plan_with<T: Send + 'static>(
         max: 1,
         token: None,
     };
+    // Under a tight quota (the pacer, not the round trip, sets the pace) the load takes at
+    // least all its requests ÷ the rate, longer than a short chain's pages × round trip:
+    // partitioning such a chain only adds requests. The probes measure the round trip if
+    // nothing has yet.
+    let quota_bound = || {
+        src.plain_when_quota_bound
+            && src.client.mean_round_trip().is_some()
+            && !engine::worth_splitting(&src.client, usize::MAX)
+    };
+    if quota_bound() {
+        return Ok(Plan::Plain);
+    }
     let (first, last) = futures::try_join!((src.fetch)(probe(false)), (src.fetch)(probe(true)))?;
+    if quota_bound() {
+        return Ok(Plan::Plain);
+    }
     fn keys<T>(k: fn(&T) -> Vec<&str>, p: &Page<T>) -> Option<Vec<&str>> {
         p.items.first().map(k).filter(|k| !k.is_empty())
     }
@@ -182,6 +201,7 @@ fn listing<T: Send + 'static>(
                 query,
                 token: None,
                 split: None,
+                pages: 0,
             }],
             Ok(Plan::Partitions(chars)) => {
                 tracing::debug!(
@@ -195,6 +215,7 @@ fn listing<T: Send + 'static>(
                         query: Some(engine::with_prefix(query.as_deref(), &c.to_string())),
                         token: None,
                         split: Some((query.clone(), c)),
+                        pages: 0,
                     })
                     .collect()
             }

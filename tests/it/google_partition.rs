@@ -181,18 +181,20 @@ proptest! {
     }
 }
 
-/// Four owners for 600 devices: every partition overflows its first page, so each splits
-/// into two-character partitions (seen in the requests), and the result is still exact.
+/// Four owners for 3,000 devices: every partition runs to several pages and dominates the
+/// listing, so each splits into two-character partitions (seen in the requests), and the
+/// result is still exact.
 #[tokio::test]
 async fn heavy_partitions_split_into_two_character_partitions() {
     let cfg = SimConfig {
         users: 4,
-        devices: 600,
+        devices: 3000,
         devices_keep_syncing: false,
         ..SimConfig::default()
     };
     let mut e = env(cfg).await;
     e.profile.http.directory_requests_per_minute = 1_000_000_000;
+    e.profile.http.concurrency = 16;
     let paths = Arc::new(Mutex::new(Vec::new()));
     let seen = paths.clone();
     let observer: offsync::google::CallObserver =

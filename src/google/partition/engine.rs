@@ -1,6 +1,7 @@
 //! Runs a partitioned listing: every page chain as one pending request in a
-//! `FuturesUnordered`, heavy partitions split into two-character sub-partitions when the
-//! quota leaves room, and pages de-duplicated by id before they leave. Knows nothing about
+//! `FuturesUnordered`, partitions that dominate the listing split into two-character
+//! sub-partitions when the quota leaves room, and pages de-duplicated by id before they
+//! leave. Knows nothing about
 //! devices or users: [`Source`] supplies the fetch, the id and the candidate sort keys.
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -29,8 +30,14 @@ pub struct Source<T> {
     /// The addresses any of which may be the item's `orderBy=email` sort key.
     pub keys: fn(&T) -> Vec<&str>,
     pub page_max: u32,
+    /// List plainly (no partitions) when the quota, not the round trip, bounds the load:
+    /// for users, whose one chain is short next to the devices' share of the quota.
+    pub plain_when_quota_bound: bool,
     pub client: Client,
 }
+
+/// A partition is never split on its first page, only once it has shown it is long.
+const MIN_PAGES_BEFORE_SPLIT: u32 = 2;
 
 /// `query` ANDed with an `email:` prefix clause.
 pub fn with_prefix(query: Option<&str>, prefix: &str) -> String {
@@ -45,9 +52,10 @@ pub enum Task {
     Chain {
         query: Option<String>,
         token: Option<String>,
-        /// `Some((base query, c))` for a first-character partition whose first page is
-        /// still to come: the only moment a split is considered.
+        /// `Some((base query, c))` for a first-character partition that may still split.
         split: Option<(Option<String>, char)>,
+        /// Pages this chain has fetched so far.
+        pages: u32,
     },
     Split {
         base: Option<String>,
@@ -60,8 +68,11 @@ pub enum Task {
 struct Outcome<T> {
     items: Vec<T>,
     next: Vec<Task>,
-    /// A heavy first page: (the split, the chain's continuation) for the driver to choose.
-    heavy: Option<(Task, Task)>,
+    /// A long partition: (its pages so far, the split, the chain's continuation) for the
+    /// driver to choose.
+    heavy: Option<(u32, Task, Task)>,
+    /// Requests this task made.
+    requests: u64,
 }
 
 type Pending<T> = FuturesUnordered<BoxFuture<'static, Result<Outcome<T>, Error>>>;
@@ -77,8 +88,9 @@ fn start<T: Send + 'static>(
                 query,
                 token,
                 split,
+                pages,
             } => {
-                let first = token.is_none();
+                let pages = pages + 1;
                 let req = Req {
                     query: query.clone(),
                     order: None,
@@ -91,27 +103,32 @@ fn start<T: Send + 'static>(
                         items: page.items,
                         next: vec![],
                         heavy: None,
+                        requests: 1,
                     });
                 };
-                let more = |query| Task::Chain {
+                let more = |query, split| Task::Chain {
                     query,
                     token: Some(token.clone()),
-                    split: None,
+                    split,
+                    pages,
                 };
-                Ok(match split.filter(|_| first) {
-                    Some((base, c)) => {
-                        let resume = Box::new(more(query.clone()));
-                        let heavy = (Task::Split { base, c, resume }, more(query));
+                Ok(match split {
+                    Some((base, c)) if pages >= MIN_PAGES_BEFORE_SPLIT => {
+                        // A split that cannot be exact resumes the chain, never to split again.
+                        let resume = Box::new(more(query.clone(), None));
+                        let keep = more(query, Some((base.clone(), c)));
                         Outcome {
                             items: page.items,
                             next: vec![],
-                            heavy: Some(heavy),
+                            heavy: Some((pages, Task::Split { base, c, resume }, keep)),
+                            requests: 1,
                         }
                     }
-                    None => Outcome {
+                    split => Outcome {
                         items: page.items,
-                        next: vec![more(query)],
+                        next: vec![more(query, split)],
                         heavy: None,
+                        requests: 1,
                     },
                 })
             }
@@ -150,6 +167,7 @@ async fn split<T: Send + 'static>(
                         query: Some(with_prefix(base.as_deref(), &format!("{c}{x}"))),
                         token: None,
                         split: None,
+                        pages: 0,
                     })
                     .collect()
             }
@@ -162,13 +180,14 @@ async fn split<T: Send + 'static>(
         items,
         next,
         heavy: None,
+        requests: 2,
     })
 }
 
 /// Whether splitting pays: the quota allows more requests per round trip than the chains
 /// in flight (at most `concurrency` of them) can send. Under a tight quota the pacer is
 /// the bottleneck and a split's extra requests would only lengthen the listing.
-fn worth_splitting(client: &Client, chains: usize) -> bool {
+pub fn worth_splitting(client: &Client, chains: usize) -> bool {
     let Some(rtt) = client.mean_round_trip() else {
         return false;
     };
@@ -176,11 +195,24 @@ fn worth_splitting(client: &Client, chains: usize) -> bool {
     allowed > chains.min(client.concurrency()) as f64
 }
 
+/// Whether a chain that has fetched `pages` pages dominates the listing: it is longer than
+/// the listing's expected total ÷ `concurrency`, the length of every chain were the work
+/// spread evenly. The total is estimated as the `requests` made so far plus, for each of
+/// the `chains` running, as many pages again as this one has fetched (they all started
+/// together). Splitting anything shorter adds requests (every sub-partition ends on a part
+/// page) without shortening the listing; while the running chains fill every slot, nothing
+/// is split at all.
+fn dominates(pages: u32, chains: usize, requests: u64, concurrency: usize) -> bool {
+    let expected = requests + chains as u64 * pages as u64;
+    pages as u64 * concurrency as u64 > expected
+}
+
 struct Driver<T> {
     src: Arc<Source<T>>,
     pending: Pending<T>,
     seen: HashSet<String>,
     fetched: u64,
+    requests: u64,
     done: bool,
 }
 
@@ -197,6 +229,7 @@ pub fn run<T: Send + 'static>(
         pending,
         seen: HashSet::new(),
         fetched: 0,
+        requests: 0,
         done: false,
     };
     stream::unfold(st, |mut st| async move {
@@ -205,10 +238,13 @@ pub fn run<T: Send + 'static>(
         }
         let item = match st.pending.next().await? {
             Ok(out) => {
+                st.requests += out.requests;
                 let mut next = out.next;
-                if let Some((split, more)) = out.heavy {
+                if let Some((pages, split, more)) = out.heavy {
                     let chains = st.pending.len() + 1;
-                    next.push(if worth_splitting(&st.src.client, chains) {
+                    let client = &st.src.client;
+                    let long = dominates(pages, chains, st.requests, client.concurrency());
+                    next.push(if long && worth_splitting(client, chains) {
                         split
                     } else {
                         more
