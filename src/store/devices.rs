@@ -246,7 +246,9 @@ fn load_rows<T: DeserializeOwned + Send>(
         return Ok(out);
     }
     const CHUNK: usize = 2048;
-    let (work_tx, work_rx) = std::sync::mpsc::channel::<(usize, Vec<String>)>();
+    // Bounded, so the reader never runs far ahead of the parsers: unparsed JSON text is
+    // the largest thing in memory during a load, and only a few chunks of it may wait.
+    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<String>)>(workers);
     let work_rx = std::sync::Mutex::new(work_rx);
     let (done_tx, done_rx) =
         std::sync::mpsc::channel::<(usize, Result<Vec<T>, serde_json::Error>)>();
