@@ -206,7 +206,12 @@ fn main() {
         ms(pct(&mut sorts, 1.0))
     );
 
-    // 3. Bytes written while idle, through the real loop.
+    // 3. Bytes written while idle, through the real loop with the default poll timer
+    // (300 s). 60 s by default; OFFSYNC_BENCH_IDLE_SECS shortens it for a quick run.
+    let idle_secs: u64 = std::env::var("OFFSYNC_BENCH_IDLE_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let idle = rt.block_on(async {
         let bytes = Counter::default();
@@ -223,14 +228,14 @@ fn main() {
         let mut spawn = |_, _| {};
         let timing = Timing {
             tick: Duration::from_millis(100),
-            poll: None,
+            poll: Some(Duration::from_secs(300)),
         };
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let counter = bytes.0.clone();
         let watch = async move {
             tokio::time::sleep(Duration::from_millis(300)).await;
             let first = counter.load(Ordering::SeqCst);
-            tokio::time::sleep(Duration::from_secs(3)).await;
+            tokio::time::sleep(Duration::from_secs(idle_secs)).await;
             let _ = stop_tx.send(());
             (first, counter.load(Ordering::SeqCst) - first)
         };
@@ -253,7 +258,7 @@ fn main() {
         r
     });
     println!(
-        "idle: first frame {} bytes, then {} bytes in 3 s idle (target 0)",
+        "idle: first frame {} bytes, then {} bytes in {idle_secs} s idle (target 0)",
         idle.0, idle.1
     );
 
