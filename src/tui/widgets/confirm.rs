@@ -56,10 +56,16 @@ pub fn render(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
         )));
     }
     if let Some(d) = devices.first() {
+        // GAM takes one device per command; the journal records one per device.
+        let each = if n > 1 {
+            format!(" (one per device, {n} commands)")
+        } else {
+            String::new()
+        };
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(
             fit(
-                &format!("GAM: {}", c.action.gam_command(&d.resource_id)),
+                &format!("GAM: {}{each}", c.action.gam_command(&d.resource_id)),
                 inner,
             ),
             p.dim,
