@@ -2,8 +2,10 @@
 //! keys are errors, so a typo never silently falls back to a default), and [`settings`]
 //! resolves it once into validated [`Settings`] with paths, defaults and the chosen profile.
 pub mod paths;
+pub mod profile;
 pub mod raw;
 pub mod settings;
 
 pub use paths::Paths;
-pub use settings::{ConfigError, Endpoints, HttpSettings, Profile, Settings, Theme, UiSettings};
+pub use profile::{Endpoints, HttpSettings, Profile};
+pub use settings::{ConfigError, Settings, Theme, UiSettings};
