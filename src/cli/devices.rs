@@ -176,11 +176,10 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
     let now = Utc::now();
     match &args.output {
         Some(path) => {
-            let file = std::fs::File::create(path)
-                .wrap_err_with(|| format!("cannot create {}", path.display()))?;
-            let mut w = std::io::BufWriter::new(file);
-            export::write_devices_fields(&mut w, devices.iter().copied(), args.format, fields, now)
-                .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+            crate::store::write_atomically(path, |w| {
+                export::write_devices_fields(w, devices.iter().copied(), args.format, fields, now)
+            })
+            .wrap_err_with(|| format!("cannot write {}", path.display()))?;
             if interactive {
                 eprintln!(
                     "offsync: wrote {} devices to {}",

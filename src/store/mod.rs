@@ -5,6 +5,7 @@
 //! It must not call Google or know about the UI. The inventory part is only a cache (it can
 //! always be fetched again); the journal is the record of what offsync did, so nothing here
 //! deletes or rewrites journal rows.
+pub mod atomic;
 pub mod devices;
 mod error;
 pub mod journal;
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use atomic::write_atomically;
 pub use devices::KEEP_SNAPSHOTS;
 pub use error::StoreError;
 pub use journal::{Journal, JournalEntry, Outcome};

@@ -283,8 +283,8 @@ pub fn export(
         ExportKind::Csv => ExportFormat::Csv,
         ExportKind::Json => ExportFormat::Json,
     };
-    let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
-    let mut w = std::io::BufWriter::new(file);
-    write_devices(&mut w, devices.iter(), format, chrono::Utc::now()).map_err(|e| e.to_string())?;
-    std::io::Write::flush(&mut w).map_err(|e| e.to_string())
+    crate::store::write_atomically(path, |w| {
+        write_devices(w, devices.iter(), format, chrono::Utc::now())
+    })
+    .map_err(|e| format!("{}: {e}", path.display()))
 }
