@@ -304,8 +304,7 @@ pub async fn patch_policy(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     caller.require_scope("androidmanagement.enterprises.policies.patch")?;
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|_| ApiError::invalid("Invalid JSON payload received."))?;
+    let body: Value = ApiError::parse_body(&body)?;
     let body = body
         .as_object()
         .cloned()

@@ -53,6 +53,13 @@ impl ApiError {
         Self::new(400, "INVALID_ARGUMENT", "invalid", message)
     }
 
+    /// Parses a JSON request body the way Google's newer APIs (Cloud Identity, Gmail,
+    /// Android Management) reject bad ones: 400 "Invalid JSON payload received. …".
+    pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Self> {
+        serde_json::from_slice(body)
+            .map_err(|e| Self::invalid(format!("Invalid JSON payload received. {e}")))
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "INVALID_ARGUMENT", "badRequest", message)
     }

@@ -83,8 +83,7 @@ pub async fn update(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     caller.require_scope("gmail.users.settings.updateImap")?;
-    let body: ImapBody = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::invalid(format!("Invalid JSON payload received. {e}")))?;
+    let body: ImapBody = ApiError::parse_body(&body)?;
     let mut t = s.write();
     let u = target(&t, &caller, &user_id)?;
     let mut imap = settings(&t, u);

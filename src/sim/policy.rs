@@ -208,8 +208,7 @@ pub async fn create(
     caller: Caller,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|_| ApiError::invalid("Invalid JSON payload received."))?;
+    let body: Value = ApiError::parse_body(&body)?;
     let mut t = s.write();
     caller.require_scope("cloudidentity.policies.create")?;
     caller.require_super_admin(&t)?;
@@ -259,8 +258,7 @@ pub async fn patch(
     caller: Caller,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|_| ApiError::invalid("Invalid JSON payload received."))?;
+    let body: Value = ApiError::parse_body(&body)?;
     let mut t = s.write();
     caller.require_scope("cloudidentity.policies.patch")?;
     caller.require_super_admin(&t)?;

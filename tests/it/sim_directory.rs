@@ -8,13 +8,6 @@ use serde_json::Value;
 
 use super::sim_util::*;
 
-fn ids(devices: &[Value]) -> Vec<String> {
-    devices
-        .iter()
-        .map(|d| d["resourceId"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn paging_returns_every_device_exactly_once_even_while_devices_sync() {
     let h = start(SimConfig {

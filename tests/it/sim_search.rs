@@ -5,13 +5,6 @@ use serde_json::Value;
 
 use super::sim_util::*;
 
-fn ids(devices: &[Value]) -> Vec<String> {
-    devices
-        .iter()
-        .map(|d| d["resourceId"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn order_by_email_both_directions() {
     let mut cfg = small();

@@ -153,6 +153,14 @@ pub async fn list_all(h: &SimHandle, token: &str, extra: &str) -> Vec<Value> {
     }
 }
 
+/// The `resourceId`s of wire devices, in order.
+pub fn ids(devices: &[Value]) -> Vec<String> {
+    devices
+        .iter()
+        .map(|d| d["resourceId"].as_str().unwrap().to_string())
+        .collect()
+}
+
 pub fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
