@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::text::fit;
+use super::text::{fit, thousands};
 use crate::model::DeviceAction;
 use crate::tui::layout::centered;
 use crate::tui::state::{Confirm, State};
@@ -21,7 +21,8 @@ pub fn render(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
         .iter()
         .filter_map(|i| s.inventory.devices.get(*i as usize))
         .collect();
-    let w = area.width.saturating_sub(4).min(76);
+    // Wide enough for a whole GAM command line where the terminal allows it.
+    let w = area.width.saturating_sub(4).min(104);
     let inner = w.saturating_sub(4) as usize;
     let verb = c.action.label();
     let style = if c.action.is_destructive() {
@@ -33,7 +34,7 @@ pub fn render(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
         Line::from(vec![
             Span::styled(format!("{verb} "), style),
             Span::styled(
-                format!("{n} device{}", if n == 1 { "" } else { "s" }),
+                format!("{} device{}", thousands(n), if n == 1 { "" } else { "s" }),
                 p.title,
             ),
         ]),
