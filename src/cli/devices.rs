@@ -153,7 +153,7 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
                 eprintln!(
                     "offsync: cached inventory from {} ({})",
                     at.format("%Y-%m-%d %H:%M UTC"),
-                    export::relative(Some(at), Utc::now())
+                    export::relative(Some(at), inv.server_now(Utc::now()))
                 );
             }
         }
@@ -173,7 +173,8 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
     let mut devices: Vec<_> = inventory.filtered(&filter).collect();
     devices.sort_by(|a, b| export::default_order(a, b));
     let fields = args.fields.as_ref().map_or(&COLUMNS[..], |f| &f.0[..]);
-    let now = Utc::now();
+    // Ages are measured against the server's clock: sync times are the server's.
+    let now = inventory.server_now(Utc::now());
     match &args.output {
         Some(path) => {
             crate::store::write_atomically(path, |w| {

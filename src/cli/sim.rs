@@ -69,8 +69,7 @@ pub async fn run(args: SimArgs) -> color_eyre::Result<()> {
         SimCommand::Dump(t) => {
             let cfg = t.config();
             let tenant = Tenant::generate(&cfg);
-            let now = sim::clock_start(&cfg);
-            println!("{}", serde_json::to_string_pretty(&tenant.dump(now))?);
+            println!("{}", serde_json::to_string_pretty(&tenant.dump(tenant.epoch))?);
             Ok(())
         }
         SimCommand::Serve(a) => serve(a).await,

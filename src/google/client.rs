@@ -4,7 +4,7 @@
 //! error envelope, accounting (counters + a [`CallRecord`] per call for the Log pane).
 //!
 //! It must not know any API's resources: typed clients build a [`Call`] and decode the JSON.
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -97,6 +97,34 @@ struct Counters {
     round_trips: AtomicU64,
 }
 
+/// The server's clock as its `Date` headers tell it, kept as an offset from this machine's
+/// clock (milliseconds), so "now" for comparisons with server data is the server's.
+#[derive(Default)]
+struct ServerClock {
+    known: AtomicBool,
+    offset_ms: AtomicI64,
+}
+
+impl ServerClock {
+    fn observe(&self, date: &str) {
+        let Ok(at) = httpdate::parse_http_date(date) else {
+            return;
+        };
+        let server: DateTime<Utc> = at.into();
+        // `Date` has whole seconds: the server's clock is somewhere in [date, date + 1 s).
+        let offset = server + chrono::Duration::milliseconds(500) - Utc::now();
+        self.offset_ms
+            .store(offset.num_milliseconds(), Ordering::Relaxed);
+        self.known.store(true, Ordering::Release);
+    }
+
+    fn offset(&self) -> Option<chrono::Duration> {
+        self.known
+            .load(Ordering::Acquire)
+            .then(|| chrono::Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed)))
+    }
+}
+
 struct Inner {
     http: reqwest::Client,
     auth: Auth,
@@ -110,6 +138,7 @@ struct Inner {
     readonly: bool,
     observer: Option<CallObserver>,
     counters: Counters,
+    server_clock: ServerClock,
 }
 
 /// Cheap to clone; every clone shares the token cache, pacers, limits and counters.
@@ -148,6 +177,7 @@ impl Client {
             readonly: profile.readonly,
             observer,
             counters: Counters::default(),
+            server_clock: ServerClock::default(),
         };
         Ok((
             Client {
@@ -183,6 +213,18 @@ impl Client {
         let c = &self.inner.counters;
         let n = c.round_trips.load(Ordering::Relaxed);
         (n > 0).then(|| Duration::from_micros(c.round_trip_micros.load(Ordering::Relaxed) / n))
+    }
+
+    /// The server's clock minus this machine's, from the `Date` header of the latest answer;
+    /// `None` before the first answer (or from a server that sends no `Date`).
+    pub fn server_offset(&self) -> Option<chrono::Duration> {
+        self.inner.server_clock.offset()
+    }
+
+    /// "Now" on the server's clock: compare server data (sync times, report dates) with this,
+    /// never with the machine's clock. Falls back to the machine's clock before any answer.
+    pub fn server_now(&self) -> DateTime<Utc> {
+        Utc::now() + self.server_offset().unwrap_or_default()
     }
 
     pub fn readonly(&self) -> bool {
@@ -329,6 +371,13 @@ impl Client {
         let resp = rb.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
         out.status = Some(status);
+        if let Some(date) = resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+        {
+            me.server_clock.observe(date);
+        }
         let retry_after = resp
             .headers()
             .get(reqwest::header::RETRY_AFTER)

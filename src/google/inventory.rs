@@ -139,6 +139,8 @@ pub async fn load_inventory(
         }));
     }
     let mut inv = Inventory::new(device_list, user_list, org_units);
-    inv.fetched_at = Some(chrono::Utc::now());
+    let offset = clients.client.server_offset().unwrap_or_default();
+    inv.server_offset = offset;
+    inv.fetched_at = Some(chrono::Utc::now() + offset);
     Ok(inv)
 }

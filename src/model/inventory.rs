@@ -14,7 +14,11 @@ pub struct Inventory {
     pub devices: Vec<Device>,
     pub users: Vec<User>,
     pub org_units: Vec<OrgUnit>,
+    /// When the listing finished, by the server's clock (its `Date` header), never this
+    /// machine's: device times are the server's, and the two clocks may disagree.
     pub fetched_at: Option<DateTime<Utc>>,
+    /// The server's clock minus this machine's, as measured during the listing.
+    pub server_offset: chrono::Duration,
 }
 
 /// Device counts for an OU, including every OU below it.
@@ -45,7 +49,14 @@ impl Inventory {
             users,
             org_units,
             fetched_at: None,
+            server_offset: chrono::Duration::zero(),
         }
+    }
+
+    /// "Now" on the server's clock, for ages and windows over device times: this machine's
+    /// `local_now` corrected by the offset measured when the data was listed.
+    pub fn server_now(&self, local_now: DateTime<Utc>) -> DateTime<Utc> {
+        local_now + self.server_offset
     }
 
     /// Counts per OU path, rolled up so every ancestor includes its descendants.

@@ -1,7 +1,10 @@
-//! The sim clock: tenant time that starts at a fixed instant derived from the seed and moves with
-//! real time (times a speed), so `lastSync` values stay meaningful while a demo runs.
+//! The sim clock: tenant time that starts at the real now (or a pinned instant) and moves with
+//! real time (times a speed), so `lastSync` values stay meaningful while a demo runs and the demo
+//! never ages, whatever the date.
 //!
-//! Tenant data is stored as unix seconds relative to this clock. JWT `iat`/`exp` are NOT checked
+//! Tenant data is generated relative to the clock's start ([`super::Tenant::epoch`]) and stored as
+//! unix seconds. Every response carries this clock in its `Date` header, as Google's carry
+//! Google's: clients must take "now" from there, never from their own machine. JWT `iat`/`exp` are NOT checked
 //! against it: clients sign with the machine's real clock, exactly as Google checks them.
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -12,7 +15,8 @@ use chrono::{DateTime, TimeZone, Utc};
 /// How sim time starts and moves.
 #[derive(Debug, Clone)]
 pub struct ClockConfig {
-    /// Fixed start; `None` derives it from the seed (2026-11-20T09:00Z plus a few days).
+    /// Fixed start; `None` starts at the real now (when the tenant is generated). Tests that
+    /// compare instants pin it.
     pub start: Option<DateTime<Utc>>,
     /// Sim seconds per real second (1.0 = real time, 0.0 = frozen).
     pub speed: f64,
@@ -37,11 +41,12 @@ pub struct SimClock {
 }
 
 impl SimClock {
-    pub fn new(cfg: &ClockConfig, seed: u64) -> Self {
+    /// A clock at `start` (unix seconds: the tenant's epoch, so data and clock agree).
+    pub fn new(start: i64, speed: f64) -> Self {
         SimClock {
-            start: start_of(cfg, seed),
+            start,
             real_start: Instant::now(),
-            speed: cfg.speed,
+            speed,
             offset: AtomicI64::new(0),
         }
     }
@@ -58,17 +63,11 @@ impl SimClock {
     }
 }
 
-/// The sim start instant in unix seconds.
-pub fn start_of(cfg: &ClockConfig, seed: u64) -> i64 {
+/// The sim start instant in unix seconds: the pinned one, or the real now.
+pub fn start_of(cfg: &ClockConfig) -> i64 {
     match cfg.start {
         Some(t) => t.timestamp(),
-        None => {
-            let base = Utc
-                .with_ymd_and_hms(2026, 11, 20, 9, 0, 0)
-                .unwrap()
-                .timestamp();
-            base + (seed % 5) as i64 * 86_400
-        }
+        None => Utc::now().timestamp(),
     }
 }
 

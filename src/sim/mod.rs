@@ -212,7 +212,7 @@ pub fn credentials_for(tenant: &Tenant, cfg: &SimConfig, base_url: &str) -> SimC
 }
 
 /// The sim clock's start (unix seconds) for `cfg`: the instant a freshly generated tenant is
-/// described at.
+/// described at. Unpinned, that is the real now: compare with [`Tenant::epoch`] instead.
 pub fn clock_start(cfg: &SimConfig) -> i64 {
-    clock::start_of(&cfg.clock, cfg.seed)
+    clock::start_of(&cfg.clock)
 }

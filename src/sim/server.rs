@@ -109,7 +109,19 @@ fn router(s: Arc<Shared>) -> Router {
         .layer(from_fn(format))
         .layer(CompressionLayer::new())
         .layer(from_fn_with_state(s.clone(), count))
+        .layer(from_fn_with_state(s.clone(), date))
         .with_state(s)
+}
+
+/// Every response carries the sim clock in `Date`, as Google's carry Google's. Hyper adds a `Date`
+/// from the machine's clock only when the response has none, so this one wins.
+async fn date(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let at = std::time::UNIX_EPOCH + Duration::from_secs(s.clock.now().max(0) as u64);
+    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(at)) {
+        resp.headers_mut().insert(header::DATE, v);
+    }
+    resp
 }
 
 fn is_api(path: &str) -> bool {

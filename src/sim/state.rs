@@ -44,7 +44,7 @@ impl Shared {
             .clone()
             .unwrap_or_else(super::discovery::all_scopes);
         Shared {
-            clock: SimClock::new(&cfg.clock, cfg.seed),
+            clock: SimClock::new(tenant.epoch, cfg.clock.speed),
             dice: Mutex::new(FaultDice::new(cfg.seed)),
             tenant: RwLock::new(tenant),
             tokens: Mutex::new(HashMap::new()),

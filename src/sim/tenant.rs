@@ -247,7 +247,7 @@ impl Tenant {
     /// Builds the tenant described by `cfg`. Same config, same tenant, byte for byte.
     pub fn generate(cfg: &SimConfig) -> Tenant {
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-        let epoch = clock::start_of(&cfg.clock, cfg.seed);
+        let epoch = clock::start_of(&cfg.clock);
         let (primary, secondary) = data::DOMAINS[(cfg.seed % data::DOMAINS.len() as u64) as usize];
         let domains = vec![primary.to_string(), secondary.to_string()];
         let customer_id = format!("C0{:07x}", rng.random::<u32>() & 0x0fff_ffff);

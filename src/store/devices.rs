@@ -127,16 +127,16 @@ impl Store {
         let server_query = server_query.filter(|q| !q.trim().is_empty());
         // One read transaction: a save committing mid-load cannot mix two snapshots.
         let tx = self.conn.unchecked_transaction().map_err(sql)?;
-        let latest: Option<(i64, Option<String>)> = tx
+        let latest: Option<(i64, Option<String>, String)> = tx
             .query_row(
-                "SELECT id, fetched_at FROM snapshot
+                "SELECT id, fetched_at, saved_at FROM snapshot
                  WHERE server_query IS NULL OR server_query = ?1 ORDER BY id DESC LIMIT 1",
                 [server_query],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
             .map_err(sql)?;
-        let Some((id, fetched_at)) = latest else {
+        let Some((id, fetched_at, saved_at)) = latest else {
             return Ok(None);
         };
         let devices: Vec<Device> = load_rows(&tx, "device", id, &self.path)?;
@@ -144,11 +144,16 @@ impl Store {
         let org_units: Vec<OrgUnit> = load_rows(&tx, "org_unit", id, &self.path)?;
         tx.finish().map_err(sql)?;
         let fetched_at = fetched_at.map(|s| parse_ts(&s, &self.path)).transpose()?;
+        // `fetched_at` is the server's clock and `saved_at` this machine's, taken moments
+        // apart: their difference is the server's offset, so ages stay right from the cache.
+        let saved_at = parse_ts(&saved_at, &self.path)?;
+        let server_offset = fetched_at.map(|f| f - saved_at).unwrap_or_default();
         Ok(Some(Inventory {
             devices,
             users,
             org_units,
             fetched_at,
+            server_offset,
         }))
     }
 

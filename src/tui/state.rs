@@ -250,9 +250,10 @@ impl State {
         self.loading.active
     }
 
-    /// Updates the clock used for ages and rates. Does not mark dirty on its own.
-    pub fn set_now(&mut self, now: DateTime<Utc>) {
-        self.now = now;
+    /// Updates the clock used for ages and rates from this machine's `local_now`, corrected to
+    /// the server's clock (device times are the server's). Does not mark dirty on its own.
+    pub fn set_now(&mut self, local_now: DateTime<Utc>) {
+        self.now = self.inventory.server_now(local_now);
     }
 
     /// The keymap contexts that apply now, most specific first.

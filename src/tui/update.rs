@@ -96,6 +96,9 @@ impl State {
             .and_then(|i| self.inventory.devices.get(i as usize))
             .map(|d| d.resource_id.clone());
         self.counts = inv.counts_by_ou();
+        // Re-base "now" on the new listing's server clock before counting the active ones.
+        let local_now = self.now - self.inventory.server_offset;
+        self.now = inv.server_now(local_now);
         self.funnel = funnel(&inv.devices, self.now);
         let sort = (self.view.sort, self.view.reverse);
         self.view = DeviceView::new(&inv.devices);
