@@ -133,17 +133,15 @@ pub async fn run(g: &GlobalArgs, args: CheckArgs) -> color_eyre::Result<()> {
         scopes::POLICY_READ,
         clients.policy.list_page(None, None).await.map(|_| ()),
     ));
-    let day = (chrono::Utc::now() - chrono::Duration::days(4))
-        .format("%Y-%m-%d")
-        .to_string();
-    let usage = clients
-        .reports
-        .gmail_usage(&day)
-        .next()
-        .await
-        .unwrap_or(Ok(Vec::new()));
+    // Usage data lags by days; start two days before the server's today (never this
+    // machine's) and let Google name the newest day it has.
+    let want = (clients.client.server_now() - chrono::Duration::days(2)).date_naive();
+    let usage = clients.reports.gmail_usage_latest(want).await;
     rows.push(row(
-        "Gmail usage report",
+        match &usage {
+            Ok((day, _)) => format!("Gmail usage report (read {day})"),
+            Err(_) => "Gmail usage report".to_string(),
+        },
         scopes::REPORTS_USAGE,
         usage.map(|_| ()),
     ));

@@ -30,6 +30,10 @@ pub struct TenantArgs {
     pub users: usize,
     #[arg(long, default_value_t = 600)]
     pub devices: usize,
+    /// Pin the sim clock's start (RFC 3339, e.g. 2026-01-05T09:00:00Z) for a reproducible tenant;
+    /// by default it starts at the real now, so the data never ages.
+    #[arg(long, value_name = "DATETIME")]
+    pub start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -59,6 +63,10 @@ impl TenantArgs {
             seed: self.seed,
             users: self.users,
             devices: self.devices,
+            clock: sim::ClockConfig {
+                start: self.start,
+                ..sim::ClockConfig::default()
+            },
             ..SimConfig::default()
         }
     }
@@ -69,7 +77,10 @@ pub async fn run(args: SimArgs) -> color_eyre::Result<()> {
         SimCommand::Dump(t) => {
             let cfg = t.config();
             let tenant = Tenant::generate(&cfg);
-            println!("{}", serde_json::to_string_pretty(&tenant.dump(tenant.epoch))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&tenant.dump(tenant.epoch))?
+            );
             Ok(())
         }
         SimCommand::Serve(a) => serve(a).await,

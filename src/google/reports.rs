@@ -1,7 +1,9 @@
 //! Admin SDK Reports API: Gmail usage per user (last IMAP / webmail use; the last 30 days
 //! only, lagging by days) and admin audit events (console changes such as `IMAP_ACCESS`).
 //! Google Sync itself produces no audit events.
+use chrono::NaiveDate;
 use futures::stream::BoxStream;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -142,6 +144,33 @@ impl Reports {
         })
     }
 
+    /// The first page of Gmail usage for the newest day that has data, starting at `want`.
+    ///
+    /// Usage data lags by a variable number of days, and Google names the newest day it has
+    /// ("Data for dates later than D is not yet available"): step back to D rather than guess
+    /// the lag from this machine's date. Returns the day actually read.
+    pub async fn gmail_usage_latest(
+        &self,
+        want: NaiveDate,
+    ) -> Result<(NaiveDate, Vec<UsageReport>), Error> {
+        let mut day = want;
+        // Twice at most: the named day can itself cross midnight on the server once.
+        for _ in 0..3 {
+            let date = day.format("%Y-%m-%d").to_string();
+            match self.gmail_usage(&date).next().await {
+                None => return Ok((day, Vec::new())),
+                Some(Ok(page)) => return Ok((day, page)),
+                Some(Err(e)) => match not_yet_available(&e) {
+                    Some(latest) if latest < day => day = latest,
+                    _ => return Err(e),
+                },
+            }
+        }
+        Err(Error::Invalid(format!(
+            "the usage report kept moving its newest day (last asked for {day})"
+        )))
+    }
+
     /// Admin console audit events, optionally one `event_name` (e.g. `CHANGE_APPLICATION_SETTING`)
     /// since `start_time` (RFC 3339).
     pub fn admin_activities(
@@ -175,5 +204,49 @@ impl Reports {
                 })
             }
         })
+    }
+}
+
+/// The newest day named by Google's 400 "Data for dates later than D is not yet available".
+pub fn not_yet_available(e: &Error) -> Option<NaiveDate> {
+    if let Error::Listing { source, .. } = e {
+        return not_yet_available(source);
+    }
+    let Error::Api {
+        status: 400,
+        message,
+        ..
+    } = e
+    else {
+        return None;
+    };
+    let rest = message.split("later than ").nth(1)?;
+    NaiveDate::parse_from_str(rest.get(..10)?, "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, message: &str) -> Error {
+        Error::Api {
+            status,
+            reason: Some("invalid".into()),
+            message: message.into(),
+            request: "GET /x".into(),
+            tries: 1,
+            hint: None,
+        }
+    }
+
+    #[test]
+    fn reads_the_newest_day_google_names() {
+        let e = api(
+            400,
+            "Data for dates later than 2031-02-27 is not yet available. Please check back later",
+        );
+        assert_eq!(not_yet_available(&e), NaiveDate::from_ymd_opt(2031, 2, 27));
+        assert_eq!(not_yet_available(&api(400, "Invalid value 'x'")), None);
+        assert_eq!(not_yet_available(&api(500, "later than 2031-02-27")), None);
     }
 }

@@ -68,6 +68,8 @@ pub struct SimConfig {
     pub dwd_scopes: Option<Vec<String>>,
     /// Active devices keep syncing as the sim clock moves, so the feed moves on its own.
     pub devices_keep_syncing: bool,
+    /// How many days Reports usage data lags the sim clock (Google's lag varies by days).
+    pub usage_lag_days: u32,
 }
 
 impl Default for SimConfig {
@@ -85,6 +87,7 @@ impl Default for SimConfig {
             imap_policy_mutable: false,
             dwd_scopes: None,
             devices_keep_syncing: true,
+            usage_lag_days: 2,
         }
     }
 }

@@ -70,7 +70,7 @@ pub async fn usage(
     caller.admin_call("reports.userUsageReport.get", &t)?;
     let day = NaiveDate::parse_from_str(&date, "%Y-%m-%d")
         .map_err(|_| ApiError::invalid(format!("Invalid value '{date}'")))?;
-    let latest = to_datetime(now - 2 * 86_400).date_naive();
+    let latest = to_datetime(now - i64::from(s.cfg.usage_lag_days) * 86_400).date_naive();
     if day > latest {
         return Err(ApiError::invalid(format!(
             "Data for dates later than {latest} is not yet available. Please check back later"

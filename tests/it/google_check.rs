@@ -7,7 +7,7 @@ use offsync::sim::SimConfig;
 
 use crate::google_util::env;
 
-fn config(e: &crate::google_util::Env) -> GlobalArgs {
+pub fn config(e: &crate::google_util::Env) -> GlobalArgs {
     let c = &e.sim.credentials;
     let text = format!(
         "[profiles.t]\nsubject = \"{}\"\nkey_file = \"{}\"\ncustomer_id = \"{}\"\n[profiles.t.endpoints]\n\

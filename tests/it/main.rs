@@ -2,6 +2,7 @@ mod bad_input;
 mod cli_devices;
 mod cli_export;
 mod cli_info;
+mod clock_skew;
 mod e2e_tmux;
 mod google_auth;
 mod google_check;

@@ -302,9 +302,14 @@ async fn faults_are_injected_deterministically() {
 
 #[test]
 fn same_seed_same_tenant() {
+    // Unpinned, the clock starts at the real now: pin it to compare two generations.
     let cfg = SimConfig {
         users: 500,
         devices: 900,
+        clock: offsync::sim::ClockConfig {
+            start: Some("2026-03-02T09:00:00Z".parse().unwrap()),
+            speed: 1.0,
+        },
         ..SimConfig::default()
     };
     let now = offsync::sim::clock_start(&cfg);
