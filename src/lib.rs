@@ -8,6 +8,8 @@
 //! - [`sim`]: a faithful fake of those Google APIs (own wire types, OAuth, paging, faults), used by
 //!   `offsync demo`, `offsync sim serve` and the tests. It never imports `google`.
 //! - [`store`]: SQLite: the inventory cache and the audit journal.
+//! - [`listing`]: the inventory listing with its cache policy (tenant keys, retention), the
+//!   headless path the dashboard and `offsync devices` share.
 //! - [`migration`] and [`feed`]: pure logic over model values (later issues).
 //! - [`tui`]: the terminal UI; nothing else imports it.
 //! - [`cli`]: thin subcommands that parse, call the library and print.
@@ -15,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod feed;
 pub mod google;
+pub mod listing;
 pub mod migration;
 pub mod model;
 pub mod sim;

@@ -79,8 +79,11 @@ fn init_logging(g: &GlobalArgs) -> Option<tracing_appender::non_blocking::Worker
         .unwrap_or_else(|_| offsync::config::Paths::platform());
     let dir = paths.log_file.parent()?.to_path_buf();
     let name = paths.log_file.file_name()?.to_owned();
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        eprintln!("offsync: no log file ({}: {e})", dir.display());
+    // The log names users and devices: owner-only, like the database.
+    let private = offsync::store::private::create_dir_all(&dir)
+        .and_then(|()| offsync::store::private::ensure_file(&paths.log_file));
+    if let Err(e) = private {
+        eprintln!("offsync: no log file ({}: {e})", paths.log_file.display());
         return None;
     }
     let appender = tracing_appender::rolling::never(dir, name);

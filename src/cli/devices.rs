@@ -3,8 +3,9 @@
 //!
 //! Every argument is checked by clap before anything runs, so a malformed `--query` exits
 //! with status 2 and sends no request: a query Google misreads could match far too much.
-//! Thin: listing is `google::load_inventory`, filtering `model::DeviceFilter`, output
-//! `model::export`; this file only wires them and draws a progress line.
+//! Thin: listing and the cache are `listing` (shared with the dashboard), filtering
+//! `model::DeviceFilter`, output `model::export` and `store::write_atomically`; this file
+//! only wires them and draws a progress line.
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -13,12 +14,12 @@ use color_eyre::eyre::{eyre, WrapErr};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::GlobalArgs;
-use crate::google::{self, Clients, LoadEvent};
-use crate::model::export::{self, COLUMNS};
+use crate::google::Clients;
+use crate::listing::{self, ListEvent, Listed};
+use crate::model::export::{self, CsvCells, ExportOptions, COLUMNS};
 use crate::model::{
-    Clause, DeviceFilter, DeviceStatus, DeviceType, ExportFormat, Field, Inventory, OuPath, Query,
+    Clause, DeviceFilter, DeviceStatus, DeviceType, ExportFormat, Field, OuPath, Query,
 };
-use crate::store::Store;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DevicesArgs {
@@ -46,9 +47,14 @@ pub struct DevicesArgs {
     /// Use the cached inventory only; send no request.
     #[arg(long)]
     pub cached: bool,
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (`-` is stdout). A regular file is replaced
+    /// atomically, keeping its mode; a FIFO or device is written into.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// CSV: write cells exactly as Google returned them. By default a cell that begins
+    /// with = + - @ tab or CR gets a leading ' so spreadsheets cannot run it as a formula.
+    #[arg(long)]
+    pub csv_raw: bool,
 }
 
 /// Validated `--fields`: names from [`COLUMNS`], in the order given.
@@ -67,12 +73,19 @@ fn parse_fields(s: &str) -> Result<FieldList, String> {
 }
 
 /// Google writes unknown types and statuses in upper snake case; a lower-case word that is
-/// not a known spelling is far more likely a typo than a new value, so it is refused.
+/// not a known spelling is far more likely a typo than a new value, so it is refused, and
+/// so is an empty one (it would reach Google as `type:UNKNOWN`).
 fn looks_like_api_value(raw: &str) -> bool {
-    raw == raw.to_ascii_uppercase() && !raw.contains(char::is_whitespace)
+    !raw.is_empty()
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 fn parse_type(s: &str) -> Result<DeviceType, String> {
+    if s.trim().is_empty() {
+        return Err("empty device type; leave --type out for every type".into());
+    }
     match DeviceType::parse(s) {
         DeviceType::Other(raw) if !looks_like_api_value(&raw) => Err(format!(
             "unknown device type `{raw}`; use google-sync, ios-sync, android, \
@@ -83,6 +96,9 @@ fn parse_type(s: &str) -> Result<DeviceType, String> {
 }
 
 fn parse_status(s: &str) -> Result<DeviceStatus, String> {
+    if s.trim().is_empty() {
+        return Err("empty device status; leave --status out for every status".into());
+    }
     match DeviceStatus::parse(s) {
         DeviceStatus::Other(raw) if !looks_like_api_value(&raw) => Err(format!(
             "unknown device status `{raw}`; use approved, blocked, pending, unprovisioned, \
@@ -133,21 +149,16 @@ impl DevicesArgs {
 pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
     let settings = g.settings()?;
     let profile = settings.require_profile()?.clone();
-    let db = settings.paths.database(&profile.name);
+    let cache = settings.cache(&profile);
     let server_query = args.server_query();
     let server_text = server_query.to_google(&profile.google_sync_query_token);
     let server_text = (!server_text.is_empty()).then_some(server_text);
     let interactive = std::io::stderr().is_terminal();
 
-    let inventory = if args.cached {
-        let store = Store::open(&db)?;
-        let inv = store.load_inventory_for_query(server_text.as_deref())?.ok_or_else(|| {
-            eyre!(
-                "no cached inventory for profile `{}` in {}\n  hint: run `offsync devices` without --cached once to fetch it",
-                profile.name,
-                db.display()
-            )
-        })?;
+    let mut inventory = if args.cached {
+        let store = cache.open()?;
+        let tenant = listing::configured_tenant(&profile);
+        let inv = listing::cached_or_explain(&store, &tenant, server_text.as_deref())?;
         if interactive {
             if let Some(at) = inv.fetched_at {
                 eprintln!(
@@ -159,26 +170,50 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
         }
         inv
     } else {
-        let inv = fetch(&profile, &server_query, interactive).await?;
+        let listed = fetch(&profile, &server_query, interactive).await?;
+        for w in &listed.warnings {
+            eprintln!("offsync: warning: {w}");
+        }
         // The cache is a convenience: failing to write it must not lose a good listing.
-        if let Err(e) = Store::open(&db)
-            .and_then(|mut s| s.save_inventory_for_query(&inv, server_text.as_deref()))
+        if let Err(e) = cache
+            .open()
+            .and_then(|mut s| cache.save(&mut s, &listed, server_text.as_deref()))
         {
             eprintln!("offsync: warning: the inventory was not cached: {e}");
         }
-        inv
+        listed.inventory
     };
+    if let Some(ou) = &args.ou {
+        if let Some(near) = inventory.unknown_ou(ou) {
+            return Err(eyre!(
+                "there is no OU `{ou}` in this tenant (OU paths match exactly, case included, \
+                 and `..` is not resolved)\n  hint: the closest existing OUs are {}",
+                near.join(", ")
+            ));
+        }
+    }
+    // Users were needed for the OU join only; free them before building the output.
+    inventory.users = Vec::new();
 
     let filter = args.filter();
     let mut devices: Vec<_> = inventory.filtered(&filter).collect();
     devices.sort_by(|a, b| export::default_order(a, b));
     let fields = args.fields.as_ref().map_or(&COLUMNS[..], |f| &f.0[..]);
-    // Ages are measured against the server's clock: sync times are the server's.
-    let now = inventory.server_now(Utc::now());
-    match &args.output {
+    let opts = ExportOptions {
+        format: args.format,
+        fields,
+        // Ages are measured against the server's clock: sync times are the server's.
+        now: inventory.server_now(Utc::now()),
+        csv: if args.csv_raw {
+            CsvCells::Raw
+        } else {
+            CsvCells::Neutralised
+        },
+    };
+    match args.output.as_deref().filter(|p| p.as_os_str() != "-") {
         Some(path) => {
             crate::store::write_atomically(path, |w| {
-                export::write_devices_fields(w, devices.iter().copied(), args.format, fields, now)
+                export::write_export(w, devices.iter().copied(), &opts)
             })
             .wrap_err_with(|| format!("cannot write {}", path.display()))?;
             if interactive {
@@ -193,13 +228,7 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
             let mut w = std::io::BufWriter::new(std::io::stdout().lock());
             // A closed pipe (`| head`) surfaces as an io::Error kept in the report's chain;
             // main treats BrokenPipe as success, like ripgrep.
-            export::write_devices_fields(
-                &mut w,
-                devices.iter().copied(),
-                args.format,
-                fields,
-                now,
-            )?;
+            export::write_export(&mut w, devices.iter().copied(), &opts)?;
             w.flush()?;
         }
     }
@@ -211,7 +240,7 @@ async fn fetch(
     profile: &crate::config::Profile,
     query: &Query,
     interactive: bool,
-) -> color_eyre::Result<Inventory> {
+) -> color_eyre::Result<Listed> {
     let (clients, warnings) = Clients::new(profile, None)?;
     for w in warnings {
         eprintln!("offsync: warning: {w}");
@@ -219,8 +248,8 @@ async fn fetch(
     let bar = progress_bar(interactive);
     let on_event = {
         let bar = bar.clone();
-        move |ev: LoadEvent| {
-            if let LoadEvent::Progress(p) = ev {
+        move |ev: ListEvent| {
+            if let ListEvent::Progress(p) = ev {
                 let secs = p.elapsed.as_secs_f64().max(0.001);
                 bar.set_message(format!(
                     "{} devices, {} users, {} pages ({:.0} pages/s), {} requests, {} retries",
@@ -235,9 +264,9 @@ async fn fetch(
         }
     };
     let query = (!query.is_empty()).then_some(query);
-    let result = google::load_inventory(&clients, query, on_event).await;
+    let result = listing::list(&clients, query, on_event).await;
     bar.finish_and_clear();
-    result.wrap_err_with(|| format!("listing devices for profile `{}` failed", profile.name))
+    Ok(result?)
 }
 
 /// A spinner, not a bar: Google does not say how many devices a listing will return.
@@ -280,6 +309,9 @@ mod tests {
             &["--format", "xml"],
             &["--type", "googel-sync"],
             &["--include-children"],
+            &["--type", ""],
+            &["--type", " "],
+            &["--status", ""],
         ] {
             let e = parse(bad)
                 .err()

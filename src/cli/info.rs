@@ -22,6 +22,7 @@ pub async fn run(g: &GlobalArgs, _args: InfoArgs) -> color_eyre::Result<()> {
             }
             let bare = Settings {
                 paths,
+                keep_snapshots: crate::store::KEEP_SNAPSHOTS,
                 ui: UiSettings::default(),
                 profile: None,
                 profile_names: Vec::new(),

@@ -11,6 +11,7 @@ pub struct RawConfig {
     pub default_profile: Option<String>,
     pub log_file: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
+    pub keep_snapshots: Option<usize>,
     #[serde(default)]
     pub ui: RawUi,
     #[serde(default)]

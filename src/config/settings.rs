@@ -69,6 +69,8 @@ impl Default for UiSettings {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub paths: Paths,
+    /// Complete inventory snapshots kept in each profile's database (default 3).
+    pub keep_snapshots: usize,
     pub ui: UiSettings,
     pub profile: Option<Profile>,
     pub profile_names: Vec<String>,
@@ -121,6 +123,16 @@ impl Settings {
             paths.log_file = base.join(l);
         }
         let ui = resolve_ui(&raw, &file, &base)?;
+        let keep_snapshots = raw.keep_snapshots.unwrap_or(crate::store::KEEP_SNAPSHOTS);
+        if !(1..=100).contains(&keep_snapshots) {
+            return Err(invalid(
+                &file,
+                "keep_snapshots",
+                format!(
+                    "is {keep_snapshots}; use 1 to 100 (a 100k-device snapshot takes about 95 MB)"
+                ),
+            ));
+        }
         let profile_names: Vec<String> = raw.profiles.keys().cloned().collect();
         let chosen = profile
             .map(str::to_string)
@@ -146,10 +158,19 @@ impl Settings {
         };
         Ok(Settings {
             paths,
+            keep_snapshots,
             ui,
             profile,
             profile_names,
         })
+    }
+
+    /// The inventory cache of `profile`: its database and how much of it to keep.
+    pub fn cache(&self, profile: &super::Profile) -> crate::listing::Cache {
+        crate::listing::Cache {
+            database: self.paths.database(&profile.name),
+            keep: self.keep_snapshots,
+        }
     }
 
     /// The profile, or an error that tells the user how to get one.

@@ -116,19 +116,21 @@ impl Auth {
         &self.subject
     }
 
-    /// A bearer token for `scopes` as `subject` (default: the admin). `fresh` skips the
-    /// cache: used once after an API answered 401 to a cached token.
+    /// A bearer token for `scopes` as `subject` (default: the admin). `refused` is a token
+    /// an API just answered 401 to: if the cache still holds it, a new one is minted;
+    /// if another request already replaced it, the newer one is returned (so a burst of
+    /// 401s after one revocation mints one token, not one per request).
     pub async fn token(
         &self,
         subject: Option<&str>,
         scopes: &[&'static str],
-        fresh: bool,
+        refused: Option<&str>,
     ) -> Result<String, Error> {
         let subject = subject.unwrap_or(&self.subject);
         let key = (subject.to_string(), scopes.join(" "));
         let mut cache = self.cache.lock().await;
         if let Some(c) = cache.get(&key) {
-            if !fresh && Instant::now() < c.refresh_at {
+            if refused != Some(c.token.as_str()) && Instant::now() < c.refresh_at {
                 return Ok(c.token.clone());
             }
         }

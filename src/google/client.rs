@@ -1,6 +1,6 @@
 //! The one request path every Google call goes through. It owns, in this order: read-only
 //! enforcement (before anything is sent), quota pacing, the in-flight limit, the bearer
-//! token (refreshed once on 401), the per-request timeout, retries with backoff, Google's
+//! token (refreshed on 401 within the retry budget), the per-request timeout, retries with backoff, Google's
 //! error envelope, accounting (counters + a [`CallRecord`] per call for the Log pane).
 //!
 //! It must not know any API's resources: typed clients build a [`Call`] and decode the JSON.
@@ -241,7 +241,7 @@ impl Client {
 
     /// A token for `scopes` (used by `offsync check` to test each grant on its own).
     pub async fn token_for(&self, scope: &'static [&'static str]) -> Result<(), Error> {
-        self.inner.auth.token(None, scope, false).await.map(|_| ())
+        self.inner.auth.token(None, scope, None).await.map(|_| ())
     }
 
     /// Sends `call` and decodes the JSON answer (an empty body decodes as `{}`).
@@ -292,21 +292,34 @@ impl Client {
     async fn run(&self, call: &Call, out: &mut Outcome) -> Result<Vec<u8>, Error> {
         let me = &self.inner;
         let mut failures = 0u32;
-        let mut fresh_token = false;
+        // The token the server last answered 401 to. An expired or revoked token is routine
+        // (tokens die early, servers restart): the next attempt uses a newer one, as often
+        // as the retry budget allows. Each refusal still counts against that budget, so a
+        // token that is refused every time (a disabled service account) ends the request.
+        let mut refused: Option<String> = None;
         loop {
             me.pacer.wait(call.api).await;
-            let attempt = self.attempt(call, fresh_token, out).await;
+            let attempt = self.attempt(call, refused.as_deref(), out).await;
             let (retryable, retry_after, err) = match attempt {
                 Ok(body) => return Ok(body),
-                Err(Failure::Unauthorized(_)) if !fresh_token => {
-                    // A cached token the server no longer accepts (revoked, server restarted,
-                    // clock skew): mint a new one once, without counting it as a failure.
-                    tracing::debug!("{}: 401, refreshing the token once", call.request_line());
-                    fresh_token = true;
+                Err(Failure::Unauthorized { error, token }) => {
+                    // Refused although it was obtained after an earlier refusal: this is
+                    // the one case where the credentials themselves may be at fault.
+                    let fresh = refused.is_some();
+                    refused = Some(token);
+                    failures += 1;
+                    if failures >= me.max_tries {
+                        let error = with_hint(error, unauthorized_hint(fresh, failures));
+                        return Err(with_tries(error, out.tries));
+                    }
                     me.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!("{}: 401, refreshing the token", call.request_line());
+                    if fresh {
+                        // Do not hammer the token endpoint when new tokens keep failing.
+                        tokio::time::sleep(me.backoff.wait(failures, None)).await;
+                    }
                     continue;
                 }
-                Err(Failure::Unauthorized(e)) => (false, None, e),
                 Err(Failure::Retryable { error, retry_after }) => (true, retry_after, error),
                 Err(Failure::Fatal(e)) => (false, None, e),
             };
@@ -327,14 +340,14 @@ impl Client {
     async fn attempt(
         &self,
         call: &Call,
-        fresh: bool,
+        refused: Option<&str>,
         out: &mut Outcome,
     ) -> Result<Vec<u8>, Failure> {
         let me = &self.inner;
         let request = call.request_line();
         let token = match me
             .auth
-            .token(call.subject.as_deref(), call.scopes, fresh)
+            .token(call.subject.as_deref(), call.scopes, refused)
             .await
         {
             Ok(t) => t,
@@ -353,7 +366,7 @@ impl Client {
         let mut rb = me
             .http
             .request(call.method.clone(), call.url.clone())
-            .bearer_auth(token)
+            .bearer_auth(&token)
             .timeout(me.timeout);
         if let Some(b) = &call.body {
             rb = rb.json(b);
@@ -399,7 +412,7 @@ impl Client {
         let reason = g.reason.clone();
         let error = api_error(call, request.clone(), status, g);
         if status == 401 {
-            return Err(Failure::Unauthorized(error));
+            return Err(Failure::Unauthorized { error, token });
         }
         if retry::is_retryable(status, reason.as_deref()) {
             return Err(Failure::Retryable { error, retry_after });
@@ -416,12 +429,37 @@ struct Outcome {
 }
 
 enum Failure {
-    Unauthorized(Error),
+    /// The server refused `token` (never shown: it is only compared with the cache).
+    Unauthorized {
+        error: Error,
+        token: String,
+    },
     Retryable {
         error: Error,
         retry_after: Option<Duration>,
     },
     Fatal(Error),
+}
+
+/// Why a request ended on 401, once the retry budget is spent.
+fn unauthorized_hint(fresh: bool, refusals: u32) -> String {
+    if fresh {
+        format!(
+            "a newly minted access token was refused too ({refusals} tries): check the service \
+             account is enabled, its key not deleted, and domain-wide delegation still granted"
+        )
+    } else {
+        "the access token had expired or was revoked and http.max_tries leaves no try to \
+         refresh it: raise http.max_tries"
+            .into()
+    }
+}
+
+fn with_hint(mut e: Error, text: String) -> Error {
+    if let Error::Api { hint, .. } = &mut e {
+        *hint = Some(text);
+    }
+    e
 }
 
 fn with_tries(mut e: Error, n: u32) -> Error {
@@ -507,7 +545,6 @@ fn api_error(call: &Call, request: String, status: u16, g: GoogleError) -> Error
             Some(w) => format!("{w} does not exist, or the admin subject cannot see it"),
             None => "the resource does not exist".to_string(),
         }),
-        (401, _) => Some("the access token was refused twice; check the service account is enabled".into()),
         (403, Some("forbidden")) | (403, None) => Some(
             "the admin subject lacks the admin privilege for this API (use a super admin as `subject`), \
              or the API is not enabled in the Cloud project"

@@ -77,7 +77,31 @@ pub fn parse_fields(list: &str) -> Result<Vec<&'static str>, String> {
     Ok(out)
 }
 
-/// Writes every column of `devices` in `format`.
+/// How CSV cells are written. Device names, models and user agents come from end users'
+/// devices, so a value such as `=HYPERLINK(…)` or `+cmd|' /C calc'!A0` would run as a
+/// formula when the CSV is opened in a spreadsheet. By default such cells are neutralised
+/// (OWASP "CSV injection"): a cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return gets a leading `'`, which spreadsheets show as text. `Raw` is for scripts that
+/// need the exact values (`--csv-raw`). JSON and the table are always raw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvCells {
+    #[default]
+    Neutralised,
+    Raw,
+}
+
+/// Everything that shapes an export besides the devices.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportOptions<'a> {
+    pub format: ExportFormat,
+    /// Column names from [`COLUMNS`], in output order.
+    pub fields: &'a [&'a str],
+    /// "Now" for relative times in the table (the server's clock).
+    pub now: DateTime<Utc>,
+    pub csv: CsvCells,
+}
+
+/// Writes every column of `devices` in `format` (CSV cells neutralised).
 pub fn write_devices<'a, W: Write>(
     w: W,
     devices: impl Iterator<Item = &'a Device>,
@@ -87,28 +111,57 @@ pub fn write_devices<'a, W: Write>(
     write_devices_fields(w, devices, format, &COLUMNS, now)
 }
 
-/// Writes the chosen `fields` (names from [`COLUMNS`], in the given order).
+/// Writes the chosen `fields` (names from [`COLUMNS`], in the given order; CSV cells
+/// neutralised).
 pub fn write_devices_fields<'a, W: Write>(
-    mut w: W,
+    w: W,
     devices: impl Iterator<Item = &'a Device>,
     format: ExportFormat,
     fields: &[&str],
     now: DateTime<Utc>,
 ) -> io::Result<()> {
-    match format {
+    let opts = ExportOptions {
+        format,
+        fields,
+        now,
+        csv: CsvCells::Neutralised,
+    };
+    write_export(w, devices, &opts)
+}
+
+/// Writes `devices` as `opts` says.
+pub fn write_export<'a, W: Write>(
+    mut w: W,
+    devices: impl Iterator<Item = &'a Device>,
+    opts: &ExportOptions<'_>,
+) -> io::Result<()> {
+    let fields = opts.fields;
+    match opts.format {
         ExportFormat::Csv => {
             let mut out = csv::Writer::from_writer(&mut w);
             out.write_record(fields).map_err(csv_io)?;
             for d in devices {
-                out.write_record(fields.iter().map(|f| cell(d, f)))
-                    .map_err(csv_io)?;
+                out.write_record(fields.iter().map(|f| match opts.csv {
+                    CsvCells::Neutralised => neutralise(cell(d, f)),
+                    CsvCells::Raw => cell(d, f),
+                }))
+                .map_err(csv_io)?;
             }
             out.flush()?;
         }
         ExportFormat::Json => write_json(&mut w, devices, fields)?,
-        ExportFormat::Table => write_table(&mut w, devices, fields, now)?,
+        ExportFormat::Table => write_table(&mut w, devices, fields, opts.now)?,
     }
     w.flush()
+}
+
+/// A cell a spreadsheet would read as a formula, prefixed with `'` so it reads as text.
+pub fn neutralise(cell: String) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
 }
 
 /// Keeps the `io::ErrorKind` of a write failure (csv's own conversion turns every error into
@@ -285,6 +338,23 @@ mod tests {
         assert_eq!(parse_fields("owner, TYPE").unwrap(), vec!["owner", "type"]);
         assert!(parse_fields("owner,ownr").unwrap_err().contains("ownr"));
         assert!(parse_fields(" , ").is_err());
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for bad in [
+            "=HYPERLINK(\"x\")",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(neutralise(bad.to_string()), format!("'{bad}"));
+        }
+        for ok in ["iPhone 15", "", "a=b", "'quoted", "2025-01-01T00:00:00Z"] {
+            assert_eq!(neutralise(ok.to_string()), ok);
+        }
     }
 
     #[test]

@@ -31,18 +31,12 @@ pub struct OuCounts {
 impl Inventory {
     /// Builds the inventory and joins each device to its owner's OU.
     pub fn new(mut devices: Vec<Device>, users: Vec<User>, org_units: Vec<OrgUnit>) -> Self {
-        let mut by_email: HashMap<String, &str> = HashMap::with_capacity(users.len());
+        let mut owners = OwnerIndex::with_capacity(users.len());
         for u in &users {
-            by_email.insert(u.primary_email.to_lowercase(), &u.org_unit_path);
-            for a in &u.aliases {
-                by_email.insert(a.to_lowercase(), &u.org_unit_path);
-            }
+            owners.add(u);
         }
         for d in &mut devices {
-            d.org_unit_path = d
-                .owner()
-                .and_then(|e| by_email.get(&e.to_lowercase()))
-                .map(|p| p.to_string());
+            owners.join(d);
         }
         Inventory {
             devices,
@@ -83,9 +77,72 @@ impl Inventory {
         out
     }
 
+    /// `None` when `ou` is an existing OU path exactly (case and all, `/` always exists);
+    /// otherwise the closest existing paths, so a typo is an error, never an empty answer.
+    pub fn unknown_ou(&self, ou: &str) -> Option<Vec<String>> {
+        let known =
+            || std::iter::once("/").chain(self.org_units.iter().map(|o| o.org_unit_path.as_str()));
+        if known().any(|k| k == ou) {
+            return None;
+        }
+        Some(
+            OuPath::closest(ou, known(), 3)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+        )
+    }
+
     /// Devices that pass the filter, in listing order.
     pub fn filtered<'a>(&'a self, f: &'a DeviceFilter) -> impl Iterator<Item = &'a Device> + 'a {
         self.devices.iter().filter(move |d| f.matches(d))
+    }
+}
+
+/// Owner email (primary or alias, case-insensitive) → the owner's OU: the one definition
+/// of the device → OU join, used for a whole inventory and for pages as they stream in.
+/// It owns its data (OU paths interned: a tenant has far fewer OUs than users), so users
+/// can be added page by page while devices are joined.
+#[derive(Debug, Default)]
+pub struct OwnerIndex {
+    by_email: HashMap<String, u32>,
+    ous: Vec<String>,
+    ou_ids: HashMap<String, u32>,
+}
+
+impl OwnerIndex {
+    pub fn with_capacity(users: usize) -> Self {
+        OwnerIndex {
+            by_email: HashMap::with_capacity(users),
+            ..Default::default()
+        }
+    }
+
+    pub fn add(&mut self, u: &User) {
+        let id = match self.ou_ids.get(&u.org_unit_path) {
+            Some(id) => *id,
+            None => {
+                let id = self.ous.len() as u32;
+                self.ous.push(u.org_unit_path.clone());
+                self.ou_ids.insert(u.org_unit_path.clone(), id);
+                id
+            }
+        };
+        self.by_email.insert(u.primary_email.to_lowercase(), id);
+        for a in &u.aliases {
+            self.by_email.insert(a.to_lowercase(), id);
+        }
+    }
+
+    /// The OU of `d`'s owner (`email[0]`), if that owner is known.
+    pub fn ou_of(&self, d: &Device) -> Option<&str> {
+        let id = self.by_email.get(&d.owner()?.to_lowercase())?;
+        Some(&self.ous[*id as usize])
+    }
+
+    /// Sets `d.org_unit_path` from its owner (`None` when the owner is unknown).
+    pub fn join(&self, d: &mut Device) {
+        d.org_unit_path = self.ou_of(d).map(str::to_string);
     }
 }
 

@@ -6,13 +6,15 @@ pub mod device;
 pub mod inventory;
 pub mod org_unit;
 pub mod query;
+pub mod tenant;
 pub mod user;
 
 pub use action::DeviceAction;
 pub use device::{Device, DeviceStatus, DeviceType};
-pub use inventory::{DeviceFilter, Inventory, OuCounts};
+pub use inventory::{DeviceFilter, Inventory, OuCounts, OwnerIndex};
 pub use org_unit::{OrgUnit, OuPath};
 pub use query::{Clause, Field, Query, QueryError};
+pub use tenant::Tenant;
 pub use user::User;
 pub mod export;
 pub use export::ExportFormat;

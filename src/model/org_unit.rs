@@ -64,15 +64,55 @@ impl OuPath {
         }
     }
 
+    /// Up to `n` of `known` paths closest to `path` (case-insensitive edit distance, then
+    /// alphabetical), for "did you mean" messages. `..` and `.` are plain characters here:
+    /// Google has no such OU paths and offsync never resolves them.
+    pub fn closest<'a>(path: &str, known: impl Iterator<Item = &'a str>, n: usize) -> Vec<&'a str> {
+        let want: Vec<char> = path.to_lowercase().chars().collect();
+        let mut scored: Vec<(usize, &str)> = known
+            .map(|k| {
+                let have: Vec<char> = k.to_lowercase().chars().collect();
+                (edit_distance(&want, &have), k)
+            })
+            .collect();
+        scored.sort();
+        scored.dedup_by(|a, b| a.1 == b.1);
+        scored.into_iter().take(n).map(|(_, k)| k).collect()
+    }
+
     /// Depth below the root: `/` = 0, `/a` = 1, `/a/b` = 2.
     pub fn depth(path: &str) -> usize {
         path.split('/').filter(|p| !p.is_empty()).count()
     }
 }
 
+/// Levenshtein distance, two rows (OU paths are short).
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let subst = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = subst.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::OuPath;
+
+    #[test]
+    fn closest_paths_for_did_you_mean() {
+        let known = ["/", "/Staff", "/Students", "/IT", "/Staff/Teachers"];
+        let c = OuPath::closest("/staff", known.iter().copied(), 2);
+        assert_eq!(c[0], "/Staff");
+        let c = OuPath::closest("/Staff/Teacher", known.iter().copied(), 1);
+        assert_eq!(c, vec!["/Staff/Teachers"]);
+    }
 
     #[test]
     fn within_does_not_match_sibling_prefixes() {

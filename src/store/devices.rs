@@ -1,6 +1,8 @@
-//! The inventory cache: each save is a snapshot (devices, users, OUs and when they were
-//! fetched), the newest is what `load_inventory` returns, and the last [`KEEP_SNAPSHOTS`]
-//! are kept so the history of a migration (burndown) can be read back.
+//! The inventory cache: each save is a snapshot (devices, users, OUs, when they were
+//! fetched and the tenant they belong to); the newest snapshot of the asking tenant is what
+//! a load returns. A 100k-device snapshot takes about 95 MB, so only the newest
+//! [`KEEP_SNAPSHOTS`] (configurable) complete ones are kept; history for the burndown is
+//! kept apart, as events and per-OU counts.
 //!
 //! Devices are stored as the JSON of `model::Device` plus indexed copies of the columns
 //! worth querying. Loading reads only the JSON, in one transaction with prepared
@@ -10,10 +12,11 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 
 use super::{Store, StoreError};
-use crate::model::{Device, Inventory, OrgUnit, User};
+use crate::model::{Device, Inventory, OrgUnit, Tenant, User};
 
-/// Snapshots kept after each save; older ones are pruned.
-pub const KEEP_SNAPSHOTS: usize = 20;
+/// Complete snapshots kept after each save by default (`keep_snapshots` in the config);
+/// as many query-listed (partial) ones are kept besides. Older ones are pruned.
+pub const KEEP_SNAPSHOTS: usize = 3;
 
 /// Summary of one stored snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,22 +29,38 @@ pub struct SnapshotInfo {
     pub org_units: usize,
     /// The query the devices were listed with; `None` for a complete inventory.
     pub server_query: Option<String>,
+    /// Whose data it is; `None` for snapshots saved before tenants were recorded (never
+    /// shown to anyone, pruned in time).
+    pub tenant: Option<Tenant>,
 }
 
 impl Store {
-    /// Saves a complete inventory (every device listed) as a new snapshot and prunes all
-    /// but the newest [`KEEP_SNAPSHOTS`]. Returns the snapshot id. All or nothing: a failed
-    /// save leaves the previous cache.
+    /// Saves a complete inventory with no tenant (tests, benchmarks): it is found by
+    /// [`Store::load_inventory`] only, never by a tenant's load.
     pub fn save_inventory(&mut self, inv: &Inventory) -> Result<i64, StoreError> {
-        self.save_inventory_for_query(inv, None)
+        self.save_snapshot(inv, None, None, KEEP_SNAPSHOTS)
     }
 
-    /// Saves an inventory whose devices were listed with `server_query` (the string sent to
-    /// Google), so it holds only the matching devices. `None` means complete.
-    pub fn save_inventory_for_query(
+    /// Saves `inv`, listed for `tenant`, as a new snapshot and prunes all but the newest
+    /// `keep` complete (and `keep` query-listed) snapshots. `server_query` is the string sent
+    /// to Google (`None`: every device was listed). Returns the snapshot id. All or nothing:
+    /// a failed save leaves the previous cache.
+    pub fn save_inventory_for(
         &mut self,
         inv: &Inventory,
+        tenant: &Tenant,
         server_query: Option<&str>,
+        keep: usize,
+    ) -> Result<i64, StoreError> {
+        self.save_snapshot(inv, Some(tenant), server_query, keep)
+    }
+
+    fn save_snapshot(
+        &mut self,
+        inv: &Inventory,
+        tenant: Option<&Tenant>,
+        server_query: Option<&str>,
+        keep: usize,
     ) -> Result<i64, StoreError> {
         let path = self.path.clone();
         let sql = |e| StoreError::from_sql(&path, e);
@@ -49,14 +68,16 @@ impl Store {
         let tx = self.conn.transaction().map_err(sql)?;
         tx.execute(
             "INSERT INTO snapshot (fetched_at, saved_at, device_count, user_count, ou_count,
-             server_query) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             server_query, customer_id, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 inv.fetched_at.map(ts),
                 ts(Utc::now()),
                 inv.devices.len() as i64,
                 inv.users.len() as i64,
                 inv.org_units.len() as i64,
-                server_query
+                server_query,
+                tenant.and_then(|t| t.customer_id.as_deref()),
+                tenant.map(|t| t.subject.as_str()),
             ],
         )
         .map_err(sql)?;
@@ -106,36 +127,62 @@ impl Store {
                     .map_err(sql)?;
             }
         }
-        prune(&tx, KEEP_SNAPSHOTS).map_err(sql)?;
+        prune(&tx, keep.max(1)).map_err(sql)?;
         tx.commit().map_err(sql)?;
+        // Hand the pruned snapshots' pages back to the file system (databases created with
+        // incremental auto-vacuum; a no-op on older ones, where the next save reuses them).
+        if let Err(e) = self.conn.execute_batch("PRAGMA incremental_vacuum") {
+            tracing::debug!("incremental_vacuum: {e}");
+        }
         Ok(id)
     }
 
-    /// The newest complete snapshot, or `None` when none was ever saved. Devices keep the
-    /// owner OU joined at fetch time; `fetched_at` is restored so callers can show its age.
+    /// The newest complete snapshot whatever its tenant, or `None` when none was ever
+    /// saved (tests, benchmarks; offsync itself always loads for a tenant).
     pub fn load_inventory(&self) -> Result<Option<Inventory>, StoreError> {
-        self.load_inventory_for_query(None)
+        self.load_where(None, None)
     }
 
-    /// The newest snapshot that holds every device `server_query` matches: a complete one,
-    /// or one listed with exactly that query. Callers still filter locally.
-    pub fn load_inventory_for_query(
+    /// The newest snapshot of `tenant` (see [`Tenant::accepts`]) that holds every device
+    /// `server_query` matches: a complete one, or one listed with exactly that query.
+    /// Callers still filter locally.
+    pub fn load_inventory_for(
         &self,
+        tenant: &Tenant,
+        server_query: Option<&str>,
+    ) -> Result<Option<Inventory>, StoreError> {
+        self.load_where(Some(tenant), server_query)
+    }
+
+    fn load_where(
+        &self,
+        tenant: Option<&Tenant>,
         server_query: Option<&str>,
     ) -> Result<Option<Inventory>, StoreError> {
         let sql = |e| self.err(e);
         let server_query = server_query.filter(|q| !q.trim().is_empty());
         // One read transaction: a save committing mid-load cannot mix two snapshots.
         let tx = self.conn.unchecked_transaction().map_err(sql)?;
-        let latest: Option<(i64, Option<String>, String)> = tx
-            .query_row(
+        let latest: Option<(i64, Option<String>, String)> = match tenant {
+            None => tx.query_row(
                 "SELECT id, fetched_at, saved_at FROM snapshot
-                 WHERE server_query IS NULL OR server_query = ?1 ORDER BY id DESC LIMIT 1",
-                [server_query],
+                 WHERE server_query IS NULL ORDER BY id DESC LIMIT 1",
+                [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
-            .map_err(sql)?;
+            ),
+            // The same rule as `Tenant::accepts`, in SQL.
+            Some(t) => tx.query_row(
+                "SELECT id, fetched_at, saved_at FROM snapshot
+                 WHERE (server_query IS NULL OR server_query = ?1)
+                   AND subject = ?2 COLLATE NOCASE
+                   AND (?3 IS NULL OR customer_id = ?3)
+                 ORDER BY id DESC LIMIT 1",
+                params![server_query, t.subject, t.customer_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            ),
+        }
+        .optional()
+        .map_err(sql)?;
         let Some((id, fetched_at, saved_at)) = latest else {
             return Ok(None);
         };
@@ -159,12 +206,21 @@ impl Store {
 
     /// Stored snapshots, newest first.
     pub fn snapshots(&self) -> Result<Vec<SnapshotInfo>, StoreError> {
-        type Raw = (i64, Option<String>, String, i64, i64, i64, Option<String>);
+        type Raw = (
+            i64,
+            Option<String>,
+            String,
+            i64,
+            i64,
+            i64,
+            Option<String>,
+            (Option<String>, Option<String>),
+        );
         let mut st = self
             .conn
             .prepare_cached(
                 "SELECT id, fetched_at, saved_at, device_count, user_count, ou_count,
-                 server_query FROM snapshot ORDER BY id DESC",
+                 server_query, customer_id, subject FROM snapshot ORDER BY id DESC",
             )
             .map_err(|e| self.err(e))?;
         let raw: Vec<Raw> = st
@@ -177,42 +233,51 @@ impl Store {
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
+                    (r.get(7)?, r.get(8)?),
                 ))
             })
             .and_then(Iterator::collect)
             .map_err(|e| self.err(e))?;
         raw.into_iter()
-            .map(|(id, fetched, saved, d, u, o, server_query)| {
-                Ok(SnapshotInfo {
-                    id,
-                    fetched_at: fetched.map(|s| parse_ts(&s, &self.path)).transpose()?,
-                    saved_at: parse_ts(&saved, &self.path)?,
-                    devices: d as usize,
-                    users: u as usize,
-                    org_units: o as usize,
-                    server_query,
-                })
-            })
+            .map(
+                |(id, fetched, saved, d, u, o, server_query, (customer_id, subject))| {
+                    Ok(SnapshotInfo {
+                        id,
+                        fetched_at: fetched.map(|s| parse_ts(&s, &self.path)).transpose()?,
+                        saved_at: parse_ts(&saved, &self.path)?,
+                        devices: d as usize,
+                        users: u as usize,
+                        org_units: o as usize,
+                        server_query,
+                        tenant: subject.map(|subject| Tenant {
+                            customer_id,
+                            subject,
+                        }),
+                    })
+                },
+            )
             .collect()
     }
 }
 
+/// Keeps the newest `keep` complete snapshots and the newest `keep` query-listed ones.
 fn prune(conn: &Connection, keep: usize) -> rusqlite::Result<()> {
-    let cutoff: Option<i64> = conn
-        .query_row(
-            "SELECT id FROM snapshot ORDER BY id DESC LIMIT 1 OFFSET ?1",
-            [keep as i64 - 1],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(cutoff) = cutoff {
-        for table in ["device", "user", "org_unit", "snapshot"] {
-            let col = if table == "snapshot" {
-                "id"
-            } else {
-                "snapshot_id"
-            };
-            conn.execute(&format!("DELETE FROM {table} WHERE {col} < ?1"), [cutoff])?;
+    for kind in ["server_query IS NULL", "server_query IS NOT NULL"] {
+        let old: Vec<i64> = conn
+            .prepare(&format!(
+                "SELECT id FROM snapshot WHERE {kind} ORDER BY id DESC LIMIT -1 OFFSET ?1"
+            ))?
+            .query_map([keep as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in old {
+            for (table, col) in [
+                ("device", "snapshot_id"),
+                ("user", "snapshot_id"),
+                ("org_unit", "snapshot_id"),
+                ("snapshot", "id"),
+            ] {
+                conn.execute(&format!("DELETE FROM {table} WHERE {col} = ?1"), [id])?;
+            }
         }
     }
     Ok(())

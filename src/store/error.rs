@@ -15,6 +15,12 @@ pub enum StoreError {
         source: std::io::Error,
     },
 
+    #[error("cannot create the offsync database {path} (owner-only, 0600): {source}\n  hint: check the data directory is writable, or set data_dir in the config file")]
+    CreateFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
     #[error("cannot open the offsync database {path}: {source}\n  hint: check the file and its directory are readable and writable")]
     Open {
         path: PathBuf,

@@ -9,6 +9,7 @@ pub mod atomic;
 pub mod devices;
 mod error;
 pub mod journal;
+pub mod private;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
@@ -52,8 +53,16 @@ impl Store {
         busy_timeout: Duration,
     ) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            private::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        // SQLite creates the database (and its -wal and -shm files with the same mode) as
+        // 0644 less the umask; it holds personal data, so create it private first.
+        if !is_special(path) {
+            private::ensure_file(path).map_err(|source| StoreError::CreateFile {
+                path: path.to_path_buf(),
                 source,
             })?;
         }
@@ -122,4 +131,10 @@ impl Store {
     fn err(&self, e: rusqlite::Error) -> StoreError {
         StoreError::from_sql(&self.path, e)
     }
+}
+
+/// `:memory:` and `file:` URIs name no plain file to create.
+fn is_special(path: &Path) -> bool {
+    let s = path.to_string_lossy();
+    s == ":memory:" || s.starts_with("file:")
 }

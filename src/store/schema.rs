@@ -103,8 +103,16 @@ END;
 /// inventory (NULL = everything was listed).
 const V2: &str = "ALTER TABLE snapshot ADD COLUMN server_query TEXT;";
 
+/// Version 3: the inventory cache is keyed by tenant, not by profile name (every
+/// `sim serve --write-config` profile is called "sim"): the customer ID resolved when the
+/// data was listed, and the admin subject. Older snapshots keep NULLs and are never shown
+/// to a tenant; pruning removes them in time.
+const V3: &str = "ALTER TABLE snapshot ADD COLUMN customer_id TEXT;
+ALTER TABLE snapshot ADD COLUMN subject TEXT;
+CREATE INDEX snapshot_tenant ON snapshot (subject COLLATE NOCASE, customer_id);";
+
 /// Every migration, oldest first. Append new steps; never edit or reorder old ones.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {
@@ -127,6 +135,12 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
             found: current,
             known,
         });
+    }
+    if current == 0 {
+        // A new file: let pruned snapshots return their pages to the file system. Only
+        // possible before the first table exists (and outside a transaction).
+        conn.pragma_update(None, "auto_vacuum", "incremental")
+            .map_err(sql)?;
     }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)

@@ -24,7 +24,10 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportKind {
+    /// CSV with formula-like cells neutralised (the safe default).
     Csv,
+    /// CSV with every value exactly as Google returned it, for scripts.
+    CsvRaw,
     Json,
 }
 
@@ -60,9 +63,12 @@ pub fn parse(line: &str) -> Result<Command, String> {
             [fmt, path] => {
                 let format = match *fmt {
                     "csv" => ExportKind::Csv,
+                    "csv-raw" => ExportKind::CsvRaw,
                     "json" => ExportKind::Json,
                     other => {
-                        return Err(format!("unknown export format `{other}`; use csv or json"))
+                        return Err(format!(
+                            "unknown export format `{other}`; use csv, csv-raw or json"
+                        ))
                     }
                 };
                 Ok(Command::Export {
@@ -70,7 +76,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
                     path: expand_home(path),
                 })
             }
-            _ => Err("usage: :export csv PATH  or  :export json PATH".into()),
+            _ => Err("usage: :export csv|csv-raw|json PATH".into()),
         },
         "profile" => match rest.as_slice() {
             [name] => Ok(Command::Profile((*name).to_string())),
@@ -141,7 +147,9 @@ pub fn complete(line: &str, ous: &[String], profiles: &[String]) -> (String, Vec
                     .map(|s| s.to_string())
                     .collect(),
             },
-            "export" if words.len() == 2 => vec!["csv".into(), "json".into()],
+            "export" if words.len() == 2 => {
+                vec!["csv".into(), "csv-raw".into(), "json".into()]
+            }
             "profile" if words.len() == 2 => profiles.to_vec(),
             _ => Vec::new(),
         },
@@ -196,6 +204,13 @@ mod tests {
         );
         assert!(parse("devices colour=red").unwrap_err().contains("colour"));
         assert!(parse("export xml /tmp/x").is_err());
+        assert_eq!(
+            parse("export csv-raw /tmp/x").unwrap(),
+            Command::Export {
+                format: ExportKind::CsvRaw,
+                path: "/tmp/x".into()
+            }
+        );
     }
 
     #[test]

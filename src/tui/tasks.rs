@@ -1,7 +1,6 @@
 //! Background work for the UI: listing the inventory (cache first, then Google, streaming
 //! pages), device changes (journal → API → outcome) and exports. Each task runs on the
 //! runtime and reports only through [`Msg`]s; none of them touches the UI state.
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -11,9 +10,10 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::command::ExportKind;
 use super::msg::{LoadProgress, Msg};
 use crate::config::Profile;
-use crate::google::{self, CallObserver, Clients, LoadEvent};
-use crate::model::export::{write_devices, ExportFormat};
-use crate::model::{Device, DeviceAction, Inventory};
+use crate::google::{self, CallObserver, Clients};
+use crate::listing::{self, ListEvent};
+use crate::model::export::{write_export, CsvCells, ExportFormat, ExportOptions, COLUMNS};
+use crate::model::{Device, DeviceAction};
 use crate::store::{JournalEntry, Outcome, Store};
 
 #[derive(Debug, Clone)]
@@ -39,6 +39,8 @@ pub struct Tasks {
     /// `Store` is not `Sync`; one connection behind a mutex, used from blocking threads.
     store: Option<Arc<Mutex<Store>>>,
     cache_shown: Arc<std::sync::atomic::AtomicBool>,
+    /// Complete snapshots the cache keeps (`keep_snapshots`).
+    keep_snapshots: usize,
 }
 
 impl Tasks {
@@ -57,7 +59,14 @@ impl Tasks {
             profile: profile.clone(),
             store: store.map(|s| Arc::new(Mutex::new(s))),
             cache_shown: Arc::default(),
+            keep_snapshots: crate::store::KEEP_SNAPSHOTS,
         }
+    }
+
+    /// How many complete snapshots the cache keeps (default [`crate::store::KEEP_SNAPSHOTS`]).
+    pub fn keep_snapshots(mut self, keep: usize) -> Tasks {
+        self.keep_snapshots = keep;
+        self
     }
 
     pub fn spawn(&self, task: Task, tx: UnboundedSender<Msg>) {
@@ -86,6 +95,8 @@ impl Tasks {
         });
     }
 
+    /// The listing and its cache policy are `crate::listing`'s (shared with
+    /// `offsync devices`); this only forwards what it reports.
     async fn load(&self, tx: UnboundedSender<Msg>) {
         let mut expected = None;
         if let Some(store) = self.store.clone() {
@@ -93,12 +104,10 @@ impl Tasks {
                 .cache_shown
                 .swap(true, std::sync::atomic::Ordering::SeqCst)
             {
+                let tenant = listing::configured_tenant(&self.profile);
                 let cached = tokio::task::spawn_blocking(move || {
-                    store
-                        .lock()
-                        .map_err(|e| e.to_string())?
-                        .load_inventory()
-                        .map_err(|e| e.to_string())
+                    let s = store.lock().map_err(|e| e.to_string())?;
+                    listing::cached(&s, &tenant, None).map_err(|e| e.to_string())
                 })
                 .await
                 .unwrap_or_else(|e| Err(e.to_string()));
@@ -119,40 +128,34 @@ impl Tasks {
                 return;
             }
         };
-        // Join pages to owners' OUs as users arrive, so streamed rows show an OU early.
-        let mut owners: HashMap<String, String> = HashMap::new();
         let events = tx.clone();
-        let result = google::load_inventory(clients, None, |ev| match ev {
-            LoadEvent::Users(users) => {
-                for u in users {
-                    owners.insert(u.primary_email.to_lowercase(), u.org_unit_path.clone());
-                }
-            }
-            LoadEvent::Devices(mut page) => {
-                for d in &mut page {
-                    d.org_unit_path = d
-                        .owner()
-                        .and_then(|e| owners.get(&e.to_lowercase()))
-                        .cloned();
-                }
+        let result = listing::list(clients, None, |ev| match ev {
+            ListEvent::Devices(page) => {
                 let _ = events.send(Msg::DevicesPage(page));
             }
-            LoadEvent::Progress(p) => {
+            ListEvent::Progress(p) => {
                 let _ = events.send(Msg::LoadProgress(LoadProgress {
                     pages: p.pages as usize,
                     devices: p.devices as usize,
                     expected,
                 }));
             }
-            LoadEvent::OrgUnits(_) => {}
         })
         .await;
         match result {
-            Ok(inv) => {
-                let save = self.store.clone().map(|s| (s, inv.clone()));
-                let _ = tx.send(Msg::Loaded(Box::new(inv)));
-                if let Some((store, inv)) = save {
-                    let saved = tokio::task::spawn_blocking(move || save_cache(&store, &inv)).await;
+            Ok(listed) => {
+                for w in &listed.warnings {
+                    tracing::warn!("{w}");
+                }
+                let _ = tx.send(Msg::Loaded(Box::new(listed.inventory.clone())));
+                if let Some(store) = self.store.clone() {
+                    let keep = self.keep_snapshots;
+                    let saved = tokio::task::spawn_blocking(move || {
+                        let mut s = store.lock().map_err(|e| e.to_string())?;
+                        s.save_inventory_for(&listed.inventory, &listed.tenant, None, keep)
+                            .map_err(|e| e.to_string())
+                    })
+                    .await;
                     if let Ok(Err(e)) = saved {
                         tracing::warn!("cannot save the inventory cache: {e}");
                     }
@@ -267,11 +270,6 @@ pub fn journal_entry(profile: &Profile, action: DeviceAction, d: &Device) -> Jou
     }
 }
 
-fn save_cache(store: &Mutex<Store>, inv: &Inventory) -> Result<(), String> {
-    let mut s = store.lock().map_err(|e| e.to_string())?;
-    s.save_inventory(inv).map(|_| ()).map_err(|e| e.to_string())
-}
-
 /// Writes exactly the given devices with the shared exporter (the same bytes as
 /// `offsync devices --format csv|json` for the same filter).
 pub fn export(
@@ -279,12 +277,17 @@ pub fn export(
     devices: &[Device],
     format: ExportKind,
 ) -> Result<(), String> {
-    let format = match format {
-        ExportKind::Csv => ExportFormat::Csv,
-        ExportKind::Json => ExportFormat::Json,
+    let (format, csv) = match format {
+        ExportKind::Csv => (ExportFormat::Csv, CsvCells::Neutralised),
+        ExportKind::CsvRaw => (ExportFormat::Csv, CsvCells::Raw),
+        ExportKind::Json => (ExportFormat::Json, CsvCells::Raw),
     };
-    crate::store::write_atomically(path, |w| {
-        write_devices(w, devices.iter(), format, chrono::Utc::now())
-    })
-    .map_err(|e| format!("{}: {e}", path.display()))
+    let opts = ExportOptions {
+        format,
+        fields: &COLUMNS,
+        now: chrono::Utc::now(),
+        csv,
+    };
+    crate::store::write_atomically(path, |w| write_export(w, devices.iter(), &opts))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }

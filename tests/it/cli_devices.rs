@@ -7,7 +7,7 @@ use std::process::Output;
 use offsync::sim::{self, ClockConfig, FaultSpec, SimConfig, SimHandle};
 
 /// A frozen, seeded tenant, so two simulators (with and without faults) hold the same data.
-fn tenant() -> SimConfig {
+pub fn tenant() -> SimConfig {
     SimConfig {
         users: 80,
         devices: 320,
@@ -20,13 +20,13 @@ fn tenant() -> SimConfig {
     }
 }
 
-struct Env {
-    dir: tempfile::TempDir,
-    config: PathBuf,
-    sim: SimHandle,
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub sim: SimHandle,
 }
 
-async fn setup(cfg: SimConfig) -> Env {
+pub async fn setup(cfg: SimConfig) -> Env {
     let sim = sim::start(cfg).await.expect("simulator starts");
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("sa-key.json");
@@ -58,7 +58,7 @@ fn write_private(path: &Path, text: &str) {
     }
 }
 
-async fn offsync(env: &Env, args: &[&str]) -> Output {
+pub async fn offsync(env: &Env, args: &[&str]) -> Output {
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_offsync"))
         .arg("--config")
         .arg(&env.config)

@@ -149,3 +149,65 @@ fn default_order_is_by_owner_then_resource_id_with_ownerless_last() {
     let ids: Vec<&str> = d.iter().map(|x| x.resource_id.as_str()).collect();
     assert_eq!(ids, ["AFiQxQ8_", "AFiQxQ8a", "AFiQxQ8b", "AFiQxQ8c"]);
 }
+
+/// Values from end users' devices that a spreadsheet would run as formulas: neutralised in
+/// CSV by default, raw with `CsvCells::Raw` (`--csv-raw`, `:export csv-raw`), raw in JSON.
+#[test]
+fn formula_cells_are_neutralised_in_csv_only() {
+    use offsync::model::export::{write_export, CsvCells, ExportOptions};
+    let evil = Device {
+        resource_id: "AFiQxQ8z".into(),
+        email: vec!["@SUM(1+1)@example.com".into()],
+        name: vec!["=HYPERLINK(\"http://x\",\"y\")".into()],
+        model: Some("+cmd|' /C calc'!A0".into()),
+        os: Some("-2+3".into()),
+        user_agent: Some("\tTabbed".into()),
+        ..Default::default()
+    };
+    let run = |format, csv| {
+        let mut out = Vec::new();
+        let opts = ExportOptions {
+            format,
+            fields: &COLUMNS,
+            now: now(),
+            csv,
+        };
+        write_export(&mut out, std::iter::once(&evil), &opts).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let safe = run(ExportFormat::Csv, CsvCells::Neutralised);
+    let mut r = csv::Reader::from_reader(safe.as_bytes());
+    let row = r.records().next().unwrap().unwrap();
+    assert_eq!(&row[0], "'@SUM(1+1)@example.com");
+    assert_eq!(&row[1], "'=HYPERLINK(\"http://x\",\"y\")");
+    assert_eq!(&row[2], "'+cmd|' /C calc'!A0");
+    assert_eq!(&row[3], "'-2+3");
+    assert_eq!(&row[8], "'\tTabbed");
+    assert_eq!(&row[10], "AFiQxQ8z");
+    let raw = run(ExportFormat::Csv, CsvCells::Raw);
+    let mut r = csv::Reader::from_reader(raw.as_bytes());
+    let row = r.records().next().unwrap().unwrap();
+    assert_eq!(&row[1], "=HYPERLINK(\"http://x\",\"y\")");
+    let json = run(ExportFormat::Json, CsvCells::Neutralised);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["model"], "+cmd|' /C calc'!A0", "JSON stays raw");
+}
+
+/// The dashboard's `:export csv` neutralises like the CLI; `:export csv-raw` does not.
+#[test]
+fn the_dashboard_export_has_the_same_csv_option() {
+    use offsync::tui::command::ExportKind;
+    let dir = tempfile::tempdir().unwrap();
+    let evil = vec![Device {
+        resource_id: "AFiQxQ8z".into(),
+        model: Some("=1+1".into()),
+        ..Default::default()
+    }];
+    let read = |kind| {
+        let p = dir.path().join("x.csv");
+        offsync::tui::tasks::export(&p, &evil, kind).unwrap();
+        std::fs::read_to_string(&p).unwrap()
+    };
+    assert!(read(ExportKind::Csv).contains(",'=1+1,"));
+    assert!(read(ExportKind::CsvRaw).contains(",=1+1,"));
+}

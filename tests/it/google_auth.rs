@@ -1,5 +1,6 @@
 //! Authentication against the simulator's token endpoint: every failure names its cause
-//! and what to do, tokens are refreshed once after a 401, secrets never show up in errors.
+//! and what to do, tokens are refreshed after a 401 within the retry budget, secrets never
+//! show up in errors.
 use futures::StreamExt;
 use offsync::google::{scopes, Clients, Error};
 use offsync::sim::SimConfig;
@@ -153,4 +154,47 @@ async fn unknown_customer_is_named_in_the_404() {
     let err = e.clients().directory.customer().await.unwrap_err();
     assert_eq!(err.status(), Some(404));
     assert!(err.to_string().contains("customer C0bogus99"), "{err}");
+}
+
+/// Tokens that die early while 503s force retries: each refusal mints a newer token within
+/// the request's retry budget, so no listing fails (it used to give up on the second 401).
+#[tokio::test]
+async fn tokens_revoked_during_retries_are_refreshed_as_often_as_needed() {
+    let e = env(SimConfig {
+        users: 200,
+        devices: 1500,
+        faults: offsync::sim::FaultSpec::parse("expire=0.05,503=0.2").unwrap(),
+        ..SimConfig::default()
+    })
+    .await;
+    for run in 0..5 {
+        let c = e.clients();
+        let inv = offsync::google::load_inventory(&c, None, |_| {})
+            .await
+            .unwrap_or_else(|err| panic!("run {run}: {err}"));
+        assert_eq!(inv.devices.len(), 1500, "run {run}");
+    }
+    let s = e.sim.stats();
+    let refusals: u64 = s.count_status("", 401);
+    assert!(refusals >= 10, "the faults were exercised: {s:?}");
+}
+
+/// A token refused even when newly minted is the one case that points at the credentials:
+/// only then does the hint say so, after the retry budget is spent.
+#[tokio::test]
+async fn a_fresh_token_that_is_refused_names_the_service_account() {
+    let mut e = env(SimConfig {
+        faults: offsync::sim::FaultSpec::parse("expire=1").unwrap(),
+        ..small()
+    })
+    .await;
+    e.profile.http.max_tries = 4;
+    let err = e.clients().directory.orgunits().await.unwrap_err();
+    let msg = err.to_string();
+    assert_eq!(err.status(), Some(401), "{msg}");
+    assert!(
+        msg.contains("newly minted access token was refused") && msg.contains("service account"),
+        "{msg}"
+    );
+    assert_eq!(e.sim.stats().count_status("orgunits", 401), 4);
 }

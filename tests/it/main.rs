@@ -1,6 +1,7 @@
 mod bad_input;
 mod cli_devices;
 mod cli_export;
+mod cli_hardening;
 mod cli_info;
 mod clock_skew;
 mod e2e_tmux;

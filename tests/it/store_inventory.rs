@@ -1,7 +1,7 @@
 //! The inventory cache: what is saved comes back unchanged, newest snapshot wins, and the
 //! history is pruned.
 use chrono::{DateTime, Utc};
-use offsync::model::{Device, DeviceStatus, DeviceType, Inventory, OrgUnit, User};
+use offsync::model::{Device, DeviceStatus, DeviceType, Inventory, OrgUnit, Tenant, User};
 use offsync::store::{Store, KEEP_SNAPSHOTS};
 
 pub fn sample_inventory(n: usize) -> Inventory {
@@ -143,13 +143,22 @@ fn store_load_100k_timing() {
 #[test]
 fn a_snapshot_listed_with_a_query_is_never_taken_for_the_whole_inventory() {
     let mut s = Store::open_in_memory().unwrap();
-    s.save_inventory(&sample_inventory(40)).unwrap();
-    let partial = sample_inventory(4);
-    s.save_inventory_for_query(&partial, Some("type:googlesync"))
+    let t = Tenant::configured("C0abc", "admin@example.com");
+    s.save_inventory_for(&sample_inventory(40), &t, None, KEEP_SNAPSHOTS)
         .unwrap();
-    assert_eq!(s.load_inventory().unwrap().unwrap().devices.len(), 40);
+    let partial = sample_inventory(4);
+    s.save_inventory_for(&partial, &t, Some("type:googlesync"), KEEP_SNAPSHOTS)
+        .unwrap();
+    assert_eq!(
+        s.load_inventory_for(&t, None)
+            .unwrap()
+            .unwrap()
+            .devices
+            .len(),
+        40
+    );
     let same = s
-        .load_inventory_for_query(Some("type:googlesync"))
+        .load_inventory_for(&t, Some("type:googlesync"))
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -158,7 +167,7 @@ fn a_snapshot_listed_with_a_query_is_never_taken_for_the_whole_inventory() {
         "the newest listing for the same query"
     );
     let other = s
-        .load_inventory_for_query(Some("type:android"))
+        .load_inventory_for(&t, Some("type:android"))
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -170,4 +179,50 @@ fn a_snapshot_listed_with_a_query_is_never_taken_for_the_whole_inventory() {
         s.snapshots().unwrap()[0].server_query.as_deref(),
         Some("type:googlesync")
     );
+}
+
+/// Each tenant reads only its own snapshots, and the retention counts complete snapshots
+/// (query-listed ones are kept as many again, so they never push out the last complete one).
+#[test]
+fn snapshots_are_keyed_by_tenant_and_retention_is_configurable() {
+    let mut s = Store::open_in_memory().unwrap();
+    let a = Tenant::configured("C0aaa", "admin@a.example");
+    let b = Tenant::configured("C0bbb", "admin@b.example");
+    for n in 1..=5 {
+        s.save_inventory_for(&sample_inventory(n), &a, None, 2)
+            .unwrap();
+    }
+    s.save_inventory_for(&sample_inventory(7), &b, Some("type:android"), 2)
+        .unwrap();
+    for _ in 0..3 {
+        s.save_inventory_for(&sample_inventory(9), &b, Some("type:android"), 2)
+            .unwrap();
+    }
+    let snaps = s.snapshots().unwrap();
+    let complete = snaps.iter().filter(|x| x.server_query.is_none()).count();
+    assert_eq!(complete, 2, "{snaps:?}");
+    assert_eq!(snaps.len(), 4, "2 complete + 2 query-listed: {snaps:?}");
+    assert_eq!(
+        s.load_inventory_for(&a, None)
+            .unwrap()
+            .unwrap()
+            .devices
+            .len(),
+        5
+    );
+    assert!(
+        s.load_inventory_for(&b, None).unwrap().is_none(),
+        "b has no complete listing, and a's is never b's"
+    );
+    let unresolved = Tenant::configured("my_customer", "ADMIN@a.example");
+    assert_eq!(
+        s.load_inventory_for(&unresolved, None)
+            .unwrap()
+            .unwrap()
+            .devices
+            .len(),
+        5,
+        "my_customer: the subject decides"
+    );
+    assert_eq!(snaps[0].tenant.as_ref(), Some(&b));
 }

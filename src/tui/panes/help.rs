@@ -14,8 +14,8 @@ const COMMANDS: [(&str, &str); 5] = [
         "set the filters (absent = any)",
     ),
     (
-        ":export csv PATH  /  :export json PATH",
-        "export exactly the filtered view",
+        ":export csv|csv-raw|json PATH",
+        "export exactly the filtered view (csv-raw: formulas not neutralised)",
     ),
     (":profile NAME", "reopen with another profile"),
     (":refresh", "list devices again"),

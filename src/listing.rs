@@ -1,0 +1,194 @@
+//! Listing the inventory with its cache policy: the one headless path that `offsync devices`
+//! and the dashboard's load task both call (STYLE.md §2), so they agree on what the cache
+//! holds, whose it is, and how pages are joined to their owners' OUs while they stream.
+//!
+//! - The cache is keyed by tenant ([`Tenant`]): the customer ID resolved through the
+//!   customer read when the data was listed, and the admin subject. A load never returns
+//!   another tenant's data; [`cached_or_explain`] says why there is nothing to show.
+//! - Each save keeps the newest `keep` complete snapshots ([`Cache::keep`]).
+//! - Pages stream out already joined (aliases included) with [`model::OwnerIndex`], the
+//!   same join the finished inventory uses.
+//!
+//! It must not know about the terminal: callers draw progress from [`ListEvent`]s.
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use crate::config::Profile;
+use crate::google::{self, Clients, LoadEvent, LoadProgress};
+use crate::model::{Device, Inventory, OwnerIndex, Query, Tenant};
+use crate::store::{Store, StoreError};
+
+/// Where the cache lives and how much of it to keep.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    pub database: PathBuf,
+    /// Complete snapshots kept after each save (`keep_snapshots` in the config).
+    pub keep: usize,
+}
+
+#[derive(Debug, Error)]
+pub enum ListingError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("listing devices for profile `{profile}` failed: {source}")]
+    Google {
+        profile: String,
+        #[source]
+        source: google::Error,
+    },
+    #[error("no cached inventory for {tenant} in {path}\n  hint: run `offsync devices` without --cached once to fetch it")]
+    NoCache { tenant: Tenant, path: PathBuf },
+    #[error("the cache in {path} holds only other tenants' inventories ({others}), not {tenant}'s; it is not shown for this profile\n  hint: run `offsync devices` without --cached to list this tenant, or set a separate data_dir per tenant")]
+    OtherTenant {
+        tenant: Tenant,
+        others: String,
+        path: PathBuf,
+    },
+}
+
+/// What a listing reports while it runs.
+#[derive(Debug, Clone)]
+pub enum ListEvent {
+    /// One page of devices, each joined to its owner's OU when the owner is known yet.
+    Devices(Vec<Device>),
+    Progress(LoadProgress),
+}
+
+/// A finished listing and the tenant it belongs to.
+#[derive(Debug)]
+pub struct Listed {
+    pub inventory: Inventory,
+    pub tenant: Tenant,
+    /// Worth telling the admin, not worth failing for (e.g. the customer read was refused,
+    /// so the data is keyed by subject only).
+    pub warnings: Vec<String>,
+}
+
+/// The tenant a profile names, before anything was resolved.
+pub fn configured_tenant(profile: &Profile) -> Tenant {
+    Tenant::configured(&profile.customer_id, &profile.subject)
+}
+
+/// Lists every device (or those `query` matches) with users and OUs, resolving the
+/// customer ID at the same time. Pages stream to `on_event` already joined to owners.
+pub async fn list(
+    clients: &Clients,
+    query: Option<&Query>,
+    mut on_event: impl FnMut(ListEvent) + Send,
+) -> Result<Listed, ListingError> {
+    let profile = &clients.profile;
+    let mut owners = OwnerIndex::default();
+    let loading = google::load_inventory(clients, query, |ev| match ev {
+        LoadEvent::Users(users) => users.iter().for_each(|u| owners.add(u)),
+        LoadEvent::Devices(mut page) => {
+            page.iter_mut().for_each(|d| owners.join(d));
+            on_event(ListEvent::Devices(page));
+        }
+        LoadEvent::Progress(p) => on_event(ListEvent::Progress(p)),
+        LoadEvent::OrgUnits(_) => {}
+    });
+    let (customer, loaded) = futures::join!(clients.directory.customer(), loading);
+    let inventory = loaded.map_err(|source| ListingError::Google {
+        profile: profile.name.clone(),
+        source,
+    })?;
+    let mut tenant = configured_tenant(profile);
+    let mut warnings = Vec::new();
+    match customer {
+        Ok(c) if !c.id.is_empty() => tenant.customer_id = Some(c.id),
+        Ok(_) => warnings.push(
+            "the customer read returned no ID; the cache is keyed by the admin subject only".into(),
+        ),
+        Err(e) => warnings.push(format!(
+            "cannot resolve the customer ID ({e}); the cache is keyed by the admin subject only"
+        )),
+    }
+    Ok(Listed {
+        inventory,
+        tenant,
+        warnings,
+    })
+}
+
+impl Cache {
+    pub fn open(&self) -> Result<Store, StoreError> {
+        Store::open(&self.database)
+    }
+
+    /// Saves a listing as the newest snapshot of its tenant and prunes old ones.
+    pub fn save(
+        &self,
+        store: &mut Store,
+        listed: &Listed,
+        server_query: Option<&str>,
+    ) -> Result<(), StoreError> {
+        store
+            .save_inventory_for(&listed.inventory, &listed.tenant, server_query, self.keep)
+            .map(|_| ())
+    }
+}
+
+/// The newest cached inventory of `tenant` that covers `server_query`, or `None`.
+pub fn cached(
+    store: &Store,
+    tenant: &Tenant,
+    server_query: Option<&str>,
+) -> Result<Option<Inventory>, StoreError> {
+    store.load_inventory_for(tenant, server_query)
+}
+
+/// Like [`cached`], but an empty answer is an error that says why: nothing cached yet, or
+/// only other tenants' data (which is never shown).
+pub fn cached_or_explain(
+    store: &Store,
+    tenant: &Tenant,
+    server_query: Option<&str>,
+) -> Result<Inventory, ListingError> {
+    if let Some(inv) = cached(store, tenant, server_query)? {
+        return Ok(inv);
+    }
+    let mut others: Vec<String> = store
+        .snapshots()?
+        .into_iter()
+        .filter_map(|s| s.tenant)
+        .filter(|t| !tenant.accepts(t))
+        .map(|t| t.to_string())
+        .collect();
+    others.dedup();
+    let path = store.path().to_path_buf();
+    if others.is_empty() {
+        Err(ListingError::NoCache {
+            tenant: tenant.clone(),
+            path,
+        })
+    } else {
+        Err(ListingError::OtherTenant {
+            tenant: tenant.clone(),
+            others: others.join("; "),
+            path,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_tenants_snapshot_is_never_returned() {
+        let mut s = Store::open_in_memory().unwrap();
+        let theirs = Tenant::configured("C0other", "admin@other.example");
+        let inv = Inventory::new(vec![Device::default()], vec![], vec![]);
+        s.save_inventory_for(&inv, &theirs, None, 3).unwrap();
+        let mine = Tenant::configured("my_customer", "admin@mine.example");
+        let e = cached_or_explain(&s, &mine, None).unwrap_err();
+        assert!(matches!(e, ListingError::OtherTenant { .. }), "{e}");
+        assert!(e.to_string().contains("C0other"), "{e}");
+        let same = Tenant::configured("my_customer", "ADMIN@other.example");
+        assert_eq!(cached_or_explain(&s, &same, None).unwrap().devices.len(), 1);
+        let empty = Store::open_in_memory().unwrap();
+        let e = cached_or_explain(&empty, &mine, None).unwrap_err();
+        assert!(matches!(e, ListingError::NoCache { .. }), "{e}");
+    }
+}
