@@ -8,9 +8,12 @@
 //! - [`sim`]: a faithful fake of those Google APIs (own wire types, OAuth, paging, faults), used by
 //!   `offsync demo`, `offsync sim serve` and the tests. It never imports `google`.
 //! - [`store`]: SQLite: the inventory cache and the audit journal.
+//! - [`change`]: the change engine: plan → confirm → journal → request → outcome → recovery,
+//!   shared by the dashboard and `offsync act`.
 //! - [`migration`] and [`feed`]: pure logic over model values (later issues).
 //! - [`tui`]: the terminal UI; nothing else imports it.
 //! - [`cli`]: thin subcommands that parse, call the library and print.
+pub mod change;
 pub mod cli;
 pub mod config;
 pub mod feed;

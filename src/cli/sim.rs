@@ -69,7 +69,10 @@ pub async fn run(args: SimArgs) -> color_eyre::Result<()> {
         SimCommand::Dump(t) => {
             let cfg = t.config();
             let tenant = Tenant::generate(&cfg);
-            println!("{}", serde_json::to_string_pretty(&tenant.dump(tenant.epoch))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&tenant.dump(tenant.epoch))?
+            );
             Ok(())
         }
         SimCommand::Serve(a) => serve(a).await,
