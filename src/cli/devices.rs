@@ -72,7 +72,7 @@ fn looks_like_api_value(raw: &str) -> bool {
     raw == raw.to_ascii_uppercase() && !raw.contains(char::is_whitespace)
 }
 
-fn parse_type(s: &str) -> Result<DeviceType, String> {
+pub(crate) fn parse_type(s: &str) -> Result<DeviceType, String> {
     match DeviceType::parse(s) {
         DeviceType::Other(raw) if !looks_like_api_value(&raw) => Err(format!(
             "unknown device type `{raw}`; use google-sync, ios-sync, android, \
@@ -82,7 +82,7 @@ fn parse_type(s: &str) -> Result<DeviceType, String> {
     }
 }
 
-fn parse_status(s: &str) -> Result<DeviceStatus, String> {
+pub(crate) fn parse_status(s: &str) -> Result<DeviceStatus, String> {
     match DeviceStatus::parse(s) {
         DeviceStatus::Other(raw) if !looks_like_api_value(&raw) => Err(format!(
             "unknown device status `{raw}`; use approved, blocked, pending, unprovisioned, \
@@ -92,14 +92,14 @@ fn parse_status(s: &str) -> Result<DeviceStatus, String> {
     }
 }
 
-fn parse_ou(s: &str) -> Result<String, String> {
+pub(crate) fn parse_ou(s: &str) -> Result<String, String> {
     if s.trim().is_empty() {
         return Err("empty OU path; use / for the whole organisation".into());
     }
     Ok(OuPath::normalize(s))
 }
 
-fn parse_query(s: &str) -> Result<Query, String> {
+pub(crate) fn parse_query(s: &str) -> Result<Query, String> {
     Query::parse_google(s).map_err(|e| e.to_string())
 }
 
