@@ -10,9 +10,12 @@
 //! - [`store`]: SQLite: the inventory cache and the audit journal.
 //! - [`listing`]: the inventory listing with its cache policy (tenant keys, retention), the
 //!   headless path the dashboard and `offsync devices` share.
+//! - [`change`]: the change engine: plan → confirm → journal → request → outcome → recovery,
+//!   shared by the dashboard and `offsync act`.
 //! - [`migration`] and [`feed`]: pure logic over model values (later issues).
 //! - [`tui`]: the terminal UI; nothing else imports it.
 //! - [`cli`]: thin subcommands that parse, call the library and print.
+pub mod change;
 pub mod cli;
 pub mod config;
 pub mod feed;

@@ -28,6 +28,12 @@ enum Command {
     Info(cli::info::InfoArgs),
     /// Verify the config, key file, token and every scope; say exactly what to fix.
     Check(cli::check::CheckArgs),
+    /// Plan and apply a device change (approve, block, wipe, delete) for scripts.
+    ///
+    /// Exit codes: 0 applied (or only planned), 1 error, 2 usage, 3 some failed, 4 refused.
+    Act(cli::act::ActArgs),
+    /// Print the audit journal (every change, its GAM command and outcome).
+    Journal(cli::journal::JournalArgs),
     /// Run or dump the Google API simulator.
     Sim(cli::sim::SimArgs),
 }
@@ -46,7 +52,7 @@ fn main() -> ExitCode {
     };
     let _log_guard = init_logging(&cli.global);
     match runtime.block_on(dispatch(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // The full report (with locations) goes to the log; the terminal gets the
@@ -58,16 +64,19 @@ fn main() -> ExitCode {
     }
 }
 
-async fn dispatch(cli: Cli) -> color_eyre::Result<()> {
+async fn dispatch(cli: Cli) -> color_eyre::Result<ExitCode> {
     let g = cli.global;
-    match cli.command {
+    let done = match cli.command {
+        Some(Command::Act(a)) => return cli::act::run(&g, a).await,
         None => cli::ui::run(&g).await,
         Some(Command::Demo(a)) => cli::demo::run(&g, a).await,
         Some(Command::Devices(a)) => cli::devices::run(&g, a).await,
         Some(Command::Info(a)) => cli::info::run(&g, a).await,
         Some(Command::Check(a)) => cli::check::run(&g, a).await,
+        Some(Command::Journal(a)) => cli::journal::run(&g, a).await,
         Some(Command::Sim(a)) => cli::sim::run(a).await,
-    }
+    };
+    done.map(|()| ExitCode::SUCCESS)
 }
 
 /// Logs go to the log file, never to the terminal (the TUI owns it). A log file that

@@ -82,7 +82,7 @@ fn looks_like_api_value(raw: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-fn parse_type(s: &str) -> Result<DeviceType, String> {
+pub(crate) fn parse_type(s: &str) -> Result<DeviceType, String> {
     if s.trim().is_empty() {
         return Err("empty device type; leave --type out for every type".into());
     }
@@ -95,7 +95,7 @@ fn parse_type(s: &str) -> Result<DeviceType, String> {
     }
 }
 
-fn parse_status(s: &str) -> Result<DeviceStatus, String> {
+pub(crate) fn parse_status(s: &str) -> Result<DeviceStatus, String> {
     if s.trim().is_empty() {
         return Err("empty device status; leave --status out for every status".into());
     }
@@ -108,14 +108,14 @@ fn parse_status(s: &str) -> Result<DeviceStatus, String> {
     }
 }
 
-fn parse_ou(s: &str) -> Result<String, String> {
+pub(crate) fn parse_ou(s: &str) -> Result<String, String> {
     if s.trim().is_empty() {
         return Err("empty OU path; use / for the whole organisation".into());
     }
     Ok(OuPath::normalize(s))
 }
 
-fn parse_query(s: &str) -> Result<Query, String> {
+pub(crate) fn parse_query(s: &str) -> Result<Query, String> {
     Query::parse_google(s).map_err(|e| e.to_string())
 }
 

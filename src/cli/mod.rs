@@ -24,9 +24,13 @@ impl GlobalArgs {
         )
     }
 }
+pub mod act;
+mod act_print;
 pub mod check;
 pub mod demo;
 pub mod devices;
 pub mod info;
+pub mod journal;
+mod recovery;
 pub mod sim;
 pub mod ui;

@@ -293,10 +293,13 @@ impl Client {
         let me = &self.inner;
         let mut failures = 0u32;
         // The token the server last answered 401 to. An expired or revoked token is routine
-        // (tokens die early, servers restart): the next attempt uses a newer one, as often
-        // as the retry budget allows. Each refusal still counts against that budget, so a
-        // token that is refused every time (a disabled service account) ends the request.
+        // (tokens die early, servers restart, and one revocation refuses every request in
+        // flight with that token): the next attempt uses a newer one. Refreshes have their
+        // own budget of the same size, so a burst of refusals never eats the budget that
+        // server errors need, and a token refused every time (a disabled service account)
+        // still ends the request.
         let mut refused: Option<String> = None;
+        let mut refreshes = 0u32;
         loop {
             me.pacer.wait(call.api).await;
             let attempt = self.attempt(call, refused.as_deref(), out).await;
@@ -307,16 +310,16 @@ impl Client {
                     // the one case where the credentials themselves may be at fault.
                     let fresh = refused.is_some();
                     refused = Some(token);
-                    failures += 1;
-                    if failures >= me.max_tries {
-                        let error = with_hint(error, unauthorized_hint(fresh, failures));
+                    refreshes += 1;
+                    if refreshes >= me.max_tries {
+                        let error = with_hint(error, unauthorized_hint(fresh, refreshes));
                         return Err(with_tries(error, out.tries));
                     }
                     me.counters.retries.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!("{}: 401, refreshing the token", call.request_line());
                     if fresh {
                         // Do not hammer the token endpoint when new tokens keep failing.
-                        tokio::time::sleep(me.backoff.wait(failures, None)).await;
+                        tokio::time::sleep(me.backoff.wait(refreshes, None)).await;
                     }
                     continue;
                 }

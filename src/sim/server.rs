@@ -205,6 +205,7 @@ async fn format(params: Params, req: Request, next: Next) -> Response {
 
 async fn count(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    let method = req.method().clone();
     let params: Vec<String> =
         url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
             .map(|(k, _)| k.into_owned())
@@ -219,12 +220,17 @@ async fn count(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
     }
     let (parts, body) = resp.into_parts();
     let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-    s.stats.lock().expect("stats lock").record_with_params(
+    let mut stats = s.stats.lock().expect("stats lock");
+    if method != axum::http::Method::GET && is_api(&path) {
+        stats.record_mutation(method.as_str(), &path);
+    }
+    stats.record_with_params(
         &route,
         parts.status.as_u16(),
         bytes.len() as u64,
         params.iter().map(String::as_str),
     );
+    drop(stats);
     Response::from_parts(parts, Body::from(bytes))
 }
 

@@ -17,6 +17,9 @@ pub struct Stats {
     /// Route template → every query parameter name clients sent to it, so tests can check
     /// a client against the discovery documents (only documented parameters).
     pub params_by_route: BTreeMap<String, BTreeSet<String>>,
+    /// `METHOD /concrete/path` → how many times it was requested, for every request that
+    /// is not a GET (token requests aside), so tests can prove no resource was changed twice.
+    pub mutations: BTreeMap<String, u64>,
 }
 
 impl Stats {
@@ -44,6 +47,13 @@ impl Stats {
             .entry(route.to_string())
             .or_default()
             .entry(status)
+            .or_default() += 1;
+    }
+
+    pub fn record_mutation(&mut self, method: &str, path: &str) {
+        *self
+            .mutations
+            .entry(format!("{method} {path}"))
             .or_default() += 1;
     }
 

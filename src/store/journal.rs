@@ -12,7 +12,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::StoreError;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "outcome", content = "error", rename_all = "snake_case")]
 pub enum Outcome {
     Planned,
     Succeeded,
@@ -30,7 +31,7 @@ impl Outcome {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct JournalEntry {
     /// Assigned by [`Journal::append`]; ignored on input.
     pub id: i64,
@@ -47,8 +48,13 @@ pub struct JournalEntry {
     pub request: String,
     /// The equivalent GAM command, so an admin can reproduce or audit the change.
     pub gam_command: String,
+    #[serde(flatten)]
     pub outcome: Outcome,
     pub dry_run: bool,
+    /// The confirmed batch this change belongs to and its target's position in it
+    /// (`None` for entries written before batches existed).
+    pub batch_id: Option<i64>,
+    pub seq: Option<i64>,
 }
 
 /// The journal of one database; get it from [`super::Store::journal`].
@@ -58,7 +64,7 @@ pub struct Journal<'a> {
 }
 
 const SELECT: &str = "SELECT id, at, profile, actor, action, target, count, request, gam_command,
-    outcome, error, dry_run FROM journal";
+    outcome, error, dry_run, batch_id, seq FROM journal";
 
 impl<'a> Journal<'a> {
     pub(crate) fn new(conn: &'a Connection, path: &'a Path) -> Self {
@@ -75,7 +81,8 @@ impl<'a> Journal<'a> {
         self.conn
             .prepare_cached(
                 "INSERT INTO journal (at, profile, actor, action, target, count, request,
-                 gam_command, outcome, error, dry_run) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                 gam_command, outcome, error, dry_run, batch_id, seq)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
             )
             .and_then(|mut st| {
                 st.execute(params![
@@ -90,6 +97,8 @@ impl<'a> Journal<'a> {
                     e.outcome.as_str(),
                     error,
                     e.dry_run,
+                    e.batch_id,
+                    e.seq,
                 ])
             })
             .map_err(|err| self.err(err))?;
@@ -140,6 +149,25 @@ impl<'a> Journal<'a> {
         self.query(&format!("{SELECT} ORDER BY id DESC LIMIT ?1"), limit as i64)
     }
 
+    /// Entries at or after `since`, oldest first, at most `limit` (the newest ones).
+    pub fn since(
+        &self,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<JournalEntry>, StoreError> {
+        let from = since
+            .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
+            .unwrap_or_default();
+        let sql = format!(
+            "SELECT * FROM ({SELECT} WHERE at >= ?1 ORDER BY id DESC LIMIT ?2) ORDER BY id"
+        );
+        let mut st = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![from, limit as i64], row_to_entry)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
     /// Entries still `planned` (not dry runs), oldest first: what an interrupted run left.
     pub fn unfinished(&self) -> Result<Vec<JournalEntry>, StoreError> {
         self.query(
@@ -183,6 +211,8 @@ fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
         gam_command: r.get(8)?,
         outcome,
         dry_run: r.get(11)?,
+        batch_id: r.get(12)?,
+        seq: r.get(13)?,
     })
 }
 

@@ -6,6 +6,7 @@
 //! always be fetched again); the journal is the record of what offsync did, so nothing here
 //! deletes or rewrites journal rows.
 pub mod atomic;
+pub mod batch;
 pub mod devices;
 mod error;
 pub mod journal;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 pub use atomic::write_atomically;
+pub use batch::{Batch, BatchTarget, Batches, Finding, NewBatch, TargetRecord};
 pub use devices::KEEP_SNAPSHOTS;
 pub use error::StoreError;
 pub use journal::{Journal, JournalEntry, Outcome};

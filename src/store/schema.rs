@@ -111,8 +111,82 @@ const V3: &str = "ALTER TABLE snapshot ADD COLUMN customer_id TEXT;
 ALTER TABLE snapshot ADD COLUMN subject TEXT;
 CREATE INDEX snapshot_tenant ON snapshot (subject COLLATE NOCASE, customer_id);";
 
+/// Version 4: change batches. A confirmed plan is written whole (the batch and every target
+/// with its before-state) before its first request, so a crash leaves a record of exactly
+/// what was confirmed; journal rows name their batch and target; recovery appends what it
+/// read back (`batch_finding`) and a batch ends with one `batch_close` row. Every new table
+/// is append-only like the journal, and a journal row's batch link cannot be rewritten.
+const V4: &str = r#"
+CREATE TABLE batch (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    label   TEXT NOT NULL,
+    count   INTEGER NOT NULL,
+    plan    TEXT NOT NULL
+);
+
+CREATE TABLE batch_target (
+    batch_id    INTEGER NOT NULL REFERENCES batch(id),
+    seq         INTEGER NOT NULL,
+    resource_id TEXT NOT NULL,
+    owner       TEXT,
+    org_unit    TEXT,
+    before      TEXT NOT NULL,
+    request     TEXT NOT NULL,
+    gam_command TEXT NOT NULL,
+    PRIMARY KEY (batch_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE batch_finding (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    batch_id   INTEGER NOT NULL REFERENCES batch(id),
+    seq        INTEGER NOT NULL,
+    journal_id INTEGER REFERENCES journal(id),
+    at         TEXT NOT NULL,
+    finding    TEXT NOT NULL CHECK (finding IN ('applied', 'not_applied', 'unknown')),
+    detail     TEXT NOT NULL
+);
+CREATE INDEX batch_finding_target ON batch_finding (batch_id, seq);
+
+CREATE TABLE batch_close (
+    batch_id INTEGER PRIMARY KEY REFERENCES batch(id),
+    at       TEXT NOT NULL,
+    how      TEXT NOT NULL CHECK (how IN ('finished', 'abandoned'))
+);
+
+ALTER TABLE journal ADD COLUMN batch_id INTEGER REFERENCES batch(id);
+ALTER TABLE journal ADD COLUMN seq INTEGER;
+CREATE INDEX journal_batch ON journal (batch_id, seq);
+
+CREATE TRIGGER journal_batch_fixed BEFORE UPDATE OF batch_id, seq ON journal
+WHEN NEW.batch_id IS NOT OLD.batch_id OR NEW.seq IS NOT OLD.seq
+BEGIN
+    SELECT RAISE(ABORT, 'the offsync journal is append-only: a change''s batch cannot be rewritten');
+END;
+
+CREATE TRIGGER batch_no_delete BEFORE DELETE ON batch
+BEGIN SELECT RAISE(ABORT, 'the offsync journal is append-only: batch rows cannot be deleted'); END;
+CREATE TRIGGER batch_no_update BEFORE UPDATE ON batch
+BEGIN SELECT RAISE(ABORT, 'the offsync journal is append-only: batch rows cannot be changed'); END;
+CREATE TRIGGER batch_target_no_delete BEFORE DELETE ON batch_target
+BEGIN SELECT RAISE(ABORT, 'the offsync journal is append-only: batch_target rows cannot be deleted'); END;
+CREATE TRIGGER batch_target_no_update BEFORE UPDATE ON batch_target
+BEGIN SELECT RAISE(ABORT, 'the offsync journal is append-only: batch_target rows cannot be changed'); END;
+CREATE TRIGGER batch_finding_no_delete BEFORE DELETE ON batch_finding
+BEGIN SELECT RAISE(ABORT, 'the offsync journal is append-only: batch_finding rows cannot be deleted'); END;
+CREATE TRIGGER batch_finding_no_update BEFORE UPDATE ON batch_finding
+BEGIN SELECT RAISE(ABORT, 'the offsync journal is append-only: batch_finding rows cannot be changed'); END;
+CREATE TRIGGER batch_close_no_delete BEFORE DELETE ON batch_close
+BEGIN SELECT RAISE(ABORT, 'the offsync journal is append-only: batch_close rows cannot be deleted'); END;
+CREATE TRIGGER batch_close_no_update BEFORE UPDATE ON batch_close
+BEGIN SELECT RAISE(ABORT, 'the offsync journal is append-only: batch_close rows cannot be changed'); END;
+"#;
+
 /// Every migration, oldest first. Append new steps; never edit or reorder old ones.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {

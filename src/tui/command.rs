@@ -20,6 +20,10 @@ pub enum Command {
         path: PathBuf,
     },
     Profile(String),
+    /// `:resume N`: send what interrupted batch N provably did not apply.
+    Resume(i64),
+    /// `:abandon N`: close interrupted batch N without sending the rest.
+    Abandon(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,8 +35,8 @@ pub enum ExportKind {
     Json,
 }
 
-pub const COMMANDS: [&str; 7] = [
-    "devices", "export", "profile", "refresh", "help", "quit", "q",
+pub const COMMANDS: [&str; 9] = [
+    "devices", "export", "profile", "refresh", "resume", "abandon", "help", "quit", "q",
 ];
 const TYPES: [&str; 5] = ["google_sync", "ios_sync", "android", "all", "unknown"];
 const STATUSES: [&str; 10] = [
@@ -77,6 +81,16 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 })
             }
             _ => Err("usage: :export csv|csv-raw|json PATH".into()),
+        },
+        "resume" | "abandon" => match rest.as_slice() {
+            [n] => match n.parse::<i64>() {
+                Ok(id) if cmd == "resume" => Ok(Command::Resume(id)),
+                Ok(id) => Ok(Command::Abandon(id)),
+                Err(_) => Err(format!("`{n}` is not a batch number; usage: :{cmd} N")),
+            },
+            _ => Err(format!(
+                "usage: :{cmd} N (the batch number the Log pane shows)"
+            )),
         },
         "profile" => match rest.as_slice() {
             [name] => Ok(Command::Profile((*name).to_string())),

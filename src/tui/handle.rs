@@ -1,6 +1,8 @@
 //! Input handling: terminal events become [`Action`]s through the keymap, and actions
 //! become state changes and queued tasks. Text inputs (the `/` filter, the `:` line and
 //! the typed count of a confirmation) take printable keys before the keymap does.
+use std::sync::Arc;
+
 use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
@@ -10,7 +12,9 @@ use super::input::{Edit, LineInput};
 use super::keymap::Key;
 use super::layout;
 use super::state::{Confirm, Exit, Focus, InputMode, Overlay, Pane, State, PANES, TYPE_CYCLE};
-use crate::model::Query;
+use super::tasks::Task;
+use crate::change::{ChangeKind, Plan, Planner};
+use crate::model::{DeviceAction, Query};
 
 impl State {
     pub fn on_input(&mut self, ev: Event) {
@@ -137,6 +141,14 @@ impl State {
                 let task = self.export_task(format, path);
                 self.push_task(task);
             }
+            Ok(Command::Resume(id)) => {
+                if self.profile.readonly {
+                    return self.set_status(true, "read-only: cannot resume a batch".into());
+                }
+                self.push_task(Task::Resume(id));
+                self.set_status(false, format!("resuming batch {id}…"));
+            }
+            Ok(Command::Abandon(id)) => self.push_task(Task::Abandon(id)),
             Ok(Command::Profile(name)) => {
                 if self.profile.others.contains(&name) {
                     self.exit = Some(Exit::SwitchProfile(name));
@@ -232,13 +244,7 @@ impl State {
                 }
             }
             Action::Confirm => self.confirm(),
-            Action::OfferBlock => {
-                if let Overlay::Confirm(c) = &mut self.overlay {
-                    if c.action == crate::model::DeviceAction::Delete {
-                        c.action = crate::model::DeviceAction::Block;
-                    }
-                }
-            }
+            Action::OfferBlock => self.offer_block(),
         }
     }
 
@@ -283,7 +289,17 @@ impl State {
         }
     }
 
-    fn request_action(&mut self, action: crate::model::DeviceAction) {
+    fn planner(&self) -> Planner {
+        Planner {
+            profile: self.profile.name.clone(),
+            customer_id: self.profile.customer_id.clone(),
+            actor: self.profile.actor.clone(),
+        }
+    }
+
+    /// Plans the change once, from the devices as they are now; the dialog, the journal
+    /// and the engine all use this one value.
+    fn request_action(&mut self, action: DeviceAction) {
         if self.profile.readonly {
             let why = "read-only: device actions are disabled (profile has readonly = true or --readonly was given)";
             return self.set_status(true, why.into());
@@ -295,54 +311,77 @@ impl State {
         if targets.is_empty() {
             return self.set_status(true, "no device under the cursor or selected".into());
         }
-        let typed = (targets.len() > self.confirm_typed_above).then(String::new);
+        let devices = targets
+            .iter()
+            .filter_map(|i| self.inventory.devices.get(*i as usize));
+        let plan = self.planner().devices(action, devices, self.now);
+        self.open_confirm(plan);
+    }
+
+    fn open_confirm(&mut self, plan: Plan) {
+        if plan.is_empty() {
+            let why = plan.skipped.first().map_or("", |s| s.why.as_str());
+            return self.set_status(
+                false,
+                format!(
+                    "nothing to {}: {} selected device(s) already in that state ({why})",
+                    plan.change.label(),
+                    plan.skipped.len()
+                ),
+            );
+        }
+        let typed = (plan.len() > self.confirm_typed_above).then(String::new);
         self.overlay = Overlay::Confirm(Confirm {
-            action,
-            targets,
+            plan: Arc::new(plan),
             typed,
         });
+    }
+
+    /// Delete of Google Sync devices: plan a block of the same devices instead.
+    fn offer_block(&mut self) {
+        let Overlay::Confirm(c) = &self.overlay else {
+            return;
+        };
+        if c.plan.change != ChangeKind::Device(DeviceAction::Delete) {
+            return;
+        }
+        let ids: Vec<u32> = c
+            .plan
+            .targets
+            .iter()
+            .filter_map(|t| self.index.get(&t.resource_id).copied())
+            .collect();
+        let devices = ids
+            .iter()
+            .filter_map(|i| self.inventory.devices.get(*i as usize));
+        let plan = self
+            .planner()
+            .devices(DeviceAction::Block, devices, self.now);
+        self.overlay = Overlay::None;
+        self.open_confirm(plan);
     }
 
     fn confirm(&mut self) {
         let Overlay::Confirm(c) = &self.overlay else {
             return;
         };
+        let n = c.plan.len();
         if let Some(t) = &c.typed {
-            if *t != c.targets.len().to_string() {
-                let n = c.targets.len();
+            if *t != n.to_string() {
                 return self.set_status(
                     true,
                     format!("type {n} to confirm this change to {n} devices"),
                 );
             }
         }
-        let c = c.clone();
-        let devices: Vec<_> = c
-            .targets
-            .iter()
-            .map(|i| self.inventory.devices[*i as usize].clone())
-            .collect();
-        for d in &devices {
-            let gam = c.action.gam_command(&d.resource_id);
-            self.log.push(super::state::LogEntry::Change {
-                at: self.now,
-                gam,
-                outcome: None,
-            });
-        }
-        let n = devices.len();
-        self.push_task(super::tasks::Task::Act {
-            action: c.action,
-            devices,
-        });
+        let plan = c.plan.clone();
+        self.log_note(format!("confirmed: {}", plan.summary()));
+        self.push_task(Task::Execute(plan.clone()));
         self.overlay = Overlay::None;
         self.view.selected.clear();
         self.set_status(
             false,
-            format!(
-                "{}: {n} device(s) queued; see the Log pane (4)",
-                c.action.label()
-            ),
+            format!("{}: queued; see the Log pane (4)", plan.summary()),
         );
     }
 

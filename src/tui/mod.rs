@@ -18,6 +18,7 @@ pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod msg;
+pub mod outcomes;
 pub mod panes;
 pub mod state;
 pub mod tasks;
@@ -154,6 +155,7 @@ fn profile_info(l: &Launch) -> ProfileInfo {
         customer_id: l.profile.customer_id.clone(),
         domains: l.profile.domains.clone(),
         readonly: l.profile.readonly,
+        actor: l.profile.subject.clone(),
         others: if l.config_file.is_some() {
             l.settings.profile_names.clone()
         } else {

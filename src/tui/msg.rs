@@ -2,7 +2,9 @@
 //! they send one of these over the channel and the loop applies it with `on_msg`.
 use std::path::PathBuf;
 
-use crate::model::{Device, DeviceAction, Inventory};
+use crate::change::{BatchStatus, ChangeKind, Failure, Report, TargetOutcome};
+use crate::model::{Device, Inventory};
+use crate::store::JournalEntry;
 
 #[derive(Debug)]
 pub enum Msg {
@@ -17,12 +19,16 @@ pub enum Msg {
     LoadFailed(String),
     /// One API call the google layer made.
     ApiCall(ApiCall),
-    /// The outcome of one device change.
-    ActionDone {
-        action: DeviceAction,
-        resource_id: String,
-        result: Result<(), String>,
-    },
+    /// The outcome of one target of a confirmed plan (applied to the table per drain).
+    ChangeDone(ChangeKind, TargetOutcome),
+    /// A whole plan ran (or could not start: read-only, no journal, no credentials).
+    BatchDone(ChangeKind, Result<Report, Failure>),
+    /// Interrupted batches still open after reconciling them against Google.
+    Recovered(Result<Vec<BatchStatus>, Failure>),
+    Resumed(i64, Result<Report, Failure>),
+    Abandoned(i64, Result<(), Failure>),
+    /// The newest journal entries, oldest first, for the Log pane.
+    History(Vec<JournalEntry>),
     Exported {
         path: PathBuf,
         count: usize,

@@ -1,7 +1,7 @@
 //! The whole UI state. It changes only through [`State::on_input`] (keys, mouse, resize;
 //! see `handle.rs`) and `on_msg` (background results, see `update.rs`); both mark it dirty and
 //! queue [`Task`]s instead of doing I/O. Drawing reads it and never mutates it.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -15,7 +15,11 @@ use super::tasks::Task;
 use super::theme::Palette;
 use super::tree::OuTree;
 use super::view::DeviceView;
-use crate::model::{Device, DeviceAction, DeviceFilter, DeviceType, Inventory, OuCounts};
+use crate::change::{ChangeKind, Plan, TargetOutcome};
+use crate::model::{Device, DeviceFilter, DeviceType, Inventory, OuCounts};
+
+/// The Log pane keeps at most this many entries in memory (the journal keeps everything).
+pub const LOG_CAP: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -51,16 +55,18 @@ pub struct ProfileInfo {
     pub customer_id: String,
     pub domains: Vec<String>,
     pub readonly: bool,
+    /// The admin changes are made as (the delegated subject), for plans and the journal.
+    pub actor: String,
     /// Other profiles in the config, for `:profile` completion.
     pub others: Vec<String>,
 }
 
-/// A pending device change, waiting for the admin's confirmation.
+/// A planned change waiting for the admin's confirmation. The plan was computed once,
+/// when the dialog opened; a reload underneath cannot change what it will do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
-    pub action: DeviceAction,
-    pub targets: Vec<u32>,
-    /// Above `confirm_typed_above` devices the admin types the count.
+    pub plan: Arc<Plan>,
+    /// Above `confirm_typed_above` targets the admin types the count.
     pub typed: Option<String>,
 }
 
@@ -143,6 +149,9 @@ pub struct State {
     /// Device detail open for this device index.
     pub detail: Option<u32>,
     pub inventory: Inventory,
+    /// Resource ID → index into `inventory.devices`: selections, the cursor and change
+    /// outcomes find their device in O(1) after a reload.
+    pub index: HashMap<String, u32>,
     pub counts: BTreeMap<String, OuCounts>,
     pub funnel: Funnel,
     pub view: DeviceView,
@@ -154,7 +163,9 @@ pub struct State {
     /// Devices streamed during a load with no cache, merged into the view on ticks.
     pub streamed: Vec<Device>,
     pub(super) streamed_dirty: bool,
-    pub log: Vec<LogEntry>,
+    pub log: VecDeque<LogEntry>,
+    /// Change outcomes received since the last draw, applied together (one refilter).
+    pub(super) outcomes: Vec<(ChangeKind, TargetOutcome)>,
     /// Log scroll: `None` follows the newest entry.
     pub log_cursor: Option<usize>,
     pub status: Option<(bool, String)>,
@@ -184,6 +195,7 @@ impl State {
             input: InputMode::None,
             detail: None,
             inventory: Inventory::default(),
+            index: HashMap::new(),
             counts: BTreeMap::new(),
             funnel: Funnel::default(),
             view: DeviceView::default(),
@@ -198,7 +210,8 @@ impl State {
             loading: Loading::default(),
             streamed: Vec::new(),
             streamed_dirty: false,
-            log: Vec::new(),
+            log: VecDeque::new(),
+            outcomes: Vec::new(),
             log_cursor: None,
             status: None,
             exit: None,
@@ -207,8 +220,11 @@ impl State {
         }
     }
 
-    /// Queues the first load: from the cache if there is one, then from Google.
+    /// Queues the first load (from the cache if there is one, then from Google), the
+    /// journal history for the Log pane, and the reconciliation of interrupted batches.
     pub fn start(&mut self) {
+        self.tasks.push(Task::History);
+        self.tasks.push(Task::Reconcile);
         self.refresh();
     }
 
@@ -233,7 +249,9 @@ impl State {
         std::mem::take(&mut self.tasks)
     }
 
+    /// Applies what arrived since the last frame, then says whether to draw.
     pub fn take_dirty(&mut self) -> bool {
+        self.apply_outcomes();
         std::mem::replace(&mut self.dirty, false)
     }
 

@@ -1,29 +1,39 @@
 //! Background work for the UI: listing the inventory (cache first, then Google, streaming
-//! pages), device changes (journal → API → outcome) and exports. Each task runs on the
+//! pages), changes (through the headless [`crate::change::Engine`]: this file only spawns
+//! and forwards), journal history, crash recovery and exports. Each task runs on the
 //! runtime and reports only through [`Msg`]s; none of them touches the UI state.
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::command::ExportKind;
 use super::msg::{LoadProgress, Msg};
+use crate::change::{Engine, Plan};
 use crate::config::Profile;
 use crate::google::{self, CallObserver, Clients};
 use crate::listing::{self, ListEvent};
 use crate::model::export::{write_export, CsvCells, ExportFormat, ExportOptions, COLUMNS};
-use crate::model::{Device, DeviceAction};
-use crate::store::{JournalEntry, Outcome, Store};
+use crate::model::Device;
+use crate::store::Store;
+
+/// How much journal history the Log pane loads at start.
+pub const HISTORY: usize = 1_000;
 
 #[derive(Debug, Clone)]
 pub enum Task {
     /// Show the cache (first time only), then list everything from Google.
     LoadInventory,
-    Act {
-        action: DeviceAction,
-        devices: Vec<Device>,
-    },
+    /// Journal and send a confirmed plan, exactly as shown.
+    Execute(Arc<Plan>),
+    /// Reconcile interrupted batches (at start) and report what is still open.
+    Reconcile,
+    /// Send what an interrupted batch provably did not apply (`:resume N`).
+    Resume(i64),
+    /// Close an interrupted batch without sending the rest (`:abandon N`).
+    Abandon(i64),
+    /// The newest journal entries, for the Log pane.
+    History,
     Export {
         format: ExportKind,
         path: PathBuf,
@@ -36,6 +46,7 @@ pub enum Task {
 pub struct Tasks {
     clients: Result<Clients, String>,
     profile: Profile,
+    engine: Engine,
     /// `Store` is not `Sync`; one connection behind a mutex, used from blocking threads.
     store: Option<Arc<Mutex<Store>>>,
     cache_shown: Arc<std::sync::atomic::AtomicBool>,
@@ -51,13 +62,15 @@ impl Tasks {
         let observer: CallObserver = Arc::new(move |r: &google::CallRecord| {
             let _ = tx.send(Msg::ApiCall(r.clone()));
         });
-        let clients = Clients::new(profile, Some(observer))
+        let built = Clients::new(profile, Some(observer))
             .map(|(c, _warnings)| c)
-            .map_err(|e| e.to_string());
+            .map_err(Arc::new);
+        let store = store.map(|s| Arc::new(Mutex::new(s)));
         Tasks {
-            clients,
+            clients: built.clone().map_err(|e| e.to_string()),
             profile: profile.clone(),
-            store: store.map(|s| Arc::new(Mutex::new(s))),
+            engine: Engine::new(built, store.clone()),
+            store,
             cache_shown: Arc::default(),
             keep_snapshots: crate::store::KEEP_SNAPSHOTS,
         }
@@ -74,7 +87,17 @@ impl Tasks {
         tokio::spawn(async move {
             match task {
                 Task::LoadInventory => me.load(tx).await,
-                Task::Act { action, devices } => me.act(action, devices, tx).await,
+                Task::Execute(plan) => me.execute(plan, tx).await,
+                Task::Reconcile => {
+                    let r = me.engine.reconcile().await.map_err(Arc::new);
+                    let _ = tx.send(Msg::Recovered(r));
+                }
+                Task::Resume(id) => me.resume(id, tx).await,
+                Task::Abandon(id) => {
+                    let r = me.engine.abandon(id).await.map_err(Arc::new);
+                    let _ = tx.send(Msg::Abandoned(id, r));
+                }
+                Task::History => me.history(tx).await,
                 Task::Export {
                     format,
                     path,
@@ -167,106 +190,61 @@ impl Tasks {
         }
     }
 
-    async fn act(&self, action: DeviceAction, devices: Vec<Device>, tx: UnboundedSender<Msg>) {
-        let clients = match &self.clients {
-            Ok(c) => c.clone(),
-            Err(e) => {
-                for d in devices {
-                    let _ = tx.send(Msg::ActionDone {
-                        action,
-                        resource_id: d.resource_id,
-                        result: Err(e.clone()),
-                    });
-                }
-                return;
-            }
-        };
-        let concurrency = self.profile.http.concurrency.max(1);
-        futures::stream::iter(devices)
-            .for_each_concurrent(concurrency, |d| {
-                let (clients, tx) = (clients.clone(), tx.clone());
-                async move {
-                    let id = d.resource_id.clone();
-                    let result = self.act_one(&clients, action, &d).await;
-                    let _ = tx.send(Msg::ActionDone {
-                        action,
-                        resource_id: id,
-                        result,
-                    });
-                }
+    async fn execute(&self, plan: Arc<Plan>, tx: UnboundedSender<Msg>) {
+        let change = plan.change;
+        let events = tx.clone();
+        let r = self
+            .engine
+            .execute(&plan, |o| {
+                let _ = events.send(Msg::ChangeDone(change, o));
             })
             .await;
+        let _ = tx.send(Msg::BatchDone(change, r.map_err(Arc::new)));
     }
 
-    /// Journal first (planned), then the request, then the outcome: a dropped session in
-    /// between leaves a visible `planned` entry.
-    async fn act_one(
-        &self,
-        clients: &Clients,
-        action: DeviceAction,
-        d: &Device,
-    ) -> Result<(), String> {
-        let entry = journal_entry(&self.profile, action, d);
-        let id = self.journal(move |s| s.journal().append(&entry)).await?;
-        let result = clients
-            .directory
-            .mobiledevice_action(&d.resource_id, action)
+    async fn resume(&self, id: i64, tx: UnboundedSender<Msg>) {
+        let store = self.engine.store().cloned();
+        // The batch's kind is needed to show outcomes; read it before sending.
+        let kind = match store {
+            Some(s) => tokio::task::spawn_blocking(move || {
+                let s = s.lock().ok()?;
+                let b = s.batches().get(id).ok()??;
+                serde_json::from_str::<Plan>(&b.plan).ok().map(|p| p.change)
+            })
             .await
-            .map_err(|e| e.to_string());
-        if let Some(id) = id {
-            let outcome = match &result {
-                Ok(()) => Outcome::Succeeded,
-                Err(e) => Outcome::Failed(e.clone()),
-            };
-            if let Err(e) = self
-                .journal(move |s| s.journal().set_outcome(id, &outcome))
-                .await
-            {
-                tracing::warn!("journal outcome not recorded: {e}");
-            }
-        }
-        result
+            .ok()
+            .flatten(),
+            None => None,
+        };
+        let events = tx.clone();
+        let r = self
+            .engine
+            .resume(id, |o| {
+                if let Some(k) = kind {
+                    let _ = events.send(Msg::ChangeDone(k, o));
+                }
+            })
+            .await
+            .map_err(Arc::new);
+        let _ = tx.send(Msg::Resumed(id, r.map(|(report, _)| report)));
     }
 
-    /// Runs a journal call on a blocking thread; `Ok(None)` when there is no store (tests).
-    async fn journal<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Store) -> Result<T, crate::store::StoreError> + Send + 'static,
-    ) -> Result<Option<T>, String> {
+    async fn history(&self, tx: UnboundedSender<Msg>) {
         let Some(store) = self.store.clone() else {
-            return Ok(None);
+            return;
         };
-        tokio::task::spawn_blocking(move || {
+        let r = tokio::task::spawn_blocking(move || {
             let s = store.lock().map_err(|e| e.to_string())?;
-            f(&s).map(Some).map_err(|e| format!("journal: {e}"))
+            s.journal().since(None, HISTORY).map_err(|e| e.to_string())
         })
         .await
-        .unwrap_or_else(|e| Err(e.to_string()))
-    }
-}
-
-/// The journal row for one device change, with the request and its GAM equivalent.
-pub fn journal_entry(profile: &Profile, action: DeviceAction, d: &Device) -> JournalEntry {
-    let base = format!(
-        "admin/directory/v1/customer/{}/devices/mobile/{}",
-        profile.customer_id, d.resource_id
-    );
-    let request = match action.api_value() {
-        Some(_) => format!("POST {base}/action"),
-        None => format!("DELETE {base}"),
-    };
-    JournalEntry {
-        id: 0,
-        at: chrono::Utc::now(),
-        profile: profile.name.clone(),
-        actor: profile.subject.clone(),
-        action: action.api_value().unwrap_or("delete").to_string(),
-        target: d.resource_id.clone(),
-        count: 1,
-        request,
-        gam_command: action.gam_command(&d.resource_id),
-        outcome: Outcome::Planned,
-        dry_run: false,
+        .unwrap_or_else(|e| Err(e.to_string()));
+        match r {
+            Ok(entries) => {
+                let _ = tx.send(Msg::History(entries));
+            }
+            Err(e) => tracing::warn!("journal history unreadable: {e}"),
+        }
     }
 }
 

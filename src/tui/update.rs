@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use super::msg::Msg;
-use super::state::{Funnel, LogEntry, State};
+use super::state::{Funnel, LogEntry, State, LOG_CAP};
 use super::view::DeviceView;
-use crate::model::{Device, DeviceAction, Inventory};
+use crate::model::{Device, Inventory};
 
 impl State {
     /// Advances the spinner and merges streamed pages; called on each tick.
@@ -60,12 +60,19 @@ impl State {
                 self.log_note(format!("listing failed: {e}"));
                 self.loading.error = Some(e);
             }
-            Msg::ApiCall(c) => self.log.push(LogEntry::Call(c)),
-            Msg::ActionDone {
-                action,
-                resource_id,
-                result,
-            } => self.action_done(action, &resource_id, result),
+            Msg::ApiCall(c) => self.push_log(LogEntry::Call(c)),
+            Msg::ChangeDone(kind, outcome) => self.outcomes.push((kind, outcome)),
+            Msg::BatchDone(kind, r) => self.batch_done(kind, r),
+            Msg::Recovered(r) => self.recovered(r),
+            Msg::Resumed(id, r) => self.resumed(id, r),
+            Msg::Abandoned(id, r) => match r {
+                Ok(()) => self.set_status(
+                    false,
+                    format!("batch {id} abandoned; nothing more will be sent for it"),
+                ),
+                Err(e) => self.set_status(true, format!("cannot abandon batch {id}: {e}")),
+            },
+            Msg::History(entries) => self.history(entries),
             Msg::Exported {
                 path,
                 count,
@@ -83,18 +90,23 @@ impl State {
         }
     }
 
-    /// Replaces the inventory and rebuilds every derived index.
+    /// Replaces the inventory and rebuilds every derived index. The selection, the cursor
+    /// and the open detail follow their devices by resource ID: O(selected), not O(n²).
     pub fn install(&mut self, inv: Inventory) {
-        let selected: Vec<String> = self.view.selected_ids(&self.inventory.devices);
-        let current = self
+        let id_of = |i: u32| {
+            self.inventory
+                .devices
+                .get(i as usize)
+                .map(|d| d.resource_id.clone())
+        };
+        let selected: Vec<String> = self
             .view
-            .current()
-            .and_then(|i| self.inventory.devices.get(i as usize))
-            .map(|d| d.resource_id.clone());
-        let detail = self
-            .detail
-            .and_then(|i| self.inventory.devices.get(i as usize))
-            .map(|d| d.resource_id.clone());
+            .selected
+            .iter()
+            .filter_map(|i| id_of(*i))
+            .collect();
+        let current = self.view.current().and_then(id_of);
+        let detail = self.detail.and_then(id_of);
         self.counts = inv.counts_by_ou();
         // Re-base "now" on the new listing's server clock before counting the active ones.
         let local_now = self.now - self.inventory.server_offset;
@@ -103,18 +115,21 @@ impl State {
         let sort = (self.view.sort, self.view.reverse);
         self.view = DeviceView::new(&inv.devices);
         (self.view.sort, self.view.reverse) = sort;
+        self.index = inv
+            .devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.resource_id.clone(), i as u32))
+            .collect();
         self.inventory = inv;
         self.tree.rebuild(&self.counts);
-        let find = |id: &str| {
-            self.inventory
-                .devices
-                .iter()
-                .position(|d| d.resource_id == id)
-                .map(|i| i as u32)
-        };
-        self.view.selected = selected.iter().filter_map(|id| find(id)).collect();
-        self.detail = detail.and_then(|id| find(&id));
-        let cur = current.and_then(|id| find(&id));
+        let index = &self.index;
+        self.view.selected = selected
+            .iter()
+            .filter_map(|id| index.get(id).copied())
+            .collect();
+        self.detail = detail.and_then(|id| index.get(&id).copied());
+        let cur = current.and_then(|id| index.get(&id).copied());
         self.refilter();
         if let Some(c) = cur {
             if let Some(p) = self.view.rows.iter().position(|r| *r == c) {
@@ -139,46 +154,21 @@ impl State {
     }
 
     pub fn log_note(&mut self, text: String) {
-        self.log.push(LogEntry::Note { at: self.now, text });
+        self.push_log(LogEntry::Note { at: self.now, text });
     }
 
-    fn action_done(&mut self, action: DeviceAction, resource_id: &str, result: Result<(), String>) {
-        let gam = action.gam_command(resource_id);
-        if let Some(LogEntry::Change { outcome, .. }) = self
-            .log
-            .iter_mut()
-            .rev()
-            .find(|e| matches!(e, LogEntry::Change { gam: g, outcome: None, .. } if *g == gam))
-        {
-            *outcome = Some(result.clone());
-        }
-        match result {
-            Ok(()) => {
-                if let Some(i) = self
-                    .inventory
-                    .devices
-                    .iter()
-                    .position(|d| d.resource_id == resource_id)
-                {
-                    apply_outcome(&mut self.inventory.devices, i, action);
-                    if action == DeviceAction::Delete {
-                        let inv = std::mem::take(&mut self.inventory);
-                        self.install(inv);
-                    } else {
-                        self.refilter();
-                    }
-                }
-                self.set_status(false, format!("{}: {resource_id} done", action.label()));
-            }
-            Err(e) => self.set_status(
-                true,
-                format!("{} {resource_id} failed: {e}", action.label()),
-            ),
+    /// Appends to the Log pane, dropping the oldest entry beyond [`LOG_CAP`]; a scrolled
+    /// position stays on the same entry.
+    pub fn push_log(&mut self, e: LogEntry) {
+        self.log.push_back(e);
+        if self.log.len() > LOG_CAP {
+            self.log.pop_front();
+            self.log_cursor = self.log_cursor.map(|c| c.saturating_sub(1));
         }
     }
 }
 
-fn funnel(devices: &[Device], now: DateTime<Utc>) -> Funnel {
+pub(super) fn funnel(devices: &[Device], now: DateTime<Utc>) -> Funnel {
     let cutoff = now - chrono::Duration::days(30);
     let sync: Vec<&Device> = devices.iter().filter(|d| d.is_google_sync()).collect();
     Funnel {
@@ -189,20 +179,4 @@ fn funnel(devices: &[Device], now: DateTime<Utc>) -> Funnel {
         sync_total: sync.len(),
         total: devices.len(),
     }
-}
-
-/// What Google reports after a successful change (so the table shows it without a reload).
-fn apply_outcome(devices: &mut Vec<Device>, i: usize, action: DeviceAction) {
-    use crate::model::DeviceStatus as S;
-    let status = match action {
-        DeviceAction::Approve | DeviceAction::CancelRemoteWipeThenActivate => S::Approved,
-        DeviceAction::Block | DeviceAction::CancelRemoteWipeThenBlock => S::Blocked,
-        DeviceAction::AdminAccountWipe => S::AccountWiping,
-        DeviceAction::AdminRemoteWipe => S::Wiping,
-        DeviceAction::Delete => {
-            devices.remove(i);
-            return;
-        }
-    };
-    devices[i].status = status;
 }

@@ -56,6 +56,8 @@ pub struct DeviceView {
     pub cursor: usize,
     pub offset: usize,
     pub selected: HashSet<u32>,
+    /// Devices deleted since the listing: never shown, never targeted.
+    hidden: HashSet<u32>,
 }
 
 impl DeviceView {
@@ -83,9 +85,11 @@ impl DeviceView {
             ..filter.clone()
         };
         let search = &self.search;
+        let hidden = &self.hidden;
         let keep = |i: u32| {
             let d = &devices[i as usize];
-            base.matches(d)
+            (hidden.is_empty() || !hidden.contains(&i))
+                && base.matches(d)
                 && rest.as_ref().is_none_or(|q| q.matches(d))
                 && texts
                     .iter()
@@ -114,6 +118,16 @@ impl DeviceView {
 
     fn ensure_order(&mut self, devices: &[Device], col: Column) {
         self.orders[slot_of(col)].get_or_insert_with(|| sorted_order(devices, col));
+    }
+
+    /// Drops `col`'s cached order after a value in it changed (e.g. a status).
+    pub fn forget_order(&mut self, col: Column) {
+        self.orders[slot_of(col)] = None;
+    }
+
+    /// Hides a deleted device until the next listing; false when it already was.
+    pub fn hide(&mut self, i: u32) -> bool {
+        self.hidden.insert(i)
     }
 
     /// The device index under the cursor.
@@ -150,11 +164,12 @@ impl DeviceView {
             .filter(|r| self.selected.contains(r))
             .collect();
         // Selected devices hidden by a later filter still count: say so by including them.
+        let shown: HashSet<u32> = v.iter().copied().collect();
         let mut hidden: Vec<u32> = self
             .selected
             .iter()
             .copied()
-            .filter(|s| !v.contains(s))
+            .filter(|s| !shown.contains(s) && !self.hidden.contains(s))
             .collect();
         hidden.sort_unstable();
         v.extend(hidden);

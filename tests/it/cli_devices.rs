@@ -27,6 +27,11 @@ pub struct Env {
 }
 
 pub async fn setup(cfg: SimConfig) -> Env {
+    setup_with(cfg, "").await
+}
+
+/// A simulator and a config for it; `extra` is appended to the profile's `[http]` table.
+pub async fn setup_with(cfg: SimConfig, extra: &str) -> Env {
     let sim = sim::start(cfg).await.expect("simulator starts");
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("sa-key.json");
@@ -38,7 +43,7 @@ pub async fn setup(cfg: SimConfig) -> Env {
          key_file = {key:?}\ndomains = [{domains}]\n\n[profiles.sim.endpoints]\n\
          directory = {url:?}\nreports = {url:?}\ncloudidentity = {url:?}\ngmail = {url:?}\n\
          androidmanagement = {url:?}\n\n[profiles.sim.http]\nbackoff_base_ms = 1\nbackoff_max_ms = 20\n\
-         max_tries = 12\n",
+         max_tries = 12\n{extra}",
         subject = c.admin_email,
         key = key.display().to_string(),
         domains = domains.join(", "),

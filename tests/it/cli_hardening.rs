@@ -192,5 +192,3 @@ async fn cached_refuses_another_tenants_inventory() {
     let theirs = offsync(&first, &["devices", "--cached", "--format", "csv"]).await;
     assert_ne!(text(&mine.stdout), text(&theirs.stdout));
 }
-
-use std::io::Write as _;

@@ -1,4 +1,5 @@
 mod bad_input;
+mod cli_act;
 mod cli_devices;
 mod cli_export;
 mod cli_hardening;
@@ -22,6 +23,7 @@ mod sim_util;
 mod store_inventory;
 mod store_journal;
 mod store_schema;
+mod tui_change;
 mod tui_loop;
 mod tui_snapshots;
 mod tui_state;

@@ -15,6 +15,8 @@ pub fn entry(action: &str) -> JournalEntry {
         gam_command: "gam update mobile AFi1 action block".into(),
         outcome: Outcome::Planned,
         dry_run: false,
+        batch_id: None,
+        seq: None,
     }
 }
 
@@ -115,4 +117,82 @@ fn the_database_refuses_updates_and_deletes() {
         .query_row("SELECT count(*) FROM journal", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 2);
+}
+
+fn batch(n: usize) -> offsync::store::NewBatch {
+    offsync::store::NewBatch {
+        at: "2025-03-10T12:00:00Z".parse().unwrap(),
+        profile: "acme".into(),
+        actor: "admin@acme.com".into(),
+        kind: "device.block".into(),
+        label: format!("block {n} devices"),
+        plan: "{}".into(),
+        targets: (0..n)
+            .map(|i| offsync::store::BatchTarget {
+                resource_id: format!("AFi{i}"),
+                owner: Some(format!("u{i}@acme.com")),
+                org_unit: Some("/Sales".into()),
+                before: "APPROVED".into(),
+                request: format!("POST admin/directory/v1/customer/C/devices/mobile/AFi{i}/action"),
+                gam_command: format!("gam update mobile AFi{i} action block"),
+            })
+            .collect(),
+    }
+}
+
+/// A confirmed batch is on disk, whole, before any request; targets then collect their
+/// newest journal row and finding; closing is once; nothing of it can be rewritten.
+#[test]
+fn batches_record_targets_outcomes_and_findings() {
+    use offsync::store::Finding;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.sqlite");
+    let mut s = Store::open(&path).unwrap();
+    let id = s.begin_batch(&batch(3)).unwrap();
+    assert_eq!(s.batches().open().unwrap().len(), 1);
+    let t = s.batches().targets(id).unwrap();
+    assert_eq!(t.len(), 3);
+    assert!(t
+        .iter()
+        .all(|t| t.journal.is_none() && t.before == "APPROVED"));
+
+    let mut e = entry("block");
+    e.batch_id = Some(id);
+    e.seq = Some(1);
+    let row = s.journal().append(&e).unwrap();
+    s.batches()
+        .add_finding(id, 1, Some(row), Finding::Unknown, "timeout")
+        .unwrap();
+    let t = s.batches().targets(id).unwrap();
+    assert_eq!(t[1].journal, Some((row, Outcome::Planned)));
+    assert_eq!(
+        t[1].finding,
+        Some((Finding::Unknown, Some(row), "timeout".into()))
+    );
+    s.journal().set_outcome(row, &Outcome::Succeeded).unwrap();
+    assert_eq!(
+        s.batches().targets(id).unwrap()[1].journal,
+        Some((row, Outcome::Succeeded))
+    );
+    s.batches().close(id, true).unwrap();
+    s.batches().close(id, false).unwrap();
+    assert_eq!(
+        s.batches().get(id).unwrap().unwrap().closed.as_deref(),
+        Some("abandoned"),
+        "the first close stands"
+    );
+    assert!(s.batches().open().unwrap().is_empty());
+    drop(s);
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for sql in [
+        "DELETE FROM batch".to_string(),
+        "UPDATE batch_target SET resource_id = 'X'".to_string(),
+        "DELETE FROM batch_finding".to_string(),
+        "DELETE FROM batch_close".to_string(),
+        format!("UPDATE journal SET batch_id = NULL WHERE id = {row}"),
+    ] {
+        let err = conn.execute(&sql, []).unwrap_err().to_string();
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
 }

@@ -89,6 +89,21 @@ fn placeholders_and_log() {
         }
         type_str(s, "jb");
         s.on_input(key(KeyCode::Enter));
+        // The engine reports the outcome; the Log pane shows it with its GAM line.
+        if let [offsync::tui::tasks::Task::Execute(plan)] = s.take_tasks().as_slice() {
+            let t = &plan.targets[0];
+            s.on_msg(Msg::ChangeDone(
+                plan.change,
+                offsync::change::TargetOutcome {
+                    batch_id: Some(1),
+                    seq: 0,
+                    resource_id: t.resource_id.clone(),
+                    gam: t.gam.clone(),
+                    result: Ok(()),
+                },
+            ));
+            s.take_dirty();
+        }
         type_str(s, "4");
     });
 }

@@ -2,6 +2,7 @@
 //! fixture tenant, then end to end against the simulator through the real background
 //! tasks (waiting for the specific message each step produces, never sleeping).
 use crossterm::event::KeyCode;
+use offsync::change::{ChangeKind, TargetOutcome};
 use offsync::model::export::{write_devices, ExportFormat};
 use offsync::model::{DeviceAction, DeviceFilter, DeviceStatus, DeviceType};
 use offsync::tui::keymap::Keymap;
@@ -124,25 +125,27 @@ fn actions_need_confirmation_exact_count_and_are_refused_read_only() {
         panic!("no confirm dialog")
     };
     assert_eq!(
-        (c.action, c.targets.len(), c.typed.is_none()),
-        (DeviceAction::Block, 2, true)
+        (c.plan.change, c.plan.len(), c.typed.is_none()),
+        (ChangeKind::Device(DeviceAction::Block), 2, true)
     );
     s.on_input(key(KeyCode::Enter));
     let tasks = s.take_tasks();
-    let [Task::Act {
-        action: DeviceAction::Block,
-        devices,
-    }] = tasks.as_slice()
-    else {
+    let [Task::Execute(plan)] = tasks.as_slice() else {
         panic!("{tasks:?}")
     };
-    assert_eq!(devices.len(), 2);
-    let id = devices[0].resource_id.clone();
-    s.on_msg(Msg::ActionDone {
-        action: DeviceAction::Block,
-        resource_id: id.clone(),
-        result: Ok(()),
-    });
+    assert_eq!(plan.len(), 2);
+    let id = plan.targets[0].resource_id.clone();
+    s.on_msg(Msg::ChangeDone(
+        plan.change,
+        TargetOutcome {
+            batch_id: None,
+            seq: 0,
+            resource_id: id.clone(),
+            gam: plan.targets[0].gam.clone(),
+            result: Ok(()),
+        },
+    ));
+    s.take_dirty();
     let d = s
         .inventory
         .devices
@@ -166,7 +169,7 @@ fn actions_need_confirmation_exact_count_and_are_refused_read_only() {
     let Overlay::Confirm(c) = &s.overlay else {
         panic!()
     };
-    assert_eq!(c.action, DeviceAction::Block);
+    assert_eq!(c.plan.change, ChangeKind::Device(DeviceAction::Block));
     s.on_input(key(KeyCode::Esc));
     assert_eq!(s.overlay, Overlay::None);
     assert!(s.take_tasks().is_empty());
@@ -246,7 +249,8 @@ async fn against_the_simulator_load_export_block_and_journal() {
         .clone();
     type_str(&mut s, "b");
     s.on_input(key(KeyCode::Enter));
-    wait(&mut s, |m| matches!(m, Msg::ActionDone { .. })).await;
+    wait(&mut s, |m| matches!(m, Msg::BatchDone(..))).await;
+    s.take_dirty();
     let dev = s
         .inventory
         .devices

@@ -100,6 +100,7 @@ pub fn profile(readonly: bool) -> ProfileInfo {
         customer_id: "C0test".into(),
         domains: vec!["example.com".into()],
         readonly,
+        actor: "admin@example.com".into(),
         others: vec!["acme".into(), "pilot".into()],
     }
 }

@@ -35,7 +35,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
             p.dim,
         ))]
     } else {
-        s.log[start..end].iter().map(|e| line(s, e, w)).collect()
+        s.log.range(start..end).map(|e| line(s, e, w)).collect()
     };
     f.render_widget(Paragraph::new(lines).block(block).style(p.base), area);
 }

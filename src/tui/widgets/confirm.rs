@@ -1,12 +1,14 @@
-//! The confirmation dialog for a device change: the action, the exact count, a sample of
-//! the devices, the GAM equivalent, and for delete of Google Sync devices the warning
-//! that they come back at their next sync (with block offered instead).
+//! The confirmation dialog for a planned change: the action, the exact count, a sample of
+//! the targets with their state before, the targets left out as no-ops, the GAM equivalent
+//! and the plan's warnings (for delete of Google Sync devices: they come back at their next
+//! sync, with block offered instead). It draws the plan only, never the live table.
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::text::{fit, thousands};
+use crate::change::ChangeKind;
 use crate::model::DeviceAction;
 use crate::tui::layout::centered;
 use crate::tui::state::{Confirm, State};
@@ -15,38 +17,31 @@ const SAMPLE: usize = 5;
 
 pub fn render(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
     let p = &s.palette;
-    let n = c.targets.len();
-    let devices: Vec<_> = c
-        .targets
-        .iter()
-        .filter_map(|i| s.inventory.devices.get(*i as usize))
-        .collect();
+    let plan = &c.plan;
+    let n = plan.len();
     // Wide enough for a whole GAM command line where the terminal allows it.
     let w = area.width.saturating_sub(4).min(104);
     let inner = w.saturating_sub(4) as usize;
-    let verb = c.action.label();
-    let style = if c.action.is_destructive() {
+    let verb = plan.change.label();
+    let style = if plan.change.is_destructive() {
         p.error
     } else {
         p.title
     };
+    let noun = plan.change.noun(n);
     let mut lines = vec![
         Line::from(vec![
             Span::styled(format!("{verb} "), style),
-            Span::styled(
-                format!("{} device{}", thousands(n), if n == 1 { "" } else { "s" }),
-                p.title,
-            ),
+            Span::styled(format!("{} {noun}", thousands(n)), p.title),
         ]),
         Line::default(),
     ];
-    for d in devices.iter().take(SAMPLE) {
+    for t in plan.targets.iter().take(SAMPLE) {
         let row = format!(
-            "  {}  {}  {}  {}",
-            d.owner().unwrap_or("(no owner)"),
-            d.display_model(),
-            d.device_type,
-            d.status
+            "  {}  {}  {}",
+            t.owner.as_deref().unwrap_or("(no owner)"),
+            t.about,
+            t.before
         );
         lines.push(Line::from(Span::styled(fit(&row, inner), p.base)));
     }
@@ -56,35 +51,32 @@ pub fn render(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
             p.dim,
         )));
     }
-    if let Some(d) = devices.first() {
-        // GAM takes one device per command; the journal records one per device.
+    if !plan.skipped.is_empty() {
+        let k = plan.skipped.len();
+        lines.push(Line::from(Span::styled(
+            format!("  {} left out: {}", thousands(k), plan.skipped[0].why),
+            p.dim,
+        )));
+    }
+    if let Some(t) = plan.targets.first() {
+        // GAM takes one target per command; the journal records one per target.
         let each = if n > 1 {
-            format!(" (one per device, {n} commands)")
+            format!(" (one per {}, {n} commands)", plan.change.noun(1))
         } else {
             String::new()
         };
         lines.push(Line::default());
         lines.push(Line::from(Span::styled(
-            fit(
-                &format!("GAM: {}{each}", c.action.gam_command(&d.resource_id)),
-                inner,
-            ),
+            fit(&format!("GAM: {}{each}", t.gam), inner),
             p.dim,
         )));
     }
-    let sync = devices.iter().filter(|d| d.is_google_sync()).count();
-    if c.action == DeviceAction::Delete && sync > 0 {
-        lines.push(Line::default());
-        lines.push(Line::from(Span::styled(
-            format!("{sync} of these are Google Sync devices: a deleted Google Sync device comes back at its next sync. Block stops it."),
-            p.warn,
-        )));
-    }
-    if c.action.is_destructive() && c.action != DeviceAction::Delete {
-        lines.push(Line::from(Span::styled(
-            "This removes data from the devices and cannot be undone.",
-            p.warn,
-        )));
+    let is_delete = plan.change == ChangeKind::Device(DeviceAction::Delete);
+    for (i, warning) in plan.warnings.iter().enumerate() {
+        if i == 0 && is_delete {
+            lines.push(Line::default());
+        }
+        lines.push(Line::from(Span::styled(warning.clone(), p.warn)));
     }
     lines.push(Line::default());
     if let Some(t) = &c.typed {
@@ -99,7 +91,7 @@ pub fn render(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
         Span::styled("Esc", p.key),
         Span::raw(" cancel"),
     ];
-    if c.action == DeviceAction::Delete {
+    if is_delete {
         keys.extend([
             Span::raw("   "),
             Span::styled("b", p.key),

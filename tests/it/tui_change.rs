@@ -1,0 +1,96 @@
+//! The dashboard's change path against the simulator: the confirm dialog holds a plan by
+//! resource ID, so a reload that re-indexes the table under the open dialog changes
+//! nothing about what is sent.
+use crossterm::event::KeyCode;
+use offsync::change::ChangeKind;
+use offsync::model::DeviceAction;
+use offsync::tui::msg::Msg;
+use offsync::tui::state::{Overlay, State};
+use offsync::tui::tasks::Tasks;
+
+use crate::tui_support::{key, state, type_str};
+
+#[tokio::test]
+async fn a_reload_under_the_open_dialog_does_not_move_the_change() {
+    let env = crate::google_util::env(crate::google_util::small()).await;
+    let db = env.dir.path().join("t.sqlite");
+    let store = offsync::store::Store::open(&db).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let tasks = Tasks::new(&env.profile, Some(store), tx.clone());
+    let mut s = state(80, 24);
+    s.on_msg(Msg::Loaded(Box::default()));
+    s.refresh();
+    let mut wait = async |s: &mut State, done: fn(&Msg) -> bool| loop {
+        for t in s.take_tasks() {
+            tasks.spawn(t, tx.clone());
+        }
+        let msg = rx.recv().await.expect("channel open");
+        let stop = done(&msg);
+        s.on_msg(msg);
+        if stop {
+            s.take_dirty();
+            break;
+        }
+    };
+    wait(&mut s, |m| matches!(m, Msg::Loaded(_) | Msg::LoadFailed(_))).await;
+    type_str(&mut s, "t"); // every type, so positions follow the listing order
+    type_str(&mut s, "jj   "); // select rows 2, 3 and 4
+    type_str(&mut s, "b");
+    let Overlay::Confirm(c) = &s.overlay else {
+        panic!("no dialog: {:?}", s.status)
+    };
+    let planned: Vec<String> = c
+        .plan
+        .targets
+        .iter()
+        .map(|t| t.resource_id.clone())
+        .collect();
+    assert_eq!(c.plan.change, ChangeKind::Device(DeviceAction::Block));
+    assert!(!planned.is_empty());
+
+    // The first device disappears from Google; the reload shifts every index by one.
+    let first = s.inventory.devices[s.view.rows[0] as usize]
+        .resource_id
+        .clone();
+    env.sim.with_tenant(|t, now| {
+        let i = t.device_index(&first).unwrap();
+        t.devices[i].deleted_at = Some(now);
+    });
+    s.refresh();
+    wait(&mut s, |m| matches!(m, Msg::Loaded(_) | Msg::LoadFailed(_))).await;
+    assert!(!s.index.contains_key(&first), "the reload happened");
+    assert!(
+        matches!(s.overlay, Overlay::Confirm(_)),
+        "the dialog stays open"
+    );
+    s.on_input(key(KeyCode::Enter));
+    wait(&mut s, |m| matches!(m, Msg::BatchDone(..))).await;
+
+    let mut sent: Vec<String> = env
+        .sim
+        .stats()
+        .mutations
+        .keys()
+        .map(|k| k.split('/').rev().nth(1).unwrap().to_string())
+        .collect();
+    sent.sort();
+    let mut want = planned.clone();
+    want.sort();
+    assert_eq!(
+        sent, want,
+        "the simulator received exactly the planned resource IDs"
+    );
+    for id in &planned {
+        let i = s.index[id] as usize;
+        assert_eq!(
+            s.inventory.devices[i].status.as_str(),
+            "BLOCKED",
+            "{:?}",
+            s.status
+        );
+    }
+    let journal = offsync::store::Store::open(&db).unwrap();
+    let batch = journal.batches().get(1).unwrap().unwrap();
+    assert_eq!(batch.closed.as_deref(), Some("finished"));
+    assert_eq!(batch.count as usize, planned.len());
+}
