@@ -52,9 +52,14 @@ pub struct ServeArgs {
     /// Per-user queries per minute (Google's Directory default is 2400).
     #[arg(long)]
     pub quota_per_minute: Option<u32>,
-    /// Write sa-key.json, authorized-user.json and config.toml pointing offsync at this server.
+    /// Write sa-key.json, authorized-user.json and config.toml pointing offsync at this server,
+    /// and a GAM7 config directory in DIR/gam (also makes the service account an admin).
     #[arg(long, value_name = "DIR")]
     pub write_config: Option<PathBuf>,
+    /// Assign the service account an admin role in the tenant, so it may call Directory and
+    /// Reports as itself (GAM's `enable_dasa`). On with --write-config.
+    #[arg(long)]
+    pub service_account_admin: bool,
 }
 
 impl TenantArgs {
@@ -92,6 +97,7 @@ async fn serve(a: ServeArgs) -> color_eyre::Result<()> {
     cfg.latency = Duration::from_millis(a.latency_ms);
     cfg.faults = a.faults.unwrap_or_default();
     cfg.quota_per_minute = a.quota_per_minute;
+    cfg.service_account_admin = a.service_account_admin || a.write_config.is_some();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", a.port))
         .await
         .wrap_err_with(|| format!("cannot listen on 127.0.0.1:{}", a.port))?;
@@ -101,7 +107,11 @@ async fn serve(a: ServeArgs) -> color_eyre::Result<()> {
     if let Some(dir) = &a.write_config {
         write_config(dir, &base_url, &creds)
             .wrap_err_with(|| format!("writing config into {}", dir.display()))?;
+        let gam_dir = dir.join("gam");
+        write_gam_config(&gam_dir, &base_url, &tenant, &cfg)
+            .wrap_err_with(|| format!("writing the GAM config into {}", gam_dir.display()))?;
         println!("wrote {}", dir.join("config.toml").display());
+        println!("wrote {} (GAM7: see README)", gam_dir.display());
     }
     println!("{base_url}");
     println!(
@@ -171,5 +181,31 @@ pub fn write_config(
         enterprise = toml_str(&creds.enterprise),
     );
     std::fs::write(dir.join("config.toml"), toml)?;
+    Ok(())
+}
+
+/// Writes a GAM7 config directory for the simulated tenant, and `sim-url` with this server's
+/// address, which the launcher `scripts/gam_sim.py` reads to redirect Google's hosts here.
+pub fn write_gam_config(
+    dir: &Path,
+    base_url: &str,
+    tenant: &Tenant,
+    cfg: &SimConfig,
+) -> color_eyre::Result<()> {
+    // GAM warns about (and will not use) a cache directory that does not exist.
+    std::fs::create_dir_all(dir.join("gamcache"))?;
+    let dir = std::fs::canonicalize(dir)?;
+    let dir_str = dir
+        .to_str()
+        .ok_or_else(|| eyre!("GAM config path is not UTF-8: {}", dir.display()))?;
+    for file in sim::gam_config_files(tenant, cfg, dir_str) {
+        let path = dir.join(file.name);
+        if file.private {
+            write_private(&path, &file.text)?;
+        } else {
+            std::fs::write(&path, &file.text)?;
+        }
+    }
+    std::fs::write(dir.join("sim-url"), format!("{base_url}\n"))?;
     Ok(())
 }

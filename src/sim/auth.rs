@@ -24,6 +24,9 @@ pub struct Caller {
     /// Empty for a self-signed JWT without `scope`: such a token is good for its whole API.
     pub scopes: Vec<String>,
     pub any_scope: bool,
+    /// The service account itself (no subject) in a tenant that assigned it an admin role,
+    /// as GAM's "delegated admin service account" setup does.
+    pub admin_service_account: bool,
 }
 
 impl Caller {
@@ -44,6 +47,7 @@ impl Caller {
     pub fn require_admin(&self, t: &Tenant) -> ApiResult<()> {
         match self.subject {
             Some(u) if t.users[u as usize].is_admin() => Ok(()),
+            None if self.admin_service_account => Ok(()),
             _ => Err(ApiError::not_authorized()),
         }
     }
@@ -83,6 +87,7 @@ impl FromRequestParts<Arc<Shared>> for Caller {
                     subject: info.subject,
                     scopes: info.scopes.clone(),
                     any_scope: false,
+                    admin_service_account: info.subject.is_none() && s.cfg.service_account_admin,
                 },
                 Some(_) => {
                     tokens.remove(&token);
@@ -91,7 +96,7 @@ impl FromRequestParts<Arc<Shared>> for Caller {
                 None => return Err(ApiError::unauthenticated()),
             }
         } else {
-            self_signed(s, &token).ok_or_else(ApiError::unauthenticated)?
+            self_signed(s, &token, parts.uri.path()).ok_or_else(ApiError::unauthenticated)?
         };
         quota(s, parts, &caller)?;
         Ok(caller)
@@ -114,7 +119,9 @@ fn bearer(parts: &Parts) -> Option<String> {
 
 /// A service account's self-signed JWT used directly as the bearer (no token exchange): `aud` is
 /// the API's root URL, or a `scope` claim is given. It acts as the service account itself.
-fn self_signed(s: &Shared, jwt: &str) -> Option<Caller> {
+/// The root URL is Google's (`https://admin.googleapis.com/` for a Directory call, what GAM's
+/// DASA mode signs) or the simulator's own, for clients pointed at it by root URL.
+fn self_signed(s: &Shared, jwt: &str, path: &str) -> Option<Caller> {
     let claims = oauth::peek_claims(jwt)?;
     let id = oauth::identity(s.cfg.seed);
     if claims["iss"].as_str()? != id.client_email || !oauth::signature_ok(jwt) {
@@ -138,7 +145,8 @@ fn self_signed(s: &Shared, jwt: &str) -> Option<Caller> {
         .as_str()
         .unwrap_or_default()
         .trim_end_matches('/');
-    let aud_ok = aud == s.base_url.trim_end_matches('/');
+    let aud_ok = aud == s.base_url.trim_end_matches('/')
+        || aud.strip_prefix("https://") == Some(service_of(path));
     if !aud_ok && scopes.is_empty() {
         return None;
     }
@@ -146,6 +154,7 @@ fn self_signed(s: &Shared, jwt: &str) -> Option<Caller> {
         subject: None,
         any_scope: scopes.is_empty(),
         scopes,
+        admin_service_account: s.cfg.service_account_admin,
     })
 }
 

@@ -44,6 +44,8 @@ const DOCS: &[(&str, &str, &str)] = &[
 struct Parsed {
     docs: Vec<Value>,
     scopes: HashMap<String, Vec<String>>,
+    /// (HTTP method, URL path with every `{param}` written `{}`) → (doc index, response schema).
+    responses: HashMap<(String, String), (usize, String)>,
 }
 
 fn parsed() -> &'static Parsed {
@@ -54,10 +56,17 @@ fn parsed() -> &'static Parsed {
             .map(|(_, _, text)| serde_json::from_str(text).expect("embedded discovery JSON"))
             .collect();
         let mut scopes = HashMap::new();
-        for doc in &docs {
+        let mut responses = HashMap::new();
+        for (i, doc) in docs.iter().enumerate() {
             collect_scopes(doc, &mut scopes);
+            let service_path = format!("/{}", doc["servicePath"].as_str().unwrap_or_default());
+            collect_responses(doc, i, &service_path, &mut responses);
         }
-        Parsed { docs, scopes }
+        Parsed {
+            docs,
+            scopes,
+            responses,
+        }
     })
 }
 
@@ -81,6 +90,69 @@ fn collect_scopes(resource: &Value, out: &mut HashMap<String, Vec<String>>) {
             collect_scopes(r, out);
         }
     }
+}
+
+fn collect_responses(
+    resource: &Value,
+    doc: usize,
+    service_path: &str,
+    out: &mut HashMap<(String, String), (usize, String)>,
+) {
+    for m in resource["methods"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, m)| m)
+    {
+        // `flatPath` spells out what `path` may hide in one `{+name}`.
+        let path = m["flatPath"]
+            .as_str()
+            .or(m["path"].as_str())
+            .unwrap_or_default();
+        if let (Some(verb), Some(schema)) =
+            (m["httpMethod"].as_str(), m["response"]["$ref"].as_str())
+        {
+            let key = (verb.to_string(), template(&format!("{service_path}{path}")));
+            out.insert(key, (doc, schema.to_string()));
+        }
+    }
+    for r in resource["resources"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, r)| r)
+    {
+        collect_responses(r, doc, service_path, out);
+    }
+}
+
+/// A URL template with its parameter names dropped: `/a/{x}/b` → `/a/{}/b`.
+pub fn template(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_param = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push_str("{}");
+            }
+            '}' => in_param = false,
+            _ if in_param => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The discovery document and response schema of the method served at `route` (the router's
+/// path template) for `http_method`.
+pub fn response_schema(http_method: &str, route: &str) -> Option<(&'static Value, &'static Value)> {
+    let p = parsed();
+    let (doc, name) = p
+        .responses
+        .get(&(http_method.to_string(), template(route)))?;
+    let doc = &p.docs[*doc];
+    Some((doc, doc["schemas"].get(name)?))
 }
 
 /// The scopes that let a token call the method `id` (e.g. `directory.mobiledevices.list`).

@@ -1,5 +1,7 @@
 //! Google's partial-response syntax (`fields=`): `a,b(c,d/e),f/g`, nested parentheses, `/`
 //! paths and `*`. Applied to every successful JSON response; arrays are filtered per element.
+//! A name the method's response schema (from discovery) does not have is refused up front with
+//! Google's 400 "Invalid field selection NAME", even if that field would be absent anyway.
 
 use std::collections::BTreeMap;
 
@@ -42,6 +44,33 @@ impl Selection {
         }
     }
 
+    /// The first selected name that `schema` (a discovery schema of `doc`) does not define.
+    pub fn unknown_field(&self, doc: &Value, schema: &Value) -> Option<String> {
+        let schema = resolve(doc, schema);
+        if schema["type"] == "array" {
+            return self.unknown_field(doc, &schema["items"]);
+        }
+        let props = schema["properties"].as_object();
+        let open = &schema["additionalProperties"];
+        for (name, sub) in &self.fields {
+            let field = match props.and_then(|p| p.get(name)) {
+                Some(f) => f,
+                None if name == "*" => continue,
+                // A map (`additionalProperties`) takes any key; a schema that declares neither
+                // properties nor a map (`type: any`) is not checked.
+                None if open.is_object() => open,
+                None if props.is_none() => continue,
+                None => return Some(name.clone()),
+            };
+            if let Some(inner) = sub {
+                if let Some(bad) = inner.unknown_field(doc, field) {
+                    return Some(bad);
+                }
+            }
+        }
+        None
+    }
+
     pub fn apply(&self, v: &Value) -> Value {
         match v {
             Value::Array(items) => Value::Array(items.iter().map(|i| self.apply(i)).collect()),
@@ -63,6 +92,14 @@ impl Selection {
             }
             other => other.clone(),
         }
+    }
+}
+
+/// Follows `$ref` to the named schema of `doc`.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(name) => &doc["schemas"][name],
+        None => schema,
     }
 }
 

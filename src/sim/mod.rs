@@ -20,8 +20,10 @@ mod email_index;
 mod error;
 mod faults;
 mod fields;
+mod gam;
 mod gmail;
 mod oauth;
+mod oidc;
 mod paging;
 mod params;
 mod policy;
@@ -40,6 +42,7 @@ use std::time::Duration;
 
 pub use clock::{ClockConfig, SimClock};
 pub use faults::FaultSpec;
+pub use gam::{config_files as gam_config_files, GamFile};
 pub use stats::Stats;
 pub use tenant::{AdminRole, Device, DeviceKind, DeviceStatus, OrgUnit, Tenant, User};
 
@@ -70,6 +73,9 @@ pub struct SimConfig {
     pub devices_keep_syncing: bool,
     /// How many days Reports usage data lags the sim clock (Google's lag varies by days).
     pub usage_lag_days: u32,
+    /// The service account holds an admin role in the tenant (Admin console > Account > Admin
+    /// roles > assign to a service account), so it may call Directory and Reports as itself.
+    pub service_account_admin: bool,
 }
 
 impl Default for SimConfig {
@@ -88,6 +94,7 @@ impl Default for SimConfig {
             dwd_scopes: None,
             devices_keep_syncing: true,
             usage_lag_days: 2,
+            service_account_admin: false,
         }
     }
 }

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use super::state::{Shared, TokenInfo};
 use super::tenant::mix;
-use super::{SimConfig, SimCredentials, Tenant};
+use super::{oidc, SimConfig, SimCredentials, Tenant};
 
 pub const GOOGLE_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -178,15 +178,10 @@ pub fn lifetime_ok(claims: &Value, now: i64) -> bool {
 /// `POST /token`.
 pub async fn token(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| field(&form, k);
     match get("grant_type") {
         Some(JWT_BEARER) => jwt_bearer(&s, get("assertion").unwrap_or_default()),
-        Some("refresh_token") => refresh(
-            &s,
-            get("client_id"),
-            get("client_secret"),
-            get("refresh_token"),
-        ),
+        Some("refresh_token") => refresh(&s, &form),
         Some(other) => oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -256,35 +251,79 @@ fn jwt_bearer(s: &Shared, assertion: &str) -> Response {
              authorized for any of the scopes requested.",
         );
     }
-    issue(s, subject, scopes, false)
+    let token = issue(s, subject, scopes);
+    (StatusCode::OK, axum::Json(token_body(&token))).into_response()
 }
 
-fn refresh(
-    s: &Shared,
-    client_id: Option<&str>,
-    secret: Option<&str>,
-    token: Option<&str>,
-) -> Response {
+fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn refresh(s: &Shared, form: &[(String, String)]) -> Response {
+    let get = |k: &str| field(form, k);
     let id = identity(s.cfg.seed);
-    if client_id != Some(id.app_client_id.as_str()) || secret != Some(id.app_client_secret.as_str())
+    if get("client_id") != Some(id.app_client_id.as_str())
+        || get("client_secret") != Some(id.app_client_secret.as_str())
     {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "Unauthorized");
     }
-    if token != Some(id.refresh_token.as_str()) {
+    if get("refresh_token") != Some(id.refresh_token.as_str()) {
         return invalid_grant("Bad Request");
     }
+    // The refresh token carries what the admin consented to; a `scope` parameter may only
+    // narrow it (Google refuses anything beyond the original grant).
+    let granted = refresh_token_scopes(&s.cfg);
+    let scopes: Vec<String> = match get("scope") {
+        Some(asked) => {
+            let asked: Vec<String> = asked.split_whitespace().map(String::from).collect();
+            if !asked.iter().all(|a| granted.contains(a)) {
+                return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "Bad Request");
+            }
+            asked
+        }
+        None => granted,
+    };
     let admin = s.read().super_admin;
-    issue(s, Some(admin), s.dwd_scopes.clone(), true)
+    let token = issue(s, Some(admin), scopes.clone());
+    let mut body = token_body(&token);
+    body["scope"] = json!(scopes.join(" "));
+    if scopes.iter().any(|sc| sc == oidc::OPENID) {
+        let t = s.read();
+        let who = oidc::Subject::of(&t, admin);
+        body["id_token"] = json!(oidc::id_token(
+            &id.app_client_id,
+            &who,
+            &scopes,
+            &token,
+            unix_now()
+        ));
+    }
+    (StatusCode::OK, axum::Json(body)).into_response()
 }
 
-fn issue(s: &Shared, subject: Option<u32>, scopes: Vec<String>, echo_scope: bool) -> Response {
+/// What the installed-app refresh token was granted: every scope domain-wide delegation has,
+/// plus the sign-in scopes an admin consents to with it (GAM asks for all three).
+pub fn refresh_token_scopes(cfg: &SimConfig) -> Vec<String> {
+    let mut scopes = cfg
+        .dwd_scopes
+        .clone()
+        .unwrap_or_else(super::discovery::all_scopes);
+    scopes.extend([oidc::OPENID, oidc::EMAIL_SCOPE, oidc::PROFILE_SCOPE].map(String::from));
+    scopes.sort();
+    scopes.dedup();
+    scopes
+}
+
+/// Records a new access token for `subject` and returns it.
+fn issue(s: &Shared, subject: Option<u32>, scopes: Vec<String>) -> String {
     let n = {
         let mut next = s.next_token.lock().expect("token counter");
         *next += 1;
         *next
     };
     let token = format!("ya29.c.sim{:016x}{:016x}", mix(s.cfg.seed ^ n), n);
-    let scope = scopes.join(" ");
     let info = TokenInfo {
         subject,
         scopes,
@@ -294,9 +333,9 @@ fn issue(s: &Shared, subject: Option<u32>, scopes: Vec<String>, echo_scope: bool
         .lock()
         .expect("token lock")
         .insert(token.clone(), info);
-    let mut body = json!({"access_token": token, "expires_in": 3599, "token_type": "Bearer"});
-    if echo_scope {
-        body["scope"] = json!(scope);
-    }
-    (StatusCode::OK, axum::Json(body)).into_response()
+    token
+}
+
+fn token_body(token: &str) -> Value {
+    json!({"access_token": token, "expires_in": 3599, "token_type": "Bearer"})
 }

@@ -23,7 +23,7 @@ use super::faults::Fault;
 use super::fields::Selection;
 use super::params::Params;
 use super::state::Shared;
-use super::{amapi, discovery, gmail, oauth, policy, reports};
+use super::{amapi, discovery, gmail, oauth, oidc, policy, reports};
 
 pub async fn run(
     listener: tokio::net::TcpListener,
@@ -40,6 +40,8 @@ fn router(s: Arc<Shared>) -> Router {
     let devices = format!("{DIR}/customer/{{customerId}}/devices/mobile");
     Router::new()
         .route("/token", post(oauth::token))
+        .route("/oauth2/v1/certs", get(oidc::certs_v1))
+        .route("/oauth2/v3/certs", get(oidc::certs_v3))
         .route(&devices, get(mobiledevices::list))
         .route(
             &format!("{devices}/{{resourceId}}"),
@@ -171,6 +173,20 @@ async fn format(params: Params, req: Request, next: Next) -> Response {
         Some(Ok(sel)) => Some(sel),
         None => None,
     };
+    let route = req.extensions().get::<MatchedPath>();
+    let known = route.and_then(|r| discovery::response_schema(req.method().as_str(), r.as_str()));
+    if let (Some(sel), Some((doc, schema))) = (&selection, known) {
+        if let Some(name) = sel.unknown_field(doc, schema) {
+            let mut e = ApiError::new(
+                400,
+                "INVALID_ARGUMENT",
+                "invalidParameter",
+                format!("Invalid field selection {name}"),
+            );
+            e.location = Some(&["fields", "parameter"]);
+            return e.into_response();
+        }
+    }
     let pretty = params.get("prettyPrint").is_none_or(|v| v != "false");
     let resp = next.run(req).await;
     let is_json = resp
@@ -243,19 +259,32 @@ async fn stats(State(s): State<Arc<Shared>>) -> Json<Value> {
     Json(serde_json::to_value(&*s.stats.lock().expect("stats lock")).unwrap_or_default())
 }
 
-/// `/$discovery/rest?version=…` as served by admin.googleapis.com (and cloudidentity's v1beta1).
-async fn discovery_short(State(s): State<Arc<Shared>>, p: Params) -> ApiResult<Json<Value>> {
-    let (api, version) = match p.get("version").unwrap_or_default() {
-        "directory_v1" => ("admin", "directory_v1"),
-        "reports_v1" => ("admin", "reports_v1"),
-        "v1beta1" => ("cloudidentity", "v1beta1"),
+/// `/$discovery/rest?version=…` as each API host serves it. The host names the API (a client
+/// whose Google hosts are redirected here keeps Google's `Host` header, so gmail's `v1` is
+/// told from cloudidentity's); on the simulator's own address only unambiguous versions work.
+async fn discovery_short(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    let version = p.get("version").unwrap_or_default().to_string();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if let Some(api) = host.strip_suffix(".googleapis.com") {
+        return discovery_doc(State(s), Path((api.to_string(), version))).await;
+    }
+    let api = match version.as_str() {
+        "directory_v1" | "reports_v1" => "admin",
+        "v1beta1" => "cloudidentity",
         _ => {
             return Err(ApiError::not_found(
                 "Discovery document not found for API service",
             ))
         }
     };
-    discovery_doc(State(s), Path((api.to_string(), version.to_string()))).await
+    discovery_doc(State(s), Path((api.to_string(), version))).await
 }
 
 async fn discovery_doc(
