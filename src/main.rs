@@ -2,7 +2,8 @@
 use std::io::ErrorKind;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use offsync::cli::{self, GlobalArgs};
 
 /// Move a Google Workspace organisation off Google Sync, one OU at a time.
@@ -36,13 +37,92 @@ enum Command {
     Journal(cli::journal::JournalArgs),
     /// Run or dump the Google API simulator.
     Sim(cli::sim::SimArgs),
+    /// Print shell completions to stdout (e.g. `offsync completions bash > /etc/bash_completion.d/offsync`).
+    Completions(cli::completions::CompletionsArgs),
+    /// Print the man page (roff) to stdout (e.g. `offsync man > ~/.local/share/man/man1/offsync.1`).
+    Man,
+}
+
+/// The global options, and the subcommands that read no config, where they mean nothing.
+const GLOBALS: [&str; 3] = ["config", "profile", "readonly"];
+const NO_CONFIG: [&str; 3] = ["sim", "completions", "man"];
+
+/// The clap definition. The subcommands that read no config get hidden options of the same ids
+/// as the global ones: clap does not propagate a global into a subcommand that already has the
+/// id, so `offsync sim serve --help` lists only what the simulator uses, and typing one of them
+/// there is clap's own "unexpected argument" error.
+fn command() -> clap::Command {
+    NO_CONFIG.iter().fold(Cli::command(), |cmd, name| {
+        cmd.mut_subcommand(name, shadow_globals)
+    })
+}
+
+fn shadow_globals(cmd: clap::Command) -> clap::Command {
+    GLOBALS.iter().fold(cmd, |cmd, id| {
+        let arg = clap::Arg::new(*id).long(*id).hide(true);
+        cmd.arg(match *id {
+            "readonly" => arg.action(clap::ArgAction::SetTrue),
+            _ => arg.action(clap::ArgAction::Set),
+        })
+    })
+}
+
+/// A global option typed on the command line of a subcommand that reads no config is a
+/// mistake worth saying (`offsync sim serve --readonly` would not make the simulator read-only).
+fn check_no_config_globals(matches: &ArgMatches) -> Result<(), String> {
+    let Some((name, sub)) = matches.subcommand() else {
+        return Ok(());
+    };
+    if !NO_CONFIG.contains(&name) {
+        return Ok(());
+    }
+    let typed: Vec<String> = GLOBALS
+        .iter()
+        .filter(|id| {
+            [matches, sub]
+                .iter()
+                .any(|m| m.value_source(id) == Some(ValueSource::CommandLine))
+        })
+        .map(|id| format!("--{id}"))
+        .collect();
+    if typed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} means nothing to `offsync {name}` (it reads no config); drop it",
+            typed.join(", ")
+        ))
+    }
 }
 
 fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("offsync: {e}");
     }
-    let cli = Cli::parse();
+    let matches = command().get_matches();
+    if let Err(msg) = check_no_config_globals(&matches) {
+        eprintln!("offsync: {msg}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let generated = match &cli.command {
+        Some(Command::Completions(a)) => Some(cli::completions::completions(
+            a.shell,
+            &mut command(),
+            &mut std::io::stdout(),
+        )),
+        Some(Command::Man) => Some(cli::completions::man(command(), &mut std::io::stdout())),
+        _ => None,
+    };
+    match generated {
+        None => {}
+        Some(Ok(())) => return ExitCode::SUCCESS,
+        Some(Err(e)) if e.kind() == ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+        Some(Err(e)) => {
+            eprintln!("offsync: writing to stdout: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -75,6 +155,7 @@ async fn dispatch(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Check(a)) => cli::check::run(&g, a).await,
         Some(Command::Journal(a)) => cli::journal::run(&g, a).await,
         Some(Command::Sim(a)) => cli::sim::run(a).await,
+        Some(Command::Completions(_) | Command::Man) => Ok(()),
     };
     done.map(|()| ExitCode::SUCCESS)
 }

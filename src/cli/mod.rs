@@ -27,6 +27,7 @@ impl GlobalArgs {
 pub mod act;
 mod act_print;
 pub mod check;
+pub mod completions;
 pub mod demo;
 pub mod devices;
 pub mod info;

@@ -1,6 +1,7 @@
 //! `offsync sim serve|dump`: run the Google API simulator on its own (for manual testing and for
 //! pointing a second offsync at it), or print a generated tenant without serving it.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -24,10 +25,13 @@ pub enum SimCommand {
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct TenantArgs {
+    /// Seed of the generated tenant (same seed, same tenant).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
+    /// Number of users.
     #[arg(long, default_value_t = 300)]
     pub users: usize,
+    /// Number of mobile devices.
     #[arg(long, default_value_t = 600)]
     pub devices: usize,
     /// Pin the sim clock's start (RFC 3339, e.g. 2026-01-05T09:00:00Z) for a reproducible tenant;
@@ -82,10 +86,9 @@ pub async fn run(args: SimArgs) -> color_eyre::Result<()> {
         SimCommand::Dump(t) => {
             let cfg = t.config();
             let tenant = Tenant::generate(&cfg);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&tenant.dump(tenant.epoch))?
-            );
+            let text = serde_json::to_string_pretty(&tenant.dump(tenant.epoch))?;
+            // Not `println!`: a closed pipe (`sim dump | head`) must be an error, not a panic.
+            writeln!(std::io::stdout().lock(), "{text}")?;
             Ok(())
         }
         SimCommand::Serve(a) => serve(a).await,
@@ -130,7 +133,6 @@ async fn serve(a: ServeArgs) -> color_eyre::Result<()> {
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     {
-        use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
         let mut f = std::fs::OpenOptions::new()
             .write(true)

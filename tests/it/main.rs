@@ -1,5 +1,6 @@
 mod bad_input;
 mod cli_act;
+mod cli_completions;
 mod cli_devices;
 mod cli_export;
 mod cli_hardening;

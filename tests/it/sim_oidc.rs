@@ -210,3 +210,87 @@ async fn unknown_fields_answer_400_as_google_does() {
     );
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn write_config_writes_a_gam_config_directory() {
+    let cfg = small();
+    let h = start(cfg.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let gam = dir.path().join("gam");
+    let tenant = offsync::sim::Tenant::generate(&cfg);
+    offsync::cli::sim::write_gam_config(&gam, &h.base_url, &tenant, &cfg).unwrap();
+    let read = |name: &str| std::fs::read_to_string(gam.join(name)).unwrap();
+
+    let ini = read("gam.cfg");
+    let lines: Vec<&str> = ini.lines().collect();
+    for want in [
+        format!("customer_id = {}", tenant.customer_id),
+        format!("domain = {}", tenant.domains[0]),
+        format!("admin_email = {}", h.credentials.admin_email),
+        "no_update_check = true".into(),
+        "[oauth2]".into(),
+        "[dasa]".into(),
+        "enable_dasa = true".into(),
+    ] {
+        assert!(
+            lines.contains(&want.as_str()),
+            "gam.cfg lacks {want:?}:\n{ini}"
+        );
+    }
+    assert!(gam.join("gamcache").is_dir());
+    assert_eq!(read("sim-url").trim(), h.base_url);
+
+    // Google's URLs, not the simulator's: GAM is redirected, never reconfigured.
+    let sa: Value = serde_json::from_str(&read("oauth2service.json")).unwrap();
+    assert_eq!(sa["token_uri"], "https://oauth2.googleapis.com/token");
+    assert_eq!(sa["client_email"], key(&h)["client_email"]);
+    let secrets: Value = serde_json::from_str(&read("client_secrets.json")).unwrap();
+    let au: Value = serde_json::from_str(&h.credentials.authorized_user_json).unwrap();
+    assert_eq!(secrets["installed"]["client_id"], au["client_id"]);
+
+    // oauth2.txt: GAM's own shape; its ID token is signed by the key the server publishes.
+    let txt: Value = serde_json::from_str(&read("oauth2.txt")).unwrap();
+    assert_eq!(txt["refresh_token"], au["refresh_token"]);
+    let scopes: Vec<&str> = txt["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        scopes.contains(&"openid") && scopes.contains(&DEVICE_MOBILE_RO),
+        "{scopes:?}"
+    );
+    let expiry =
+        chrono::DateTime::parse_from_rfc3339(txt["token_expiry"].as_str().unwrap()).unwrap();
+    assert!(
+        expiry.timestamp() < now(),
+        "the access token must be refreshed on first use"
+    );
+    let id_token = txt["id_token"].as_str().unwrap();
+    let kid = jsonwebtoken::decode_header(id_token).unwrap().kid.unwrap();
+    let jwks = fetch(&h, "/oauth2/v3/certs").await;
+    let jwk = &jwks["keys"][0];
+    assert_eq!(jwk["kid"], kid.as_str());
+    let key =
+        DecodingKey::from_rsa_components(jwk["n"].as_str().unwrap(), jwk["e"].as_str().unwrap())
+            .unwrap();
+    let mut v = Validation::new(Algorithm::RS256);
+    v.validate_exp = false; // issued with the expired access token
+    v.set_audience(&[au["client_id"].as_str().unwrap()]);
+    let claims = jsonwebtoken::decode::<Value>(id_token, &key, &v)
+        .unwrap()
+        .claims;
+    assert_eq!(claims, txt["decoded_id_token"]);
+    assert_eq!(claims["email"], h.credentials.admin_email.as_str());
+    #[cfg(unix)]
+    for secret in ["oauth2service.json", "client_secrets.json", "oauth2.txt"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(gam.join(secret))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{secret}");
+    }
+    h.shutdown().await;
+}
