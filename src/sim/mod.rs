@@ -1,6 +1,7 @@
-//! A faithful simulator of the Google APIs offsync talks to: OAuth (JWT-bearer, refresh token,
-//! self-signed JWT), Admin SDK Directory and Reports, Cloud Identity Policy, Gmail IMAP settings
-//! and the Android Management API, all on one local port under Google's real URL paths.
+//! A faithful simulator of the Google APIs offsync talks to: OAuth (JWT-bearer, refresh token
+//! with an OpenID ID token and the published certs, self-signed JWT), Admin SDK Directory and
+//! Reports, Cloud Identity Policy, Gmail IMAP settings and the Android Management API, all on
+//! one local port under Google's real URL paths. GAM7 runs against it unchanged (see `gam`).
 //!
 //! It exists because the real APIs cannot be reached from a test machine, and because a fake that
 //! merely echoes what offsync expects would prove nothing. So this module shares no types with
