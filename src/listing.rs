@@ -35,7 +35,7 @@ pub enum ListingError {
     Google {
         profile: String,
         #[source]
-        source: google::Error,
+        source: Box<google::Error>,
     },
     #[error("no cached inventory for {tenant} in {path}\n  hint: run `offsync devices` without --cached once to fetch it")]
     NoCache { tenant: Tenant, path: PathBuf },
@@ -91,7 +91,7 @@ pub async fn list(
     let (customer, loaded) = futures::join!(clients.directory.customer(), loading);
     let inventory = loaded.map_err(|source| ListingError::Google {
         profile: profile.name.clone(),
-        source,
+        source: Box::new(source),
     })?;
     let mut tenant = configured_tenant(profile);
     let mut warnings = Vec::new();

@@ -1,5 +1,5 @@
 //! The `offsync` binary: error reporting, logging to a file, and subcommand dispatch.
-use std::io::ErrorKind;
+use std::io::{ErrorKind, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::parser::ValueSource;
@@ -96,8 +96,18 @@ fn check_no_config_globals(matches: &ArgMatches) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    if let Err(e) = color_eyre::install() {
-        eprintln!("offsync: {e}");
+    disable_core_dumps();
+    // Colours only for a person reading a terminal: a report in a file or a pipe is plain.
+    let theme = if std::io::stderr().is_terminal() {
+        color_eyre::config::Theme::dark()
+    } else {
+        color_eyre::config::Theme::new()
+    };
+    if let Err(e) = color_eyre::config::HookBuilder::default()
+        .theme(theme)
+        .install()
+    {
+        say(format_args!("offsync: {e}"));
     }
     let matches = command().get_matches();
     if let Err(msg) = check_no_config_globals(&matches) {
@@ -126,7 +136,7 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("offsync: cannot start the async runtime: {e}");
+            say(format_args!("offsync: cannot start the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -138,7 +148,7 @@ fn main() -> ExitCode {
             // The full report (with locations) goes to the log; the terminal gets the
             // message and its causes, which is what the admin can act on.
             tracing::error!("{e:?}");
-            eprintln!("offsync: {}", user_message(&e));
+            say(format_args!("offsync: {}", user_message(&e)));
             ExitCode::FAILURE
         }
     }
@@ -173,7 +183,10 @@ fn init_logging(g: &GlobalArgs) -> Option<tracing_appender::non_blocking::Worker
     let private = offsync::store::private::create_dir_all(&dir)
         .and_then(|()| offsync::store::private::ensure_file(&paths.log_file));
     if let Err(e) = private {
-        eprintln!("offsync: no log file ({}: {e})", paths.log_file.display());
+        say(format_args!(
+            "offsync: no log file ({}: {e})",
+            paths.log_file.display()
+        ));
         return None;
     }
     let appender = tracing_appender::rolling::never(dir, name);
@@ -191,6 +204,31 @@ fn init_logging(g: &GlobalArgs) -> Option<tracing_appender::non_blocking::Worker
         .with_env_filter(filter)
         .init();
     Some(guard)
+}
+
+/// `eprintln!` without its panic: after SIGHUP stderr may be a terminal that is gone
+/// (EIO), and a panic there used to end in an abort. There is nobody left to tell.
+fn say(msg: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
+/// offsync's memory holds access tokens (and, in the demo, a private key): a core dump
+/// would write them to disk. Failing to set the limit is not worth stopping for.
+fn disable_core_dumps() {
+    #[cfg(unix)]
+    {
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: setrlimit reads a valid, initialised struct and touches nothing else.
+        if unsafe { libc::setrlimit(libc::RLIMIT_CORE, &none) } != 0 {
+            tracing::debug!(
+                "setrlimit(RLIMIT_CORE): {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
 }
 
 /// The error and each cause that adds something (many messages already embed their

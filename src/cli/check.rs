@@ -1,6 +1,8 @@
 //! `offsync check`: verifies the configuration, the key file, a token, and every scope by
 //! one harmless read each, then prints what works and exactly what to fix. Exits non-zero
 //! when anything fails. Thin: all the checking is the `google` layer's own error messages.
+use std::io::Write;
+
 use color_eyre::eyre::eyre;
 use futures::StreamExt;
 
@@ -186,7 +188,10 @@ fn finish(rows: Vec<Row>) -> color_eyre::Result<()> {
         .map(|r| scopes::short(r.scope).len())
         .max()
         .unwrap_or(0);
-    println!("{:width$}  {:swidth$}  RESULT", "CHECK", "SCOPE");
+    // `writeln!`, not `println!`: a closed pipe (`offsync check | true`) is an error that
+    // main treats as a quiet exit, where `println!` would panic.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{:width$}  {:swidth$}  RESULT", "CHECK", "SCOPE")?;
     let mut failed = 0;
     for r in &rows {
         let (status, fix) = match &r.ok {
@@ -199,14 +204,15 @@ fn finish(rows: Vec<Row>) -> color_eyre::Result<()> {
                 ("FAIL", Some(m.clone()))
             }
         };
-        println!(
+        writeln!(
+            out,
             "{:width$}  {:swidth$}  {status}",
             r.what,
             scopes::short(r.scope)
-        );
+        )?;
         if let Some(fix) = fix {
             for line in fix.lines() {
-                println!("    {}", line.trim());
+                writeln!(out, "    {}", line.trim())?;
             }
         }
     }
@@ -215,6 +221,7 @@ fn finish(rows: Vec<Row>) -> color_eyre::Result<()> {
             "{failed} check(s) failed; fix them as shown above and run `offsync check` again"
         ));
     }
-    println!("all checks passed");
+    writeln!(out, "all checks passed")?;
+    out.flush()?;
     Ok(())
 }

@@ -1,9 +1,12 @@
 //! `offsync demo`: the full dashboard against the built-in simulator, with no files to
 //! write and no account needed. The simulator runs in this process; its service-account
-//! key goes to a private temporary directory that is removed on exit.
+//! key and the demo database go to a private temporary directory (0700, from `tempfile`)
+//! that is removed on exit, including after SIGHUP/SIGTERM/SIGINT (the dashboard turns them
+//! into a clean quit). SIGKILL cannot be caught, so each start first removes directories
+//! left by demos whose process is gone: they hold a private key.
 use std::time::Duration;
 
-use color_eyre::eyre::{eyre, WrapErr};
+use color_eyre::eyre::WrapErr;
 
 use super::GlobalArgs;
 use crate::config::{Paths, Profile, Settings};
@@ -48,10 +51,19 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> color_eyre::Result<()> {
         },
         ..SimConfig::default()
     };
+    sweep_stale_dirs(&std::env::temp_dir());
     let handle = sim::start(cfg)
         .await
         .wrap_err("cannot start the built-in simulator")?;
-    let dir = tempfile_dir()?;
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("{DIR_PREFIX}{}-", std::process::id()))
+        .tempdir()
+        .wrap_err_with(|| {
+            format!(
+                "cannot create a private directory under {}",
+                std::env::temp_dir().display()
+            )
+        })?;
     let key = dir.path().join("demo-key.json");
     write_private(&key, &handle.credentials.key_json).wrap_err("writing the demo key")?;
     let creds = &handle.credentials;
@@ -77,38 +89,63 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> color_eyre::Result<()> {
     result.wrap_err("the demo dashboard stopped")
 }
 
-/// A private directory (0700) for the key file; removed when dropped.
-fn tempfile_dir() -> color_eyre::Result<TempDir> {
-    let base = std::env::temp_dir();
-    for n in 0..100u32 {
-        let p = base.join(format!("offsync-demo-{}-{n}", std::process::id()));
-        let mut b = std::fs::DirBuilder::new();
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
-        match b.create(&p) {
-            Ok(()) => return Ok(TempDir(p)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e).wrap_err_with(|| format!("creating {}", p.display())),
+/// `offsync-demo-PID-RANDOM`: the PID tells a later start whether its owner still runs.
+const DIR_PREFIX: &str = "offsync-demo-";
+
+/// Removes demo directories under `tmp` whose process no longer exists (a demo killed with
+/// SIGKILL, or a machine that lost power). Only this user's directories, never a live one.
+pub fn sweep_stale_dirs(tmp: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(DIR_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let path = e.path();
+        // symlink_metadata: a planted symlink is not a directory of ours.
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() && owned_by_me(&meta) && !process_exists(pid) {
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => tracing::info!("removed a stale demo directory {}", path.display()),
+                Err(e) => tracing::warn!("cannot remove {}: {e}", path.display()),
+            }
         }
     }
-    Err(eyre!(
-        "cannot create a private directory under {}",
-        base.display()
-    ))
 }
 
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
+#[cfg(unix)]
+fn owned_by_me(meta: &std::fs::Metadata) -> bool {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    std::os::unix::fs::MetadataExt::uid(meta) == unsafe { libc::getuid() }
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+#[cfg(not(unix))]
+fn owned_by_me(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+#[cfg(unix)]
+fn process_exists(pid: i32) -> bool {
+    if pid <= 0 {
+        return true; // not a PID we wrote: leave it alone
     }
+    // SAFETY: signal 0 checks for existence and permission only; nothing is delivered.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn process_exists(_: i32) -> bool {
+    true
 }
 
 fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {

@@ -86,9 +86,13 @@ pub async fn run(args: SimArgs) -> color_eyre::Result<()> {
         SimCommand::Dump(t) => {
             let cfg = t.config();
             let tenant = Tenant::generate(&cfg);
-            let text = serde_json::to_string_pretty(&tenant.dump(tenant.epoch))?;
-            // Not `println!`: a closed pipe (`sim dump | head`) must be an error, not a panic.
-            writeln!(std::io::stdout().lock(), "{text}")?;
+            // A closed pipe (`| head -c 10`) is an io::Error that main treats as a quiet
+            // exit; `println!` would panic instead.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            serde_json::to_writer_pretty(&mut out, &tenant.dump(tenant.epoch))
+                .map_err(std::io::Error::from)?;
+            writeln!(out)?;
+            out.flush()?;
             Ok(())
         }
         SimCommand::Serve(a) => serve(a).await,
@@ -113,16 +117,21 @@ async fn serve(a: ServeArgs) -> color_eyre::Result<()> {
         let gam_dir = dir.join("gam");
         write_gam_config(&gam_dir, &base_url, &tenant, &cfg)
             .wrap_err_with(|| format!("writing the GAM config into {}", gam_dir.display()))?;
-        println!("wrote {}", dir.join("config.toml").display());
-        println!("wrote {} (GAM7: see README)", gam_dir.display());
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "wrote {}", dir.join("config.toml").display())?;
+        writeln!(out, "wrote {} (GAM7: see README)", gam_dir.display())?;
     }
-    println!("{base_url}");
-    println!(
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{base_url}")?;
+    writeln!(
+        out,
         "admin: {}  customer: {}  domains: {}",
         creds.admin_email,
         creds.customer_id,
         creds.domains.join(", ")
-    );
+    )?;
+    out.flush()?;
+    drop(out);
     sim::serve(listener, tenant, cfg, async {
         let _ = tokio::signal::ctrl_c().await;
     })

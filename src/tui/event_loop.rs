@@ -66,7 +66,13 @@ where
         let animating = state.animating();
         tokio::select! {
             ev = events.next(), if input_open => match ev {
-                Some(ev) => state.on_input(ev?),
+                Some(Ok(ev)) => state.on_input(ev),
+                // A read that fails (EIO from a terminal that is gone) fails again at once:
+                // stop reading rather than spin, and end the UI; nobody can use it any more.
+                Some(Err(e)) => {
+                    tracing::warn!("terminal input failed, closing the dashboard: {e}");
+                    return Ok(Exit::Quit);
+                }
                 // No more input (stdin closed): nothing can ever reach the UI again.
                 None => input_open = false,
             },

@@ -7,7 +7,8 @@
 //! draws only when something changed, so an idle offsync writes nothing to the terminal.
 //!
 //! This module sets the terminal up and restores it on every exit path (quit, error,
-//! panic, SIGTERM, SIGHUP). It never prints while the UI is up: logs go to the log file.
+//! panic, SIGTERM, SIGHUP, SIGINT, SIGQUIT; restoring a terminal that is gone is skipped
+//! quietly). It never prints while the UI is up: logs go to the log file.
 //! Nothing outside `tui` and `cli` may import it.
 pub mod action;
 pub mod command;
@@ -29,6 +30,7 @@ pub mod view;
 pub mod widgets;
 
 use std::io::{self, Write};
+use std::mem::ManuallyDrop;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -76,8 +78,13 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
     let mouse = launch.settings.ui.mouse;
     let mut guard = TerminalGuard::enter(mouse)?;
     let mut events = EventStream::new();
+    // Every signal that would otherwise end the process on the spot ends the UI instead,
+    // so the terminal is restored and the caller cleans up (the demo's key and database).
+    // SIGINT arrives from `kill -INT` (Ctrl-C in raw mode is a key, handled by the keymap).
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigquit = signal(SignalKind::quit())?;
     let mut notice: Option<String> = None;
     loop {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -106,6 +113,8 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
             tokio::select! {
                 _ = sigterm.recv() => {}
                 _ = sighup.recv() => {}
+                _ = sigint.recv() => {}
+                _ = sigquit.recv() => {}
             }
         };
         let exit = event_loop::run(
@@ -167,7 +176,10 @@ fn profile_info(l: &Launch) -> ProfileInfo {
 /// Owns the terminal while the UI runs. Restores it on drop and from the panic hook, so
 /// quitting, an error (`?`), a panic and a signal all leave a usable shell behind.
 struct TerminalGuard {
-    terminal: Terminal<CrosstermBackend<io::Stdout>>,
+    /// Dropped by hand: ratatui's `Drop` shows the cursor and `eprintln!`s when that fails,
+    /// which panics when stderr is the same terminal and it is gone (EIO after a hang-up),
+    /// and a panic in a drop during unwinding aborts.
+    terminal: ManuallyDrop<Terminal<CrosstermBackend<io::Stdout>>>,
     restored: bool,
 }
 
@@ -184,7 +196,7 @@ impl TerminalGuard {
         });
         match entered {
             Ok(terminal) => Ok(TerminalGuard {
-                terminal,
+                terminal: ManuallyDrop::new(terminal),
                 restored: false,
             }),
             Err(e) => {
@@ -204,6 +216,12 @@ impl TerminalGuard {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         self.restore();
+        if self.terminal.show_cursor().is_ok() {
+            // SAFETY: dropped once, here; the field is never used after this.
+            unsafe { ManuallyDrop::drop(&mut self.terminal) }
+        }
+        // Otherwise the terminal is gone: its drop could only fail loudly. The process is
+        // ending; leaking a buffer is harmless.
     }
 }
 

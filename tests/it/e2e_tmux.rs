@@ -8,17 +8,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_offsync");
+pub const BIN: &str = env!("CARGO_BIN_EXE_offsync");
 const PROMPT: &str = "e2e$ ";
 
-struct Tmux {
+pub struct Tmux {
     socket: String,
     /// The socket file, removed on drop (the server leaves it behind).
     socket_path: Option<PathBuf>,
 }
 
 impl Tmux {
-    fn new(home: &Path, tag: &str) -> Tmux {
+    pub fn new(home: &Path, tag: &str) -> Tmux {
         let mut t = Tmux {
             socket: format!("offsync-e2e-{}-{tag}", std::process::id()),
             socket_path: None,
@@ -48,7 +48,7 @@ impl Tmux {
         t
     }
 
-    fn run(&self, args: &[&str]) -> String {
+    pub fn run(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-L")
             .arg(&self.socket)
@@ -63,25 +63,25 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", "e2e"];
         args.extend_from_slice(keys);
         self.run(&args);
     }
 
-    fn text(&self, text: &str) {
+    pub fn text(&self, text: &str) {
         self.run(&["send-keys", "-t", "e2e", "-l", text]);
     }
 
-    fn screen(&self) -> String {
+    pub fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "e2e"])
     }
 
-    fn wait_for(&self, needle: &str, what: &str) -> String {
+    pub fn wait_for(&self, needle: &str, what: &str) -> String {
         self.wait_until(|s| s.contains(needle), what)
     }
 
-    fn wait_until(&self, ok: impl Fn(&str) -> bool, what: &str) -> String {
+    pub fn wait_until(&self, ok: impl Fn(&str) -> bool, what: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let s = self.screen();
@@ -97,7 +97,7 @@ impl Tmux {
     }
 
     /// After offsync exits: the alternate screen is left and the tty is cooked again.
-    fn assert_restored(&self) {
+    pub fn assert_restored(&self) {
         assert_eq!(
             self.run(&["display", "-p", "-t", "e2e", "#{alternate_on}"])
                 .trim(),
@@ -129,7 +129,7 @@ impl Drop for Tmux {
     }
 }
 
-fn have_tmux() -> bool {
+pub fn have_tmux() -> bool {
     Command::new("tmux")
         .arg("-V")
         .output()

@@ -6,6 +6,7 @@ mod cli_export;
 mod cli_hardening;
 mod cli_info;
 mod clock_skew;
+mod e2e_signals;
 mod e2e_tmux;
 mod gam7;
 mod google_auth;

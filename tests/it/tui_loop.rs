@@ -89,3 +89,46 @@ async fn draws_while_loading_then_writes_nothing_while_idle() {
     assert_eq!(exit.unwrap(), Exit::Quit);
     assert_eq!(spawned, ["LoadInventory"]);
 }
+
+/// A dead terminal (EIO on every read) ends the UI at once instead of being polled forever.
+#[tokio::test]
+async fn a_failing_input_read_ends_the_loop_instead_of_spinning() {
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(Counter::default()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 80, 24)),
+        },
+    )
+    .unwrap();
+    let reads = Arc::new(AtomicUsize::new(0));
+    let counted = reads.clone();
+    // Fails on every poll, like a terminal whose other end is gone.
+    let mut events = futures::stream::repeat_with(move || {
+        counted.fetch_add(1, Ordering::SeqCst);
+        Err::<Event, _>(io::Error::from_raw_os_error(5))
+    });
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut s = state(80, 24);
+    let mut spawn = |_: Task, _| {};
+    let timing = Timing {
+        tick: Duration::from_millis(20),
+        poll: None,
+    };
+    let exit = tokio::time::timeout(
+        Duration::from_secs(5),
+        event_loop::run(
+            &mut term,
+            &mut events,
+            &mut s,
+            &mut rx,
+            &tx,
+            &mut spawn,
+            timing,
+            std::future::pending(),
+        ),
+    )
+    .await
+    .expect("the loop ends");
+    assert_eq!(exit.unwrap(), Exit::Quit);
+    assert_eq!(reads.load(Ordering::SeqCst), 1, "read once, then stopped");
+}
