@@ -267,9 +267,13 @@ impl State {
         }
         match self.pane {
             Pane::Log => {
+                // The cursor is the bottom line of the view: it never goes above the last
+                // line of the first page, so `g` shows a full page of the oldest entries
+                // and `j` from there scrolls at once.
                 let last = self.log.len().saturating_sub(1) as isize;
+                let top_page = (layout::main_rows(self.size) as isize - 1).clamp(0, last.max(0));
                 let cur = self.log_cursor.unwrap_or(last as usize) as isize;
-                let next = (cur + delta).clamp(0, last.max(0));
+                let next = (cur + delta).clamp(top_page, last.max(0));
                 self.log_cursor = (next < last).then_some(next as usize);
             }
             Pane::Inventory if self.detail.is_some() => {

@@ -110,6 +110,17 @@ pub struct Loading {
     /// Stream pages into the table as they arrive (only when nothing better is on screen).
     pub stream: bool,
     pub error: Option<String>,
+    /// What is on screen is part of a listing that failed (or nothing at all): not every
+    /// device. Kept until a complete inventory arrives.
+    pub partial: bool,
+}
+
+impl Loading {
+    /// Whether the header must say that the table is not the whole inventory. A complete
+    /// listing or cache shown after a failed refresh is stale, not incomplete.
+    pub fn incomplete(&self) -> bool {
+        self.partial && !self.active
+    }
 }
 
 /// Google Sync devices active in the last 30 days / all Google Sync / all devices.
@@ -237,7 +248,9 @@ impl State {
             active: true,
             started: Some(self.now),
             from_cache: self.loading.from_cache,
-            stream: self.inventory.devices.is_empty(),
+            partial: self.loading.partial,
+            // A partial table is replaced by the new listing's pages as they arrive.
+            stream: self.inventory.devices.is_empty() || self.loading.partial,
             ..Default::default()
         };
         self.streamed.clear();

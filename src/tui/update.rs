@@ -48,6 +48,7 @@ impl State {
             Msg::Loaded(inv) => {
                 self.loading.active = false;
                 self.loading.from_cache = false;
+                self.loading.partial = false;
                 self.loading.error = None;
                 self.streamed = Vec::new();
                 self.streamed_dirty = false;
@@ -57,6 +58,16 @@ impl State {
             }
             Msg::LoadFailed(e) => {
                 self.loading.active = false;
+                // Pages that arrived since the last tick: show all there is (the header
+                // says it is incomplete).
+                self.loading.partial |= self.loading.stream;
+                if std::mem::take(&mut self.streamed_dirty) {
+                    let devices = std::mem::take(&mut self.streamed);
+                    self.install(Inventory {
+                        devices,
+                        ..Default::default()
+                    });
+                }
                 self.log_note(format!("listing failed: {e}"));
                 self.loading.error = Some(e);
             }

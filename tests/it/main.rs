@@ -28,6 +28,7 @@ mod store_inventory;
 mod store_journal;
 mod store_schema;
 mod tui_change;
+mod tui_hardening;
 mod tui_loop;
 mod tui_snapshots;
 mod tui_state;

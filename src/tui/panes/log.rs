@@ -26,9 +26,10 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
             p.title,
         ))
         .title_bottom(Span::styled(follow, p.dim));
+    // The cursor is the bottom line of the view; near the top a full page is shown anyway.
     let last = s.log_cursor.unwrap_or(s.log.len().saturating_sub(1));
-    let end = (last + 1).min(s.log.len());
-    let start = end.saturating_sub(h);
+    let start = (last + 1).saturating_sub(h);
+    let end = (start + h).min(s.log.len());
     let lines: Vec<Line> = if s.log.is_empty() {
         vec![Line::from(Span::styled(
             " No API calls yet. Every call and every change will be listed here.",

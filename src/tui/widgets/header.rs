@@ -1,11 +1,12 @@
-//! The two header lines: who/where (profile, tenant, READ-ONLY badge), the Google Sync
-//! funnel and refresh age; then the pane tabs and loading progress.
+//! The two header lines: who/where (profile, tenant, READ-ONLY badge, INCOMPLETE when a
+//! listing failed part way), the Google Sync funnel and refresh time; then the pane tabs
+//! and loading progress.
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::text::{ago, thousands, SPINNER};
+use super::text::{thousands, SPINNER};
 use crate::tui::state::{State, PANES};
 
 pub fn render(s: &State, f: &mut Frame, area: Rect) {
@@ -42,10 +43,20 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
 fn top_line(s: &State, level: u8) -> Line<'static> {
     let compact = level >= 3;
     let p = &s.palette;
-    let mut top = vec![
-        Span::styled(" offsync ", p.title),
-        Span::styled(format!("{} ", s.profile.name), p.base),
-    ];
+    let mut top = vec![Span::styled(" offsync ", p.title)];
+    // First, so no width can cut it: what is on screen is not every device.
+    if s.loading.incomplete() {
+        top.push(Span::styled(
+            if compact {
+                " INCOMPLETE "
+            } else {
+                " INCOMPLETE LISTING "
+            },
+            p.readonly,
+        ));
+        top.push(Span::raw(" "));
+    }
+    top.push(Span::styled(format!("{} ", s.profile.name), p.base));
     if let (Some(d), 0) = (s.profile.domains.first(), level) {
         top.push(Span::styled(format!("({d}) "), p.dim));
     }
@@ -76,21 +87,26 @@ fn top_line(s: &State, level: u8) -> Line<'static> {
             p.dim,
         ));
     }
+    // A clock time, not "3m ago": nothing redraws while idle (an idle offsync writes no
+    // bytes), so a relative age would go stale on screen. Times are UTC, like the Log pane.
     match (s.inventory.fetched_at, s.loading.from_cache) {
-        (Some(t), true) => top.push(Span::styled(
-            format!("│ cached {}", ago(Some(t), s.now)),
-            p.warn,
-        )),
-        (Some(t), false) if compact => {
-            top.push(Span::styled(format!("│ {}", ago(Some(t), s.now)), p.dim))
-        }
-        (Some(t), false) => top.push(Span::styled(
-            format!("│ refreshed {}", ago(Some(t), s.now)),
-            p.dim,
-        )),
+        (Some(t), true) => top.push(Span::styled(format!("│ cached {}", clock(t, s)), p.warn)),
+        (Some(t), false) if compact => top.push(Span::styled(format!("│ {}", clock(t, s)), p.dim)),
+        (Some(t), false) => top.push(Span::styled(format!("│ refreshed {}", clock(t, s)), p.dim)),
         (None, _) => {}
     }
     Line::from(top)
+}
+
+/// `fetched_at` (the server's clock) as this machine's clock time: "14:32" today, else
+/// "11-28 14:32".
+fn clock(fetched_at: chrono::DateTime<chrono::Utc>, s: &State) -> String {
+    let local = fetched_at - s.inventory.server_offset;
+    if local.date_naive() == s.now.date_naive() {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%m-%d %H:%M").to_string()
+    }
 }
 
 /// "⠙ loading 12 pages · 1,200 devices · 3,400/s · ETA 5s".
