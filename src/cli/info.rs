@@ -49,6 +49,17 @@ pub fn write_info(w: &mut impl Write, s: &Settings) -> std::io::Result<()> {
         Some(profile) => {
             let db = p.database(&profile.name);
             row(w, "database", with_state(&db, "not created yet"))?;
+            if let Some(bytes) = crate::store::disk_use(&db) {
+                row(
+                    w,
+                    "disk use",
+                    format!(
+                        "{} (database with its cache and journal; keeps {} complete snapshots)",
+                        human_bytes(bytes),
+                        s.keep_snapshots
+                    ),
+                )?;
+            }
         }
         None => row(w, "database", "(no profile)".into())?,
     }
@@ -71,6 +82,28 @@ pub fn write_info(w: &mut impl Write, s: &Settings) -> std::io::Result<()> {
         row(w, "key file", with_state(&pr.key_file, "not found"))?;
     }
     Ok(())
+}
+
+/// "812 KB", "95.3 MB", "1.9 GB" (decimal units, like `ls -h --si` and disk vendors).
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64;
+    let mut unit = "B";
+    for u in UNITS {
+        if v < 1000.0 {
+            break;
+        }
+        v /= 1000.0;
+        unit = u;
+    }
+    if v < 10.0 {
+        format!("{v:.1} {unit}")
+    } else {
+        format!("{v:.0} {unit}")
+    }
 }
 
 fn with_state(path: &Path, missing: &str) -> String {
@@ -97,5 +130,30 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("profile        (none)"), "{text}");
+    }
+
+    #[test]
+    fn disk_use_of_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = "[profiles.p]\nsubject = \"a@b.example\"\nkey_file = \"k.json\"\n";
+        let s = Settings::from_str(cfg, Paths::under(dir.path().to_path_buf()), None, false)
+            .unwrap();
+        let mut out = Vec::new();
+        write_info(&mut out, &s).unwrap();
+        assert!(!String::from_utf8(out).unwrap().contains("disk use"));
+        let mut store = crate::store::Store::open(&s.paths.database("p")).unwrap();
+        store
+            .save_inventory(&crate::model::Inventory::default())
+            .unwrap();
+        let mut out = Vec::new();
+        write_info(&mut out, &s).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("disk use") && text.contains("KB") && text.contains("keeps 3"),
+            "{text}"
+        );
+        assert_eq!(human_bytes(95_300_000), "95 MB");
+        assert_eq!(human_bytes(1_900_000_000), "1.9 GB");
+        assert_eq!(human_bytes(512), "512 B");
     }
 }

@@ -135,6 +135,22 @@ impl Store {
     }
 }
 
+/// Bytes the database takes on disk, with its `-wal` and `-shm` files; `None` when it does
+/// not exist yet. Reads file sizes only: never opens or migrates the database.
+pub fn disk_use(path: &Path) -> Option<u64> {
+    let main = std::fs::metadata(path).ok()?.len();
+    let side = ["-wal", "-shm"]
+        .iter()
+        .filter_map(|suffix| {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            std::fs::metadata(PathBuf::from(p)).ok()
+        })
+        .map(|m| m.len())
+        .sum::<u64>();
+    Some(main + side)
+}
+
 /// `:memory:` and `file:` URIs name no plain file to create.
 fn is_special(path: &Path) -> bool {
     let s = path.to_string_lossy();
