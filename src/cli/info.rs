@@ -136,8 +136,8 @@ mod tests {
     fn disk_use_of_the_database() {
         let dir = tempfile::tempdir().unwrap();
         let cfg = "[profiles.p]\nsubject = \"a@b.example\"\nkey_file = \"k.json\"\n";
-        let s = Settings::from_str(cfg, Paths::under(dir.path().to_path_buf()), None, false)
-            .unwrap();
+        let s =
+            Settings::from_str(cfg, Paths::under(dir.path().to_path_buf()), None, false).unwrap();
         let mut out = Vec::new();
         write_info(&mut out, &s).unwrap();
         assert!(!String::from_utf8(out).unwrap().contains("disk use"));

@@ -256,25 +256,23 @@ fn write_table<'a>(
     fields: &[&str],
     now: DateTime<Utc>,
 ) -> io::Result<()> {
-    // Widths depend on every row, so the table (unlike CSV/JSON) is built before writing.
-    let rows: Vec<Vec<String>> = devices
-        .map(|d| {
-            fields
-                .iter()
-                .map(|f| truncate(&table_cell(d, f, now)))
-                .collect()
-        })
-        .collect();
+    // Widths depend on every row. Rather than holding 100k rows of cells in memory, the
+    // devices are measured in a first pass and formatted again in the second.
+    let devices: Vec<&Device> = devices.collect();
     let mut widths: Vec<usize> = fields.iter().map(|f| f.chars().count()).collect();
-    for row in &rows {
-        for (wd, c) in widths.iter_mut().zip(row) {
-            *wd = (*wd).max(c.chars().count());
+    for d in &devices {
+        for (wd, f) in widths.iter_mut().zip(fields) {
+            *wd = (*wd).max(truncate(&table_cell(d, f, now)).chars().count());
         }
     }
     let header: Vec<String> = fields.iter().map(|f| f.to_ascii_uppercase()).collect();
     write_row(w, &header, &widths)?;
-    for row in &rows {
-        write_row(w, row, &widths)?;
+    for d in &devices {
+        let row: Vec<String> = fields
+            .iter()
+            .map(|f| truncate(&table_cell(d, f, now)))
+            .collect();
+        write_row(w, &row, &widths)?;
     }
     Ok(())
 }

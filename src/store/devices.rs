@@ -163,32 +163,42 @@ impl Store {
         let server_query = server_query.filter(|q| !q.trim().is_empty());
         // One read transaction: a save committing mid-load cannot mix two snapshots.
         let tx = self.conn.unchecked_transaction().map_err(sql)?;
-        let latest: Option<(i64, Option<String>, String)> = match tenant {
+        type Row = (i64, Option<String>, String, [i64; 3]);
+        let row = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Row> {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                [r.get(3)?, r.get(4)?, r.get(5)?],
+            ))
+        };
+        let latest: Option<Row> = match tenant {
             None => tx.query_row(
-                "SELECT id, fetched_at, saved_at FROM snapshot
-                 WHERE server_query IS NULL ORDER BY id DESC LIMIT 1",
+                "SELECT id, fetched_at, saved_at, device_count, user_count, ou_count
+                 FROM snapshot WHERE server_query IS NULL ORDER BY id DESC LIMIT 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                row,
             ),
             // The same rule as `Tenant::accepts`, in SQL.
             Some(t) => tx.query_row(
-                "SELECT id, fetched_at, saved_at FROM snapshot
+                "SELECT id, fetched_at, saved_at, device_count, user_count, ou_count
+                 FROM snapshot
                  WHERE (server_query IS NULL OR server_query = ?1)
                    AND subject = ?2 COLLATE NOCASE
                    AND (?3 IS NULL OR customer_id = ?3)
                  ORDER BY id DESC LIMIT 1",
                 params![server_query, t.subject, t.customer_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                row,
             ),
         }
         .optional()
         .map_err(sql)?;
-        let Some((id, fetched_at, saved_at)) = latest else {
+        let Some((id, fetched_at, saved_at, [n_dev, n_user, n_ou])) = latest else {
             return Ok(None);
         };
-        let devices: Vec<Device> = load_rows(&tx, "device", id, &self.path)?;
-        let users: Vec<User> = load_rows(&tx, "user", id, &self.path)?;
-        let org_units: Vec<OrgUnit> = load_rows(&tx, "org_unit", id, &self.path)?;
+        let devices: Vec<Device> = load_rows(&tx, "device", id, n_dev, &self.path)?;
+        let users: Vec<User> = load_rows(&tx, "user", id, n_user, &self.path)?;
+        let org_units: Vec<OrgUnit> = load_rows(&tx, "org_unit", id, n_ou, &self.path)?;
         tx.finish().map_err(sql)?;
         let fetched_at = fetched_at.map(|s| parse_ts(&s, &self.path)).transpose()?;
         // `fetched_at` is the server's clock and `saved_at` this machine's, taken moments
@@ -286,10 +296,16 @@ fn prune(conn: &Connection, keep: usize) -> rusqlite::Result<()> {
 /// Reads the `json` column of one snapshot's rows in order and parses it. At 100k devices
 /// parsing dominates (reading is ~15% of the time), so with more than one core the rows are
 /// handed out in chunks to parser threads while this thread keeps reading: a pipeline.
+///
+/// Memory is what bounds `devices --cached` and the dashboard at 100k devices: the result
+/// is allocated once at its final size (`expected`, the count stored with the snapshot) and
+/// parsed chunks are moved into it as soon as they are next in order, so neither a second
+/// copy of every device nor a growing-and-copying vector ever exists.
 fn load_rows<T: DeserializeOwned + Send>(
     tx: &Connection,
     table: &str,
     snapshot: i64,
+    expected: i64,
     path: &std::path::Path,
 ) -> Result<Vec<T>, StoreError> {
     let sql = |e| StoreError::from_sql(path, e);
@@ -300,12 +316,12 @@ fn load_rows<T: DeserializeOwned + Send>(
         ))
         .map_err(sql)?;
     let mut rows = st.query([snapshot]).map_err(sql)?;
+    let mut out = Vec::with_capacity(expected.clamp(0, 10_000_000) as usize);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     if workers == 1 {
         // Parse straight from SQLite's buffer: no copy at all.
-        let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(sql)? {
             let text = r
                 .get_ref(0)
@@ -317,7 +333,7 @@ fn load_rows<T: DeserializeOwned + Send>(
     }
     const CHUNK: usize = 2048;
     // Bounded, so the reader never runs far ahead of the parsers: unparsed JSON text is
-    // the largest thing in memory during a load, and only a few chunks of it may wait.
+    // the largest transient thing in memory during a load, and only a few chunks may wait.
     let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<String>)>(workers);
     let work_rx = std::sync::Mutex::new(work_rx);
     let (done_tx, done_rx) =
@@ -340,6 +356,24 @@ fn load_rows<T: DeserializeOwned + Send>(
             });
         }
         drop(done_tx);
+        // Parsed chunks that finished ahead of their turn, by chunk number.
+        let mut early: std::collections::BTreeMap<usize, Vec<T>> = Default::default();
+        let mut next = 0;
+        let mut failed = None;
+        let mut take = |i: usize, part: Result<Vec<T>, serde_json::Error>, out: &mut Vec<T>| {
+            match part {
+                Ok(p) => {
+                    early.insert(i, p);
+                }
+                Err(e) => {
+                    failed.get_or_insert(e);
+                }
+            }
+            while let Some(p) = early.remove(&next) {
+                out.extend(p);
+                next += 1;
+            }
+        };
         let mut chunk = Vec::with_capacity(CHUNK);
         let mut sent = 0;
         let read = (|| -> rusqlite::Result<()> {
@@ -352,26 +386,26 @@ fn load_rows<T: DeserializeOwned + Send>(
                         std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)),
                     ));
                     sent += 1;
+                    // Move finished chunks into place while reading goes on.
+                    while let Ok((i, part)) = done_rx.try_recv() {
+                        take(i, part, &mut out);
+                    }
                 }
             }
             Ok(())
         })();
         if !chunk.is_empty() {
             let _ = work_tx.send((sent, chunk));
-            sent += 1;
         }
         drop(work_tx);
         read.map_err(sql)?;
-        let mut parts: Vec<(usize, Vec<T>)> = Vec::with_capacity(sent);
         for (i, part) in done_rx.iter() {
-            parts.push((i, part.map_err(bad)?));
+            take(i, part, &mut out);
         }
-        parts.sort_unstable_by_key(|(i, _)| *i);
-        let mut out = Vec::with_capacity(parts.iter().map(|(_, p)| p.len()).sum());
-        for (_, p) in parts {
-            out.extend(p);
+        match failed {
+            Some(e) => Err(bad(e)),
+            None => Ok(out),
         }
-        Ok(out)
     })
 }
 

@@ -170,19 +170,34 @@ impl Tasks {
                 for w in &listed.warnings {
                     tracing::warn!("{w}");
                 }
-                let _ = tx.send(Msg::Loaded(Box::new(listed.inventory.clone())));
-                if let Some(store) = self.store.clone() {
-                    let keep = self.keep_snapshots;
-                    let saved = tokio::task::spawn_blocking(move || {
-                        let mut s = store.lock().map_err(|e| e.to_string())?;
-                        s.save_inventory_for(&listed.inventory, &listed.tenant, None, keep)
-                            .map_err(|e| e.to_string())
-                    })
-                    .await;
-                    if let Ok(Err(e)) = saved {
-                        tracing::warn!("cannot save the inventory cache: {e}");
+                // Saved before it is shown, so the UI gets the inventory itself rather
+                // than a second copy (at 100k devices a copy is ~100 MB); the table keeps
+                // its streamed pages or the cache meanwhile.
+                let inv = match self.store.clone() {
+                    Some(store) => {
+                        let keep = self.keep_snapshots;
+                        let saved = tokio::task::spawn_blocking(move || {
+                            let r = store.lock().map_err(|e| e.to_string()).and_then(|mut s| {
+                                s.save_inventory_for(&listed.inventory, &listed.tenant, None, keep)
+                                    .map_err(|e| e.to_string())
+                            });
+                            if let Err(e) = r {
+                                tracing::warn!("cannot save the inventory cache: {e}");
+                            }
+                            listed.inventory
+                        })
+                        .await;
+                        match saved {
+                            Ok(inv) => inv,
+                            Err(e) => {
+                                let _ = tx.send(Msg::LoadFailed(e.to_string()));
+                                return;
+                            }
+                        }
                     }
-                }
+                    None => listed.inventory,
+                };
+                let _ = tx.send(Msg::Loaded(Box::new(inv)));
             }
             Err(e) => {
                 let _ = tx.send(Msg::LoadFailed(e.to_string()));
