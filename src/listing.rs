@@ -4,7 +4,7 @@
 //!
 //! - The cache is keyed by tenant ([`Tenant`]): the customer ID resolved through the
 //!   customer read when the data was listed, and the admin subject. A load never returns
-//!   another tenant's data; [`cached_or_explain`] says why there is nothing to show.
+//!   another tenant's data; [`cached_devices_or_explain`] says why there is nothing to show.
 //! - Each save keeps the newest `keep` complete snapshots ([`Cache::keep`]).
 //! - Pages stream out already joined (aliases included) with [`model::OwnerIndex`], the
 //!   same join the finished inventory uses.
@@ -138,14 +138,25 @@ pub fn cached(
     store.load_inventory_for(tenant, server_query)
 }
 
-/// Like [`cached`], but an empty answer is an error that says why: nothing cached yet, or
-/// only other tenants' data (which is never shown).
-pub fn cached_or_explain(
+/// Like [`cached`] without the users, for views of devices (the dashboard): each device
+/// already carries its owner's OU, and 50k users are ~15 MB a view never reads.
+pub fn cached_devices(
+    store: &Store,
+    tenant: &Tenant,
+    server_query: Option<&str>,
+) -> Result<Option<Inventory>, StoreError> {
+    store.load_devices_for(tenant, server_query)
+}
+
+/// The cached devices and OUs of `tenant` (no users: devices carry their owner's OU
+/// already), for callers that only show devices; an empty answer is an error that says
+/// why: nothing cached yet, or only other tenants' data (which is never shown).
+pub fn cached_devices_or_explain(
     store: &Store,
     tenant: &Tenant,
     server_query: Option<&str>,
 ) -> Result<Inventory, ListingError> {
-    if let Some(inv) = cached(store, tenant, server_query)? {
+    if let Some(inv) = store.load_devices_for(tenant, server_query)? {
         return Ok(inv);
     }
     let mut others: Vec<String> = store
@@ -182,13 +193,19 @@ mod tests {
         let inv = Inventory::new(vec![Device::default()], vec![], vec![]);
         s.save_inventory_for(&inv, &theirs, None, 3).unwrap();
         let mine = Tenant::configured("my_customer", "admin@mine.example");
-        let e = cached_or_explain(&s, &mine, None).unwrap_err();
+        let e = cached_devices_or_explain(&s, &mine, None).unwrap_err();
         assert!(matches!(e, ListingError::OtherTenant { .. }), "{e}");
         assert!(e.to_string().contains("C0other"), "{e}");
         let same = Tenant::configured("my_customer", "ADMIN@other.example");
-        assert_eq!(cached_or_explain(&s, &same, None).unwrap().devices.len(), 1);
+        assert_eq!(
+            cached_devices_or_explain(&s, &same, None)
+                .unwrap()
+                .devices
+                .len(),
+            1
+        );
         let empty = Store::open_in_memory().unwrap();
-        let e = cached_or_explain(&empty, &mine, None).unwrap_err();
+        let e = cached_devices_or_explain(&empty, &mine, None).unwrap_err();
         assert!(matches!(e, ListingError::NoCache { .. }), "{e}");
     }
 }

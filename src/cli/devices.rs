@@ -158,7 +158,7 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
     let mut inventory = if args.cached {
         let store = cache.open()?;
         let tenant = listing::configured_tenant(&profile);
-        let inv = listing::cached_or_explain(&store, &tenant, server_text.as_deref())?;
+        let inv = listing::cached_devices_or_explain(&store, &tenant, server_text.as_deref())?;
         if interactive {
             if let Some(at) = inv.fetched_at {
                 eprintln!(

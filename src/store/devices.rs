@@ -140,7 +140,7 @@ impl Store {
     /// The newest complete snapshot whatever its tenant, or `None` when none was ever
     /// saved (tests, benchmarks; offsync itself always loads for a tenant).
     pub fn load_inventory(&self) -> Result<Option<Inventory>, StoreError> {
-        self.load_where(None, None)
+        self.load_where(None, None, true)
     }
 
     /// The newest snapshot of `tenant` (see [`Tenant::accepts`]) that holds every device
@@ -151,13 +151,25 @@ impl Store {
         tenant: &Tenant,
         server_query: Option<&str>,
     ) -> Result<Option<Inventory>, StoreError> {
-        self.load_where(Some(tenant), server_query)
+        self.load_where(Some(tenant), server_query, true)
+    }
+
+    /// [`Store::load_inventory_for`] without the users: devices keep the owner OU joined
+    /// when they were listed, so a caller that only shows devices (`devices --cached`) does
+    /// not need them, and at 50k users they are worth ~15 MB.
+    pub fn load_devices_for(
+        &self,
+        tenant: &Tenant,
+        server_query: Option<&str>,
+    ) -> Result<Option<Inventory>, StoreError> {
+        self.load_where(Some(tenant), server_query, false)
     }
 
     fn load_where(
         &self,
         tenant: Option<&Tenant>,
         server_query: Option<&str>,
+        with_users: bool,
     ) -> Result<Option<Inventory>, StoreError> {
         let sql = |e| self.err(e);
         let server_query = server_query.filter(|q| !q.trim().is_empty());
@@ -197,7 +209,11 @@ impl Store {
             return Ok(None);
         };
         let devices: Vec<Device> = load_rows(&tx, "device", id, n_dev, &self.path)?;
-        let users: Vec<User> = load_rows(&tx, "user", id, n_user, &self.path)?;
+        let users: Vec<User> = if with_users {
+            load_rows(&tx, "user", id, n_user, &self.path)?
+        } else {
+            Vec::new()
+        };
         let org_units: Vec<OrgUnit> = load_rows(&tx, "org_unit", id, n_ou, &self.path)?;
         tx.finish().map_err(sql)?;
         let fetched_at = fetched_at.map(|s| parse_ts(&s, &self.path)).transpose()?;
@@ -331,7 +347,8 @@ fn load_rows<T: DeserializeOwned + Send>(
         }
         return Ok(out);
     }
-    const CHUNK: usize = 2048;
+    // Small enough that the JSON text waiting to be parsed stays a few MB.
+    const CHUNK: usize = 512;
     // Bounded, so the reader never runs far ahead of the parsers: unparsed JSON text is
     // the largest transient thing in memory during a load, and only a few chunks may wait.
     let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<String>)>(workers);

@@ -130,7 +130,7 @@ impl Tasks {
                 let tenant = listing::configured_tenant(&self.profile);
                 let cached = tokio::task::spawn_blocking(move || {
                     let s = store.lock().map_err(|e| e.to_string())?;
-                    listing::cached(&s, &tenant, None).map_err(|e| e.to_string())
+                    listing::cached_devices(&s, &tenant, None).map_err(|e| e.to_string())
                 })
                 .await
                 .unwrap_or_else(|e| Err(e.to_string()));
@@ -184,7 +184,7 @@ impl Tasks {
                             if let Err(e) = r {
                                 tracing::warn!("cannot save the inventory cache: {e}");
                             }
-                            listed.inventory
+                            without_users(listed.inventory)
                         })
                         .await;
                         match saved {
@@ -195,7 +195,7 @@ impl Tasks {
                             }
                         }
                     }
-                    None => listed.inventory,
+                    None => without_users(listed.inventory),
                 };
                 let _ = tx.send(Msg::Loaded(Box::new(inv)));
             }
@@ -261,6 +261,13 @@ impl Tasks {
             Err(e) => tracing::warn!("journal history unreadable: {e}"),
         }
     }
+}
+
+/// The dashboard shows devices (each already joined to its owner's OU) and OUs; the users
+/// are kept in the cache but not in the UI's memory.
+fn without_users(mut inv: crate::model::Inventory) -> crate::model::Inventory {
+    inv.users = Vec::new();
+    inv
 }
 
 /// Writes exactly the given devices with the shared exporter (the same bytes as
