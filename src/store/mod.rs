@@ -67,6 +67,16 @@ impl Store {
                 path: path.to_path_buf(),
                 source,
             })?;
+            // Tighten side files an older offsync left readable; new ones copy the mode.
+            for suffix in ["-wal", "-shm"] {
+                let mut side = path.as_os_str().to_owned();
+                side.push(suffix);
+                let side = PathBuf::from(side);
+                if side.exists() {
+                    private::ensure_file(&side)
+                        .map_err(|source| StoreError::CreateFile { path: side, source })?;
+                }
+            }
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE

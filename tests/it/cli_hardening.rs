@@ -192,3 +192,22 @@ async fn cached_refuses_another_tenants_inventory() {
     let theirs = offsync(&first, &["devices", "--cached", "--format", "csv"]).await;
     assert_ne!(text(&mine.stdout), text(&theirs.stdout));
 }
+
+/// A database an older offsync created world-readable is tightened when opened.
+#[test]
+fn an_old_readable_database_is_tightened_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.sqlite");
+    {
+        let mut s = offsync::store::Store::open(&db).unwrap();
+        s.save_inventory(&Default::default()).unwrap();
+    }
+    let wal = dir.path().join("old.sqlite-wal");
+    std::fs::write(&wal, b"").unwrap();
+    for p in [&db, &wal] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let _s = offsync::store::Store::open(&db).unwrap();
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(&wal), 0o600);
+}
