@@ -11,6 +11,8 @@ use serde_json::{Map, Value};
 pub struct Selection {
     /// Field → sub-selection (`None` = the whole field).
     fields: BTreeMap<String, Option<Selection>>,
+    /// The names in the order they were written: an error names the first unknown one.
+    order: Vec<String>,
 }
 
 impl Selection {
@@ -26,9 +28,17 @@ impl Selection {
 
     fn merge(&mut self, path: &[String], sub: Option<Selection>) {
         let (head, rest) = path.split_first().expect("non-empty path");
+        if !self.fields.contains_key(head) {
+            self.order.push(head.clone());
+        }
         if rest.is_empty() {
             match (self.fields.get_mut(head), sub) {
-                (Some(Some(existing)), Some(new)) => existing.fields.extend(new.fields),
+                (Some(Some(existing)), Some(new)) => {
+                    for name in new.order {
+                        let sub = new.fields.get(&name).cloned().flatten();
+                        existing.merge(&[name], sub);
+                    }
+                }
                 (_, sub) => {
                     self.fields.insert(head.clone(), sub);
                 }
@@ -52,7 +62,8 @@ impl Selection {
         }
         let props = schema["properties"].as_object();
         let open = &schema["additionalProperties"];
-        for (name, sub) in &self.fields {
+        for name in &self.order {
+            let sub = &self.fields[name];
             let field = match props.and_then(|p| p.get(name)) {
                 Some(f) => f,
                 None if name == "*" => continue,

@@ -188,6 +188,8 @@ async fn unknown_fields_answer_400_as_google_does() {
 
     for (fields, bad) in [
         ("bogus", "bogus"),
+        // The first unknown name as written, not in any sorted order.
+        ("zzz,kind,aaa", "zzz"),
         ("nextPageToken,mobiledevices(resourceId,serial)", "serial"),
         ("mobiledevices/applications/nope", "nope"),
     ] {
