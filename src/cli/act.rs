@@ -12,7 +12,7 @@ use color_eyre::eyre::{eyre, WrapErr};
 use super::devices::{parse_ou, parse_query, parse_status, parse_type};
 use super::GlobalArgs;
 use crate::change::{ChangeError, Engine, Plan, Planner, PLAN_VERSION};
-use crate::google::{self, Clients};
+use crate::google::Clients;
 use crate::model::{
     Clause, DeviceAction, DeviceFilter, DeviceStatus, DeviceType, Field, Inventory, Query,
 };
@@ -308,8 +308,11 @@ async fn list(clients: &Clients, q: Option<&Query>) -> color_eyre::Result<Invent
     if std::io::stderr().is_terminal() {
         eprintln!("offsync: listing devices…");
     }
-    google::load_inventory(clients, q, |_| {})
+    // The shared listing path (owners joined with aliases, like `offsync devices`), always
+    // fresh: a plan from a stale cache could target devices that changed since.
+    crate::listing::list(clients, q, |_| {})
         .await
+        .map(|l| l.inventory)
         .wrap_err("listing devices to plan the change")
 }
 

@@ -8,7 +8,7 @@ use ratatui::Frame;
 use crate::tui::layout::centered;
 use crate::tui::state::State;
 
-const COMMANDS: [(&str, &str); 5] = [
+const COMMANDS: [(&str, &str); 6] = [
     (
         ":devices type=google_sync ou=/Pilot status=approved",
         "set the filters (absent = any)",
@@ -19,6 +19,10 @@ const COMMANDS: [(&str, &str); 5] = [
     ),
     (":profile NAME", "reopen with another profile"),
     (":refresh", "list devices again"),
+    (
+        ":resume N  /  :abandon N",
+        "finish / close interrupted change batch N",
+    ),
     (":q", "quit"),
 ];
 
