@@ -64,6 +64,49 @@ pub struct ServeArgs {
     /// Reports as itself (GAM's `enable_dasa`). On with --write-config.
     #[arg(long)]
     pub service_account_admin: bool,
+    /// Run sim time N times faster: the clock, propagation delays and user behaviour
+    /// (token lifetimes and quota windows stay real).
+    #[arg(long, default_value_t = 1.0, value_name = "N", value_parser = parse_scale)]
+    pub time_scale: f64,
+    /// Sim minutes a policy write or console change takes to reach users.
+    #[arg(long, default_value_t = 120, value_name = "MINUTES")]
+    pub propagation_minutes: u64,
+    /// Accept writes of settings/gmail.imap_access through the Policy API (unverified upstream).
+    #[arg(long)]
+    pub imap_policy_mutable: bool,
+    /// How gmail.imap_access carries the mail-client restriction: none, flat or nested.
+    #[arg(long, default_value = "none", value_parser = parse_shape)]
+    pub imap_restriction_shape: sim::ImapRestrictionShape,
+    /// When reads show a policy write: immediate, or after-propagation.
+    #[arg(long, default_value = "immediate", value_parser = parse_readback)]
+    pub policy_readback: sim::PolicyReadback,
+    /// An OU whose Exchange profiles an EMM pushed (repeatable).
+    #[arg(long = "emm-ou", value_name = "/PATH")]
+    pub emm_ous: Vec<String>,
+}
+
+fn parse_scale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(n) if n.is_finite() && n > 0.0 => Ok(n),
+        _ => Err(format!("`{s}` is not a positive number")),
+    }
+}
+
+fn parse_shape(s: &str) -> Result<sim::ImapRestrictionShape, String> {
+    match s {
+        "none" => Ok(sim::ImapRestrictionShape::None),
+        "flat" => Ok(sim::ImapRestrictionShape::Flat),
+        "nested" => Ok(sim::ImapRestrictionShape::Nested),
+        _ => Err(format!("`{s}`: use none, flat or nested")),
+    }
+}
+
+fn parse_readback(s: &str) -> Result<sim::PolicyReadback, String> {
+    match s {
+        "immediate" => Ok(sim::PolicyReadback::Immediate),
+        "after-propagation" => Ok(sim::PolicyReadback::AfterPropagation),
+        _ => Err(format!("`{s}`: use immediate or after-propagation")),
+    }
 }
 
 impl TenantArgs {
@@ -105,6 +148,12 @@ async fn serve(a: ServeArgs) -> color_eyre::Result<()> {
     cfg.faults = a.faults.unwrap_or_default();
     cfg.quota_per_minute = a.quota_per_minute;
     cfg.service_account_admin = a.service_account_admin || a.write_config.is_some();
+    cfg.clock.speed = a.time_scale;
+    cfg.propagation = Duration::from_secs(a.propagation_minutes * 60);
+    cfg.imap_policy_mutable = a.imap_policy_mutable;
+    cfg.imap_restriction_shape = a.imap_restriction_shape;
+    cfg.policy_readback = a.policy_readback;
+    cfg.emm_ous = a.emm_ous.clone();
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", a.port))
         .await
         .wrap_err_with(|| format!("cannot listen on 127.0.0.1:{}", a.port))?;

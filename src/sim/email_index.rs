@@ -71,6 +71,14 @@ impl EmailIndex {
         }
     }
 
+    /// Indices of the devices user `u` owns (or co-owns).
+    pub fn devices_of(&self, u: u32) -> &[u32] {
+        match (self.starts.get(u as usize), self.starts.get(u as usize + 1)) {
+            (Some(&a), Some(&b)) => &self.devices[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+
     /// Indices of devices with an owner whose lower-cased email equals `value` (already
     /// lower-cased) or, with `prefix`, starts with it; ascending and without repeats.
     /// `None` when the index cannot answer (see `spaced`).

@@ -14,7 +14,9 @@
 
 mod amapi;
 mod auth;
+mod behaviour;
 mod clock;
+mod console;
 mod directory;
 mod discovery;
 mod email_index;
@@ -42,8 +44,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use clock::{ClockConfig, SimClock};
+pub use behaviour::Behaviour;
 pub use faults::FaultSpec;
 pub use gam::{config_files as gam_config_files, GamFile};
+pub use policy::{ImapRestrictionShape, PolicyReadback};
 pub use stats::Stats;
 pub use tenant::{AdminRole, Device, DeviceKind, DeviceStatus, OrgUnit, Tenant, User};
 
@@ -77,6 +81,18 @@ pub struct SimConfig {
     /// The service account holds an admin role in the tenant (Admin console > Account > Admin
     /// roles > assign to a service account), so it may call Directory and Reports as itself.
     pub service_account_admin: bool,
+    /// Sim time a Policy API write or a console change takes to reach users (Google: "up to
+    /// 24 hours, usually faster"). Runs faster with the clock's speed (`--time-scale`).
+    pub propagation: Duration,
+    /// Whether reads show a policy write at once or only after propagation (unverified).
+    pub policy_readback: PolicyReadback,
+    /// How `gmail.imap_access` carries the mail-client restriction (unverified).
+    pub imap_restriction_shape: ImapRestrictionShape,
+    /// How simulated users react to the migration.
+    pub behaviour: Behaviour,
+    /// OUs whose Exchange profiles an EMM pushed with Apple's own agent (undetectable from
+    /// the device list: the admin must declare them).
+    pub emm_ous: Vec<String>,
 }
 
 impl Default for SimConfig {
@@ -96,6 +112,11 @@ impl Default for SimConfig {
             devices_keep_syncing: true,
             usage_lag_days: 2,
             service_account_admin: false,
+            propagation: Duration::from_secs(2 * 3600),
+            policy_readback: PolicyReadback::default(),
+            imap_restriction_shape: ImapRestrictionShape::default(),
+            behaviour: Behaviour::default(),
+            emm_ous: Vec::new(),
         }
     }
 }
@@ -142,9 +163,10 @@ impl SimHandle {
         clock::to_datetime(self.shared.clock.now())
     }
 
-    /// Moves the sim clock forward (syncing devices catch up lazily).
+    /// Moves the sim clock forward (syncing devices and users catch up lazily).
     pub fn advance(&self, by: Duration) {
         self.shared.clock.advance(by);
+        behaviour::settle(&self.shared, self.shared.clock.now());
     }
 
     /// Makes one device sync now, as if the phone had just polled. False if no such device.

@@ -27,6 +27,56 @@ pub struct CiPolicy {
     pub ou: usize,
     pub setting_type: String,
     pub value: Value,
+    /// Sim time of the last write through the API (`None`: in place before the sim started).
+    pub written_at: Option<i64>,
+    /// The value before that write (`None`: the policy did not exist), for propagation.
+    pub prior: Option<Value>,
+}
+
+impl CiPolicy {
+    fn settled(&self, now: i64, propagation: i64) -> bool {
+        self.written_at.is_none_or(|at| now >= at + propagation)
+    }
+
+    /// The value users get at `now`: a write reaches them only after the propagation delay.
+    pub fn effect(&self, now: i64, propagation: i64) -> Option<&Value> {
+        if self.settled(now, propagation) {
+            Some(&self.value)
+        } else {
+            self.prior.as_ref()
+        }
+    }
+
+    /// The value the API shows at `now`, by [`PolicyReadback`].
+    fn shown(&self, s: &Shared, now: i64) -> Option<Value> {
+        let prop = s.cfg.propagation.as_secs() as i64;
+        match s.cfg.policy_readback {
+            PolicyReadback::Immediate => Some(self.value.clone()),
+            PolicyReadback::AfterPropagation => self.effect(now, prop).cloned(),
+        }
+    }
+}
+
+/// Whether `get`/`list` show a written value at once or only once it has propagated. Google
+/// does not say; offsync must verify correctly under both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PolicyReadback {
+    #[default]
+    Immediate,
+    AfterPropagation,
+}
+
+/// How `settings/gmail.imap_access` carries "restrict which mail clients users can use".
+/// Undocumented: each reading is an option, and values in any other shape are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImapRestrictionShape {
+    /// Only `enableImapAccess` exists in the API.
+    #[default]
+    None,
+    /// `restrictToAllowedClients` + `allowedClientIds: [string]`.
+    Flat,
+    /// `imapAccessRestriction: {allowedClients: [{clientId}]}`.
+    Nested,
 }
 
 pub fn generate(rng: &mut ChaCha8Rng, t: &Tenant) -> Vec<CiPolicy> {
@@ -37,6 +87,8 @@ pub fn generate(rng: &mut ChaCha8Rng, t: &Tenant) -> Vec<CiPolicy> {
             ou,
             setting_type: setting_type.into(),
             value,
+            written_at: None,
+            prior: None,
         });
     };
     add(rng, 0, IMAP_SETTING, json!({"enableImapAccess": false}));
@@ -60,6 +112,10 @@ pub fn generate(rng: &mut ChaCha8Rng, t: &Tenant) -> Vec<CiPolicy> {
 }
 
 pub fn render(t: &Tenant, p: &CiPolicy) -> Value {
+    render_value(t, p, &p.value)
+}
+
+fn render_value(t: &Tenant, p: &CiPolicy, value: &Value) -> Value {
     let ou = &t.org_units[p.ou].id;
     json!({
         "name": format!("policies/{}", p.id),
@@ -68,7 +124,7 @@ pub fn render(t: &Tenant, p: &CiPolicy) -> Value {
             "orgUnit": format!("orgUnits/{ou}"),
             "query": format!("entity.org_units.exists(org_unit, org_unit.org_unit_id == orgUnitId('{ou}'))"),
         },
-        "setting": {"type": p.setting_type, "value": p.value},
+        "setting": {"type": p.setting_type, "value": value},
         "type": "ADMIN",
     })
 }
@@ -129,17 +185,20 @@ pub async fn list(
     let filter = p.get("filter").unwrap_or_default();
     let binding = format!("policies;{filter}");
     let after = paging::cursor(p.get("pageToken"), &binding)?;
+    let now = s.clock.now();
     let mut hits = Vec::new();
     for pol in &t.policies {
         if after.as_ref().is_none_or(|a| pol.id > *a) && filter_ok(&t, filter, pol)? {
-            hits.push(pol);
+            if let Some(v) = pol.shown(&s, now) {
+                hits.push((pol, v));
+            }
         }
     }
     let more = hits.len() > size;
     hits.truncate(size);
-    let mut body = json!({"policies": hits.iter().map(|p| render(&t, p)).collect::<Vec<_>>()});
+    let mut body = json!({"policies": hits.iter().map(|(p, v)| render_value(&t, p, v)).collect::<Vec<_>>()});
     if more {
-        body["nextPageToken"] = json!(paging::encode(&binding, &hits.last().expect("page").id));
+        body["nextPageToken"] = json!(paging::encode(&binding, &hits.last().expect("page").0.id));
     }
     Ok(Json(body))
 }
@@ -160,7 +219,11 @@ pub async fn get(
     caller.require_scope("cloudidentity.policies.get")?;
     caller.require_super_admin(&t)?;
     let i = find(&t, &id)?;
-    Ok(Json(render(&t, &t.policies[i])))
+    let p = &t.policies[i];
+    let v = p
+        .shown(&s, s.clock.now())
+        .ok_or_else(|| ApiError::not_found("Requested entity was not found."))?;
+    Ok(Json(render_value(&t, p, &v)))
 }
 
 fn check_mutable(s: &Shared, setting_type: &str, value: &Value) -> ApiResult<()> {
@@ -173,7 +236,43 @@ fn check_mutable(s: &Shared, setting_type: &str, value: &Value) -> ApiResult<()>
     if !value["enableImapAccess"].is_boolean() {
         return Err(ApiError::invalid("Request contains an invalid argument."));
     }
-    Ok(())
+    check_shape(s.cfg.imap_restriction_shape, value)
+}
+
+/// Refuses fields the configured shape does not have, the way Google refuses unknown names.
+fn check_shape(shape: ImapRestrictionShape, value: &Value) -> ApiResult<()> {
+    let allowed: &[&str] = match shape {
+        ImapRestrictionShape::None => &["enableImapAccess"],
+        ImapRestrictionShape::Flat => &["enableImapAccess", "restrictToAllowedClients", "allowedClientIds"],
+        ImapRestrictionShape::Nested => &["enableImapAccess", "imapAccessRestriction"],
+    };
+    let obj = value
+        .as_object()
+        .ok_or_else(|| ApiError::invalid("Request contains an invalid argument."))?;
+    if let Some(bad) = obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(ApiError::invalid(format!(
+            "Invalid JSON payload received. Unknown name \"{bad}\" at 'policy.setting.value': Cannot find field."
+        )));
+    }
+    let ok = match shape {
+        ImapRestrictionShape::None => true,
+        ImapRestrictionShape::Flat => {
+            obj.get("restrictToAllowedClients").is_none_or(Value::is_boolean)
+                && obj.get("allowedClientIds").is_none_or(|a| {
+                    a.as_array().is_some_and(|xs| xs.iter().all(Value::is_string))
+                })
+        }
+        ImapRestrictionShape::Nested => obj.get("imapAccessRestriction").is_none_or(|r| {
+            r["allowedClients"]
+                .as_array()
+                .is_some_and(|xs| xs.iter().all(|x| x["clientId"].is_string()))
+        }),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("Request contains an invalid argument."))
+    }
 }
 
 fn operation(t: &Tenant, response: Value) -> Json<Value> {
@@ -243,7 +342,10 @@ pub async fn create(
         ou,
         setting_type,
         value: value.clone(),
+        written_at: Some(s.clock.now()),
+        prior: None,
     };
+    t.console.active = true;
     audit(&s, &mut t, &caller, ou, &json!({}), &value);
     let response = policy_response(&t, &policy);
     t.policies.push(policy);
@@ -268,7 +370,14 @@ pub async fn patch(
     check_mutable(&s, &setting_type, &value)?;
     let (ou, old) = (t.policies[i].ou, t.policies[i].value.clone());
     audit(&s, &mut t, &caller, ou, &old, &value);
-    t.policies[i].value = value;
+    let now = s.clock.now();
+    let prop = s.cfg.propagation.as_secs() as i64;
+    let p = &mut t.policies[i];
+    // A write during propagation: users still have what they had before the first one.
+    p.prior = p.effect(now, prop).cloned();
+    p.value = value;
+    p.written_at = Some(now);
+    t.console.active = true;
     let response = policy_response(&t, &t.policies[i]);
     Ok(operation(&t, response))
 }

@@ -18,7 +18,8 @@ use super::error::{ApiError, ApiResult};
 use super::paging;
 use super::params::Params;
 use super::state::Shared;
-use super::tenant::{mix, Tenant};
+use super::tenant::{mix, DeviceKind, Tenant};
+use super::tenant_data::IOS_GMAIL_PROFILE;
 
 /// An Admin console setting change (`CHANGE_APPLICATION_SETTING`).
 #[derive(Debug, Clone)]
@@ -131,8 +132,12 @@ pub async fn usage(
                 "gmail:timestamp_last_webmail" => (mix(user.id) % 10 < 8, 2),
                 _ => (true, 3),
             };
-            if active {
-                let ts = day_end - (mix(h ^ salt) % (30 * 86_400)) as i64;
+            let mut ts = active.then(|| day_end - (mix(h ^ salt) % (30 * 86_400)) as i64);
+            if *name == "gmail:timestamp_last_imap" {
+                // Apple Mail with the account added as Google reads mail over IMAP.
+                ts = ts.max(native_imap(&t, u, day_end));
+            }
+            if let Some(ts) = ts {
                 params.push(json!({"name": name, "datetimeValue": rfc3339(ts)}));
             }
         }
@@ -150,6 +155,21 @@ pub async fn usage(
         body["nextPageToken"] = json!(paging::encode(&binding, &l.to_string()));
     }
     Ok(Json(body))
+}
+
+/// The last IMAP use by `u`'s native iOS Google accounts up to `day_end`, within 30 days.
+fn native_imap(t: &Tenant, u: u32, day_end: i64) -> Option<i64> {
+    t.search
+        .devices_of(u)
+        .iter()
+        .map(|&i| &t.devices[i as usize])
+        .filter(|d| d.kind == DeviceKind::IosSync && d.profile != IOS_GMAIL_PROFILE)
+        .filter_map(|d| {
+            let last = d.last_sync_at(day_end)?;
+            (d.first_sync? <= day_end).then_some(last.min(day_end))
+        })
+        .filter(|ts| *ts > day_end - 30 * 86_400)
+        .max()
 }
 
 pub async fn activities(

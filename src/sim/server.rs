@@ -23,7 +23,7 @@ use super::faults::Fault;
 use super::fields::Selection;
 use super::params::Params;
 use super::state::Shared;
-use super::{amapi, discovery, gmail, oauth, oidc, policy, reports};
+use super::{amapi, behaviour, console, discovery, gmail, oauth, oidc, policy, reports};
 
 pub async fn run(
     listener: tokio::net::TcpListener,
@@ -105,8 +105,12 @@ fn router(s: Arc<Shared>) -> Router {
             get(discovery_doc),
         )
         .route("/_sim/dump", get(dump))
+        .route("/_sim/console", get(console::get).post(console::set))
+        .route("/_sim/remind", post(console::remind))
+        .route("/_sim/clock", post(console::advance))
         .route("/_sim/stats", get(stats))
         .fallback(|| async { ApiError::not_found("Not Found") })
+        .layer(from_fn_with_state(s.clone(), behave))
         .layer(from_fn_with_state(s.clone(), faults))
         .layer(from_fn(format))
         .layer(CompressionLayer::new())
@@ -124,6 +128,14 @@ async fn date(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respons
         resp.headers_mut().insert(header::DATE, v);
     }
     resp
+}
+
+/// Simulated users catch up with the sim clock before an API request reads the tenant.
+async fn behave(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    if is_api(req.uri().path()) {
+        behaviour::settle(&s, s.clock.now());
+    }
+    next.run(req).await
 }
 
 fn is_api(path: &str) -> bool {

@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use super::email_index::EmailIndex;
 use super::tenant_data::{self as data, Profile};
 use super::tenant_gen;
-use super::{amapi, clock, gmail, policy, reports, SimConfig};
+use super::{amapi, clock, console, gmail, policy, reports, SimConfig};
 
 #[derive(Debug, Clone)]
 pub struct OrgUnit {
@@ -238,6 +238,8 @@ pub struct Tenant {
     pub audit: Vec<reports::AuditEvent>,
     /// Per-user Gmail IMAP settings changed through the API; others use a derived default.
     pub imap: HashMap<u32, gmail::Imap>,
+    /// Console settings without an API, reminders, and who already moved.
+    pub console: console::Console,
     email_index: HashMap<String, u32>,
     /// The `email:` search index; rebuilt by [`Tenant::reindex`].
     pub(crate) search: EmailIndex,
@@ -277,6 +279,7 @@ impl Tenant {
             policies: Vec::new(),
             audit: Vec::new(),
             imap: HashMap::new(),
+            console: console::Console::default(),
             email_index,
             search: EmailIndex::default(),
         };

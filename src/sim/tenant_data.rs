@@ -192,7 +192,21 @@ pub const IOS_SYNC: &[Profile] = &[
         manufacturer: "Apple Inc.",
         emm: false,
     },
+    // Appended after the generated ones: only users who move to the Gmail app get it.
+    Profile {
+        model: "iPhone15,2",
+        os: IOS_OS,
+        user_agents: &["com.google.Gmail/6.0.241020 iPhone/18.1.1 hw/iPhone15_2"],
+        brand: "",
+        manufacturer: "Apple Inc.",
+        emm: false,
+    },
 ];
+
+/// The Gmail-for-iOS profile in [`IOS_SYNC`], never drawn by the generator.
+pub const IOS_GMAIL_PROFILE: u8 = 2;
+/// How many [`IOS_SYNC`] profiles the generator draws from.
+pub const IOS_GENERATED_PROFILES: usize = 2;
 
 pub const ANDROID: &[Profile] = &[
     Profile {

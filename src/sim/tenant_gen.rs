@@ -143,7 +143,11 @@ pub fn devices(rng: &mut ChaCha8Rng, cfg: &SimConfig, users: &[User], epoch: i64
             _ => DeviceKind::Android,
         };
         let profiles = kind.profiles();
-        let profile = rng.random_range(0..profiles.len());
+        let drawn = match kind {
+            DeviceKind::IosSync => data::IOS_GENERATED_PROFILES,
+            _ => profiles.len(),
+        };
+        let profile = rng.random_range(0..drawn);
         let p = &profiles[profile];
         let os = rng.random_range(0..p.os.len()) as u8;
         let ua = rng.random_range(0..p.user_agents.len()) as u8;

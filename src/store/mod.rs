@@ -11,6 +11,7 @@ pub mod devices;
 mod error;
 pub mod journal;
 pub mod private;
+pub mod migration;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub use batch::{Batch, BatchTarget, Batches, Finding, NewBatch, TargetRecord};
 pub use devices::KEEP_SNAPSHOTS;
 pub use error::StoreError;
 pub use journal::{Journal, JournalEntry, Outcome};
+pub use migration::{Claim, MigrationDb, MigrationStoreError};
 
 /// How long a write waits for another offsync (say the TUI's feed and a cron'd
 /// `offsync devices`) before reporting the database as locked.
@@ -138,6 +140,14 @@ impl Store {
     /// The audit journal in this database.
     pub fn journal(&self) -> Journal<'_> {
         Journal::new(&self.conn, &self.path)
+    }
+
+    /// The migration tables (plan, waves, step states, user marks) in this database.
+    pub fn migration(&mut self) -> MigrationDb<'_> {
+        MigrationDb {
+            conn: &mut self.conn,
+            path: &self.path,
+        }
     }
 
     fn err(&self, e: rusqlite::Error) -> StoreError {

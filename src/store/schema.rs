@@ -185,8 +185,66 @@ CREATE TRIGGER batch_close_no_update BEFORE UPDATE ON batch_close
 BEGIN SELECT RAISE(ABORT, 'the offsync journal is append-only: batch_close rows cannot be changed'); END;
 "#;
 
+/// Version 5: migration state, shared by every offsync on this database (two windows on one
+/// jump host see each other's plans). `migration_step.claim` is set while one process sends
+/// a step's change, so no other process can send it too; a claim left by a crash names the
+/// journal entry recovery must look at.
+const V5: &str = r#"
+CREATE TABLE migration_ou (
+    ou          TEXT PRIMARY KEY,
+    json        TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE migration_step (
+    ou          TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    json        TEXT NOT NULL,
+    version     INTEGER NOT NULL DEFAULT 0,
+    claim       TEXT,
+    claim_entry INTEGER,
+    claimed_at  TEXT,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (ou, step)
+) WITHOUT ROWID;
+
+CREATE TABLE migration_plan (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    pilot       TEXT,
+    updated_at  TEXT NOT NULL
+);
+
+CREATE TABLE migration_wave (
+    number      INTEGER PRIMARY KEY CHECK (number >= 1),
+    ous         TEXT NOT NULL,
+    started_at  TEXT,
+    created_at  TEXT NOT NULL
+);
+
+CREATE TABLE migration_override (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    wave        INTEGER NOT NULL REFERENCES migration_wave(number),
+    guard       TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    reason      TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    actor       TEXT NOT NULL,
+    at          TEXT NOT NULL
+);
+
+-- The latest mark of each kind per user (the journal keeps the history).
+CREATE TABLE migration_user_mark (
+    email       TEXT NOT NULL,
+    mark        TEXT NOT NULL CHECK (mark IN ('acknowledged', 'reminded')),
+    at          TEXT NOT NULL,
+    actor       TEXT NOT NULL,
+    note        TEXT,
+    PRIMARY KEY (email, mark)
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, oldest first. Append new steps; never edit or reorder old ones.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {

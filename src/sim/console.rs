@@ -1,0 +1,186 @@
+//! The Admin console settings no API reaches (Google Sync on/off per OU, iOS automatic push,
+//! the trusted iOS client, an EMM's Google account profile) and the simulator-only routes
+//! under `/_sim/` that flip them, so tests do exactly what an admin does in the console.
+//! Also reminders to users (an email the admin sends) and moving the sim clock.
+//!
+//! Settings inherit down the OU tree like the console's: a value set at an OU applies to
+//! every child that sets none. Every change takes effect after the propagation delay.
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Value};
+
+use super::error::{ApiError, ApiResult};
+use super::state::Shared;
+use super::tenant::Tenant;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConsoleSetting {
+    /// Devices > Mobile & endpoints > Settings > Universal > Data access > Google Sync.
+    GoogleSync,
+    /// iOS > Account configurations > Google account > Automatic push configuration.
+    IosPush,
+    /// Security > API controls > the iOS client ID trusted.
+    TrustedIos,
+    /// The EMM replaced its Exchange profile with a Google account profile.
+    EmmGoogleAccount,
+}
+
+impl ConsoleSetting {
+    pub const ALL: [ConsoleSetting; 4] = [
+        ConsoleSetting::GoogleSync,
+        ConsoleSetting::IosPush,
+        ConsoleSetting::TrustedIos,
+        ConsoleSetting::EmmGoogleAccount,
+    ];
+
+    pub fn wire(self) -> &'static str {
+        match self {
+            ConsoleSetting::GoogleSync => "google_sync",
+            ConsoleSetting::IosPush => "ios_push",
+            ConsoleSetting::TrustedIos => "trusted_ios",
+            ConsoleSetting::EmmGoogleAccount => "emm_google_account",
+        }
+    }
+
+    /// The console's default where no OU sets a value: Google Sync allowed, the rest off.
+    pub fn default_on(self) -> bool {
+        self == ConsoleSetting::GoogleSync
+    }
+}
+
+/// One console change: the value and when it was saved (sim seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Saved {
+    pub on: bool,
+    pub at: i64,
+}
+
+/// Console state and the per-user facts user behaviour needs.
+#[derive(Debug, Clone, Default)]
+pub struct Console {
+    pub settings: HashMap<(usize, ConsoleSetting), Saved>,
+    /// User index → when the admin reminded them.
+    pub reminded: HashMap<u32, i64>,
+    /// Users who already moved (their Google Sync devices went stale).
+    pub switched: HashMap<u32, i64>,
+    /// Whether anything happened that users react to (nothing does until then, so listing
+    /// benchmarks and fixed-data tests see a still tenant).
+    pub active: bool,
+    /// Sim time of the last behaviour pass.
+    pub settled_at: i64,
+}
+
+impl Console {
+    /// The nearest saved value at or above `ou`, if any.
+    pub fn saved(&self, t: &Tenant, mut ou: usize, s: ConsoleSetting) -> Option<Saved> {
+        loop {
+            if let Some(v) = self.settings.get(&(ou, s)) {
+                return Some(*v);
+            }
+            ou = t.org_units[ou].parent?;
+        }
+    }
+
+    /// The value in force for users of `ou` at `now`, and since when (None = since always).
+    /// A saved change counts only once `propagation` seconds have passed.
+    pub fn effective(
+        &self,
+        t: &Tenant,
+        ou: usize,
+        s: ConsoleSetting,
+        now: i64,
+        propagation: i64,
+    ) -> (bool, Option<i64>) {
+        match self.saved(t, ou, s) {
+            Some(v) if now >= v.at + propagation => (v.on, Some(v.at + propagation)),
+            _ => (s.default_on(), None),
+        }
+    }
+}
+
+fn parse_setting(name: &str) -> ApiResult<ConsoleSetting> {
+    ConsoleSetting::ALL
+        .into_iter()
+        .find(|s| s.wire() == name)
+        .ok_or_else(|| {
+            ApiError::invalid(format!(
+                "unknown console setting '{name}'; use google_sync, ios_push, trusted_ios or emm_google_account"
+            ))
+        })
+}
+
+/// `POST /_sim/console {"orgUnitPath": "/Pilot", "setting": "google_sync", "enabled": false}`
+pub async fn set(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult<Json<Value>> {
+    let body: Value = ApiError::parse_body(&body)?;
+    let setting = parse_setting(body["setting"].as_str().unwrap_or_default())?;
+    let on = body["enabled"]
+        .as_bool()
+        .ok_or_else(|| ApiError::invalid("'enabled' must be true or false"))?;
+    let path = body["orgUnitPath"].as_str().unwrap_or("/");
+    let now = s.clock.now();
+    let mut t = s.write();
+    let ou = t
+        .ou_by_path(path)
+        .ok_or_else(|| ApiError::invalid(format!("no OU '{path}'")))?;
+    t.console.settings.insert((ou, setting), Saved { on, at: now });
+    t.console.active = true;
+    Ok(Json(json!({
+        "orgUnitPath": t.org_units[ou].path,
+        "setting": setting.wire(),
+        "enabled": on,
+        "savedAt": super::clock::rfc3339(now),
+        "effectiveAt": super::clock::rfc3339(now + s.cfg.propagation.as_secs() as i64),
+    })))
+}
+
+/// `GET /_sim/console`: every saved console value.
+pub async fn get(State(s): State<Arc<Shared>>) -> Json<Value> {
+    let t = s.read();
+    let mut rows: Vec<Value> = t
+        .console
+        .settings
+        .iter()
+        .map(|((ou, st), v)| {
+            json!({"orgUnitPath": t.org_units[*ou].path, "setting": st.wire(), "enabled": v.on, "savedAt": super::clock::rfc3339(v.at)})
+        })
+        .collect();
+    rows.sort_by_key(|v| v.to_string());
+    Json(json!({"settings": rows, "switchedUsers": t.console.switched.len(), "remindedUsers": t.console.reminded.len()}))
+}
+
+/// `POST /_sim/remind {"emails": ["a@x", …]}`: the admin sent these users a reminder.
+pub async fn remind(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult<Json<Value>> {
+    let body: Value = ApiError::parse_body(&body)?;
+    let now = s.clock.now();
+    let mut t = s.write();
+    let mut unknown = Vec::new();
+    let mut n = 0;
+    for e in body["emails"].as_array().into_iter().flatten() {
+        let email = e.as_str().unwrap_or_default();
+        match t.user_index(email) {
+            Some(u) => {
+                t.console.reminded.insert(u, now);
+                n += 1;
+            }
+            None => unknown.push(email.to_string()),
+        }
+    }
+    t.console.active = true;
+    Ok(Json(json!({"reminded": n, "unknown": unknown})))
+}
+
+/// `POST /_sim/clock {"advanceSeconds": N}`: moves the sim clock forward.
+pub async fn advance(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult<Json<Value>> {
+    let body: Value = ApiError::parse_body(&body)?;
+    let secs = body["advanceSeconds"]
+        .as_u64()
+        .ok_or_else(|| ApiError::invalid("'advanceSeconds' must be a non-negative integer"))?;
+    s.clock.advance(std::time::Duration::from_secs(secs));
+    let now = s.clock.now();
+    super::behaviour::settle(&s, now);
+    Ok(Json(json!({"simTime": super::clock::rfc3339(now)})))
+}
