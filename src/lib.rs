@@ -21,6 +21,7 @@ pub mod config;
 pub mod feed;
 pub mod google;
 pub mod listing;
+pub mod migrate;
 pub mod migration;
 pub mod model;
 pub mod sim;

@@ -37,6 +37,16 @@ enum Command {
     Journal(cli::journal::JournalArgs),
     /// Run or dump the Google API simulator.
     Sim(cli::sim::SimArgs),
+    /// The migration: every OU's steps with state and evidence, waves, guards, the funnel.
+    Status(cli::status::StatusArgs),
+    /// Plan, apply, attest, verify, retry, skip or undo one step at one OU.
+    Step(cli::step::StepArgs),
+    /// The pilot and waves: list, add, start, override a guard.
+    Wave(cli::wave::WaveArgs),
+    /// Users still to move (the contact list), acknowledge or remind them.
+    Users(cli::users::UsersArgs),
+    /// Declare what no API reveals about an OU: path, management level, EMM.
+    Declare(cli::declare::DeclareArgs),
     /// Print shell completions to stdout (e.g. `offsync completions bash > /etc/bash_completion.d/offsync`).
     Completions(cli::completions::CompletionsArgs),
     /// Print the man page (roff) to stdout (e.g. `offsync man > ~/.local/share/man/man1/offsync.1`).
@@ -165,6 +175,11 @@ async fn dispatch(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Check(a)) => cli::check::run(&g, a).await,
         Some(Command::Journal(a)) => cli::journal::run(&g, a).await,
         Some(Command::Sim(a)) => cli::sim::run(a).await,
+        Some(Command::Status(a)) => cli::status::run(&g, a).await,
+        Some(Command::Step(a)) => cli::step::run(&g, a).await,
+        Some(Command::Wave(a)) => cli::wave::run(&g, a).await,
+        Some(Command::Users(a)) => cli::users::run(&g, a).await,
+        Some(Command::Declare(a)) => cli::declare::run(&g, a).await,
         Some(Command::Completions(_) | Command::Man) => Ok(()),
     };
     done.map(|()| ExitCode::SUCCESS)

@@ -79,6 +79,7 @@ pub struct Profile {
     pub google_sync_query_token: String,
     pub endpoints: Endpoints,
     pub http: HttpSettings,
+    pub migration: super::migration::MigrationSettings,
 }
 
 impl Profile {
@@ -112,6 +113,7 @@ impl Profile {
                 enterprise,
             },
             http: HttpSettings::default(),
+            migration: Default::default(),
         }
     }
 }
@@ -259,6 +261,7 @@ pub(super) fn resolve_profile(
         google_sync_query_token: token,
         endpoints,
         http,
+        migration: super::migration::resolve(name, &rp.migration, file)?,
     })
 }
 

@@ -43,6 +43,8 @@ pub struct RawProfile {
     pub endpoints: RawEndpoints,
     #[serde(default)]
     pub http: RawHttp,
+    #[serde(default)]
+    pub migration: super::migration::RawMigration,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

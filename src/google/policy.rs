@@ -173,4 +173,41 @@ impl Policy {
         call.body = Some(serde_json::to_value(policy).map_err(|e| Error::Invalid(e.to_string()))?);
         self.client.json(call).await
     }
+
+    /// `policies.create` of `setting` at `orgUnits/{org_unit_id}`. Not idempotent: a retried
+    /// create whose first answer was lost gets 409 `ALREADY_EXISTS`; callers read back.
+    pub async fn create(
+        &self,
+        org_unit_id: &str,
+        setting_type: &str,
+        value: &serde_json::Value,
+    ) -> Result<Operation, Error> {
+        let id = org_unit_id.strip_prefix("id:").unwrap_or(org_unit_id);
+        let body = CiPolicy {
+            customer: Some(format!("customers/{}", self.customer)),
+            policy_query: PolicyQuery {
+                org_unit: Some(format!("orgUnits/{id}")),
+                ..PolicyQuery::default()
+            },
+            setting: Setting {
+                setting_type: setting_type.to_string(),
+                value: value.clone(),
+            },
+            ..CiPolicy::default()
+        };
+        let mut call = Call::get(Api::CloudIdentity, self.url(&["policies"]), &[scopes::POLICY_WRITE])
+            .about(format!("create {setting_type} at orgUnits/{id}"));
+        call.method = reqwest::Method::POST;
+        call.body = Some(serde_json::to_value(&body).map_err(|e| Error::Invalid(e.to_string()))?);
+        self.client.json(call).await
+    }
+
+    /// `policies.delete`: the OU goes back to inheriting the setting.
+    pub async fn delete(&self, name: &str) -> Result<Operation, Error> {
+        let id = name.strip_prefix("policies/").unwrap_or(name);
+        let mut call = Call::get(Api::CloudIdentity, self.url(&["policies", id]), &[scopes::POLICY_WRITE])
+            .about(format!("delete policy {name}"));
+        call.method = reqwest::Method::DELETE;
+        self.client.json(call).await
+    }
 }

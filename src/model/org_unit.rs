@@ -14,6 +14,9 @@ pub struct OrgUnit {
     pub org_unit_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_org_unit_path: Option<String>,
+    /// `id:…` of the parent; for top-level OUs the root's ID, which Directory lists nowhere else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_org_unit_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }

@@ -406,6 +406,62 @@ impl MigrationDb<'_> {
     }
 }
 
+/// The migration facts of one journal entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRow {
+    pub journal_id: i64,
+    pub ou: String,
+    pub step: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub reason: Option<String>,
+    pub operation: Option<String>,
+}
+
+impl MigrationDb<'_> {
+    pub fn record_change(&mut self, c: &ChangeRow) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO migration_change (journal_id, ou, step, before, after, reason, operation)
+                 VALUES (?1,?2,?3,?4,?5,?6,?7)",
+                params![c.journal_id, c.ou, c.step, c.before, c.after, c.reason, c.operation],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    pub fn set_operation(&mut self, journal_id: i64, operation: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE migration_change SET operation = ?2 WHERE journal_id = ?1 AND operation IS NULL",
+                params![journal_id, operation],
+            )
+            .map_err(self.sql())?;
+        Ok(())
+    }
+
+    pub fn change(&self, journal_id: i64) -> Result<Option<ChangeRow>> {
+        self.conn
+            .query_row(
+                "SELECT journal_id, ou, step, before, after, reason, operation FROM migration_change WHERE journal_id = ?1",
+                [journal_id],
+                |r| {
+                    Ok(ChangeRow {
+                        journal_id: r.get(0)?,
+                        ou: r.get(1)?,
+                        step: r.get(2)?,
+                        before: r.get(3)?,
+                        after: r.get(4)?,
+                        reason: r.get(5)?,
+                        operation: r.get(6)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.sql())
+    }
+}
+
 fn busy(ou: &str, step: StepId, c: (String, Option<i64>, Option<String>)) -> MigrationStoreError {
     MigrationStoreError::Busy {
         ou: ou.into(),

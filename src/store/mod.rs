@@ -24,7 +24,7 @@ pub use batch::{Batch, BatchTarget, Batches, Finding, NewBatch, TargetRecord};
 pub use devices::KEEP_SNAPSHOTS;
 pub use error::StoreError;
 pub use journal::{Journal, JournalEntry, Outcome};
-pub use migration::{Claim, MigrationDb, MigrationStoreError};
+pub use migration::{ChangeRow, Claim, MigrationDb, MigrationStoreError};
 
 /// How long a write waits for another offsync (say the TUI's feed and a cron'd
 /// `offsync devices`) before reporting the database as locked.

@@ -241,6 +241,29 @@ CREATE TABLE migration_user_mark (
     note        TEXT,
     PRIMARY KEY (email, mark)
 ) WITHOUT ROWID;
+
+-- What a journaled migration change is about: OU, step, before/after, reason and the
+-- long-running operation Google returned. Append-only like the journal it extends.
+CREATE TABLE migration_change (
+    journal_id  INTEGER PRIMARY KEY REFERENCES journal(id),
+    ou          TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    before      TEXT,
+    after       TEXT,
+    reason      TEXT,
+    operation   TEXT
+);
+CREATE TRIGGER migration_change_no_delete BEFORE DELETE ON migration_change
+BEGIN
+    SELECT RAISE(ABORT, 'the offsync journal is append-only: entries cannot be deleted');
+END;
+CREATE TRIGGER migration_change_operation_once BEFORE UPDATE ON migration_change
+WHEN OLD.operation IS NOT NULL
+  OR NEW.journal_id IS NOT OLD.journal_id OR NEW.ou IS NOT OLD.ou OR NEW.step IS NOT OLD.step
+  OR NEW.before IS NOT OLD.before OR NEW.after IS NOT OLD.after OR NEW.reason IS NOT OLD.reason
+BEGIN
+    SELECT RAISE(ABORT, 'the offsync journal is append-only: only the operation name can be added, once');
+END;
 "#;
 
 /// Every migration, oldest first. Append new steps; never edit or reorder old ones.
