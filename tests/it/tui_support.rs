@@ -65,6 +65,7 @@ pub fn inventory(n_devices: usize) -> Inventory {
             org_unit_path: (*p).into(),
             org_unit_id: format!("id:{p}"),
             parent_org_unit_path: None,
+            parent_org_unit_id: None,
             description: None,
         })
         .collect();
