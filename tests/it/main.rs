@@ -23,6 +23,7 @@ mod python_crosscheck;
 mod sim_cli;
 mod sim_conformance;
 mod sim_directory;
+mod sim_migration;
 mod sim_oauth;
 mod sim_oidc;
 mod sim_search;

@@ -125,3 +125,58 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
     assert_eq!(creates, 1, "one create succeeded, in the journal as in the simulator");
     h.shutdown().await;
 }
+
+/// The other crash: the write landed but the process died before recording it. Recovery
+/// reads the policy back, records the entry as succeeded and the step as applied, and the
+/// next apply sends nothing.
+#[tokio::test]
+async fn a_write_that_landed_before_the_crash_is_recorded_once() {
+    use chrono::Utc;
+    use offsync::migrate::{Migrator, StepAction};
+    use offsync::migration::SkipKind;
+    use offsync::store::{ChangeRow, JournalEntry};
+
+    let h = sim::start(SimConfig { users: 60, devices: 120, imap_policy_mutable: true, ..SimConfig::default() }).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.json");
+    std::fs::write(&key, &h.credentials.key_json).unwrap();
+    let profile = offsync::config::Profile::for_simulator(&h.base_url, key, &h.credentials.admin_email, h.credentials.domains.clone(), None);
+    let (clients, _) = offsync::google::Clients::new(&profile, None).unwrap();
+    let db = dir.path().join("m.sqlite");
+    let m = Migrator::new(clients.clone(), &profile, db.clone());
+
+    // The crashed process: step claimed, journal entry planned, write sent and landed.
+    let ous = clients.directory.orgunits().await.unwrap();
+    let pilot = ous.iter().find(|o| o.org_unit_path == "/Pilot").unwrap();
+    let value = serde_json::json!({"enableImapAccess": true});
+    clients.policy.create(&pilot.org_unit_id, "settings/gmail.imap_access", &value).await.unwrap();
+    let then = Utc::now() - chrono::Duration::hours(2);
+    let mut s = Store::open(&db).unwrap();
+    s.migration().update_step("/Pilot", StepId::Imap, then, |r| r.plan(then)).unwrap();
+    s.migration().claim("/Pilot", StepId::Imap, "gone-host:4242", None, 3, then).unwrap();
+    let id = s.journal().append(&JournalEntry {
+        id: 0, at: then, profile: "demo".into(), actor: "admin".into(), action: "policy.create".into(),
+        target: "/Pilot imap".into(), count: 1, request: "POST v1/policies".into(), gam_command: String::new(),
+        outcome: Outcome::Planned, dry_run: false,
+    }).unwrap();
+    s.migration().record_change(&ChangeRow { journal_id: id, ou: "/Pilot".into(), step: "imap".into(), before: None, after: Some(value.to_string()), reason: None, operation: None }).unwrap();
+    s.migration().set_claim_entry("/Pilot", StepId::Imap, "gone-host:4242", id).unwrap();
+    drop(s);
+
+    let obs = m.observe_ready().await.unwrap();
+    assert!(obs.warnings.iter().any(|w| w.contains("reads back as written")), "{:?}", obs.warnings);
+    let rec = obs.record("/Pilot", StepId::Imap);
+    assert_eq!(rec.state.as_str(), "pending_propagation");
+    assert!(rec.created_policy.is_some(), "undo can delete what the crashed process created");
+    let s = Store::open(&db).unwrap();
+    assert_eq!(s.journal().list(10).unwrap().iter().find(|e| e.id == id).unwrap().outcome, Outcome::Succeeded);
+    let out = m.step("/Pilot", StepId::Imap, StepAction::Apply, None, SkipKind::Declined, true).await.unwrap();
+    assert!(!out.sent);
+    assert_eq!(pilot_imap_policies(&h), 1);
+    // Undo deletes the policy offsync created; the OU inherits again.
+    let out = m.step("/Pilot", StepId::Imap, StepAction::Undo, None, SkipKind::Declined, true).await.unwrap();
+    assert!(out.sent, "{:?}", out.messages);
+    assert_eq!(pilot_imap_policies(&h), 0);
+    assert_eq!(out.record.state.as_str(), "not_started");
+    h.shutdown().await;
+}
