@@ -130,6 +130,23 @@ pub async fn run(g: &GlobalArgs, args: CheckArgs) -> color_eyre::Result<()> {
         scopes::DOMAIN_READ,
         d.domains().await.map(|_| ()),
     ));
+    // The Cloud Identity Policy API (the IMAP steps) answers only a super admin.
+    match d.user(&profile.subject).await {
+        Ok(u) if u.is_admin => rows.push(Row {
+            what: format!("{} is a super admin", profile.subject),
+            scope: scopes::USER_READ,
+            ok: Ok(()),
+        }),
+        Ok(_) => rows.push(Row {
+            what: format!("{} is a super admin", profile.subject),
+            scope: scopes::USER_READ,
+            ok: Err(format!(
+                "warning: {} is not a super admin: the Cloud Identity Policy API refuses it, so offsync cannot read or write IMAP policies (steps imap and alt-imap-off become console steps and policies show inherited_or_unknown); set `subject` to a super admin",
+                profile.subject
+            )),
+        }),
+        Err(e) => rows.push(row(format!("read {}", profile.subject), scopes::USER_READ, Err(e))),
+    }
     rows.push(row(
         "list Cloud Identity policies",
         scopes::POLICY_READ,

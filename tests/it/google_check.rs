@@ -63,3 +63,45 @@ async fn check_passes_with_every_scope_and_fails_without_one() {
         .unwrap_err();
     assert!(err.to_string().contains("1 check(s) failed"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_warns_when_the_subject_is_not_a_super_admin() {
+    let e = env(SimConfig {
+        users: 30,
+        devices: 10,
+        ..SimConfig::default()
+    })
+    .await;
+    let g = config(&e);
+    let path = g.config.unwrap();
+    // A delegated admin: reads the Directory, but the Policy API wants a super admin.
+    let other = e.sim.with_tenant(|t, _| {
+        let u = t
+            .users
+            .iter_mut()
+            .find(|u| u.role == offsync::sim::AdminRole::None && !u.suspended)
+            .unwrap();
+        u.role = offsync::sim::AdminRole::Delegated;
+        u.email.clone()
+    });
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace(&e.sim.credentials.admin_email, &other);
+    std::fs::write(&path, text).unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_offsync"))
+            .arg("--config")
+            .arg(&path)
+            .arg("check")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("{other} is a super admin")) && stdout.contains("WARN"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("not a super admin: the Cloud Identity Policy API refuses it"));
+}

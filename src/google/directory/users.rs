@@ -22,6 +22,16 @@ struct ListPage {
 }
 
 impl Directory {
+    /// `users.get`: one user by primary email or ID (`isAdmin` = super admin).
+    pub async fn user(&self, user_key: &str) -> Result<User, Error> {
+        let mut url = self.url(&["users", user_key]);
+        url.query_pairs_mut()
+            .append_pair("projection", "basic")
+            .append_pair("fields", "id,primaryEmail,orgUnitPath,suspended,isAdmin,aliases");
+        let call = Call::get(Api::Admin, url, &[scopes::USER_READ]).about(format!("user {user_key}"));
+        self.client.json(call).await
+    }
+
     /// One page of `users.list` for the customer, optionally with a user-search `query`.
     pub async fn users_page(
         &self,
