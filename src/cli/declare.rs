@@ -36,8 +36,20 @@ fn parse_mgmt(s: &str) -> Result<Management, String> {
 
 pub async fn run(g: &GlobalArgs, a: DeclareArgs) -> color_eyre::Result<()> {
     let m = migrator(g)?;
-    let d = OuDeclaration { ou: a.ou.clone(), path: a.path, management: a.management, emm: a.emm, emm_devices: a.emm_devices };
+    let d = OuDeclaration {
+        ou: a.ou.clone(),
+        path: a.path,
+        management: a.management,
+        emm: a.emm,
+        emm_devices: a.emm_devices,
+    };
     m.declare(d).await?;
-    println!("{}: {} path, {:?} management{}", a.ou, a.path.as_str(), a.management, if a.emm { ", EMM-managed" } else { "" });
+    println!(
+        "{}: {} path, {:?} management{}",
+        a.ou,
+        a.path.as_str(),
+        a.management,
+        if a.emm { ", EMM-managed" } else { "" }
+    );
     Ok(())
 }

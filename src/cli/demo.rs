@@ -30,6 +30,10 @@ pub struct DemoArgs {
     /// Injected failures, e.g. `429=0.05,503=0.03` (offsync retries them).
     #[arg(long, value_parser = FaultSpec::parse)]
     pub faults: Option<FaultSpec>,
+    /// Run sim time N times faster (propagation and simulated users too), so a pilot and a
+    /// wave complete in minutes.
+    #[arg(long, default_value_t = 1.0, value_name = "N")]
+    pub time_scale: f64,
 }
 
 pub async fn run(g: &GlobalArgs, args: DemoArgs) -> color_eyre::Result<()> {
@@ -47,8 +51,14 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> color_eyre::Result<()> {
         // Sim time starts now, so "last sync 3d ago" reads true against the wall clock.
         clock: ClockConfig {
             start: Some(chrono::Utc::now()),
-            speed: 1.0,
+            speed: if args.time_scale.is_finite() && args.time_scale > 0.0 {
+                args.time_scale
+            } else {
+                1.0
+            },
         },
+        // Where Google allows it, the demo's IMAP step goes through the API.
+        imap_policy_mutable: true,
         ..SimConfig::default()
     };
     sweep_stale_dirs(&std::env::temp_dir());

@@ -12,8 +12,8 @@ pub fn migrator(g: &GlobalArgs) -> color_eyre::Result<Migrator> {
     let settings = g.settings()?;
     let profile = settings.require_profile()?.clone();
     let db = settings.paths.database(&profile.name);
-    let (clients, warnings) = Clients::new(&profile, None)
-        .wrap_err_with(|| format!("profile `{}`", profile.name))?;
+    let (clients, warnings) =
+        Clients::new(&profile, None).wrap_err_with(|| format!("profile `{}`", profile.name))?;
     for w in warnings {
         eprintln!("offsync: warning: {w}");
     }
@@ -29,14 +29,26 @@ pub fn parse_ou(s: &str) -> Result<String, String> {
 
 /// `  imap          verified              <first evidence line>`
 pub fn step_line(r: &StepRecord) -> Vec<String> {
-    let mut out = vec![format!("  {:<14}{:<22}{}", r.step.as_str(), r.state.as_str(), r.reason.as_deref().unwrap_or(""))];
+    let mut out = vec![format!(
+        "  {:<14}{:<22}{}",
+        r.step.as_str(),
+        r.state.as_str(),
+        r.reason.as_deref().unwrap_or("")
+    )];
     for e in &r.evidence {
         out.push(format!(
             "      {} {}: {}{}",
             if e.supports { "+" } else { "-" },
-            serde_json::to_value(e.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            serde_json::to_value(e.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
             e.summary,
-            if e.refs.is_empty() { String::new() } else { format!(" [{}]", e.refs.join(", ")) }
+            if e.refs.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", e.refs.join(", "))
+            }
         ));
     }
     if let Some(s) = &r.skip {

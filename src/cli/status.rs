@@ -27,7 +27,12 @@ pub async fn run(g: &GlobalArgs, a: StatusArgs) -> color_eyre::Result<()> {
 
 fn print_text(s: &Status) {
     println!("migration status at {} (server time)", s.now.to_rfc3339());
-    println!("pilot: {}", s.pilot.as_deref().unwrap_or("(none: offsync wave add --pilot /Path)"));
+    println!(
+        "pilot: {}",
+        s.pilot
+            .as_deref()
+            .unwrap_or("(none: offsync wave add --pilot /Path)")
+    );
     for o in &s.ous {
         println!();
         println!(
@@ -53,14 +58,26 @@ fn print_text(s: &Status) {
             (None, true) => "ready to start".into(),
             (None, false) => "blocked".into(),
         };
-        println!("wave {}: {} (gated by {}): {state}", w.wave.number, w.wave.ous.join(", "), w.gated_by.join(", "));
+        println!(
+            "wave {}: {} (gated by {}): {state}",
+            w.wave.number,
+            w.wave.ous.join(", "),
+            w.gated_by.join(", ")
+        );
         for g in &w.guards {
             let waived = crate::migration::wave::override_for(&w.wave, g.guard);
-            println!("  guard {:<22}{}", g.guard.as_str(), match (g.passed, waived) {
-                (true, _) => "pass".to_string(),
-                (false, Some(o)) => format!("FAILED, overridden ({:?}: {}) by {}", o.kind, o.reason, o.by),
-                (false, None) => "FAILED".to_string(),
-            });
+            println!(
+                "  guard {:<22}{}",
+                g.guard.as_str(),
+                match (g.passed, waived) {
+                    (true, _) => "pass".to_string(),
+                    (false, Some(o)) => format!(
+                        "FAILED, overridden ({:?}: {}) by {}",
+                        o.kind, o.reason, o.by
+                    ),
+                    (false, None) => "FAILED".to_string(),
+                }
+            );
             for b in &g.blockers {
                 println!("      - {b}");
             }

@@ -35,11 +35,15 @@ fn parse_step(s: &str) -> Result<StepId, String> {
 }
 
 fn parse_action(s: &str) -> Result<StepAction, String> {
-    StepAction::parse(s).ok_or_else(|| format!("unknown action `{s}`; use plan, apply, attest, verify, retry, skip or undo"))
+    StepAction::parse(s).ok_or_else(|| {
+        format!("unknown action `{s}`; use plan, apply, attest, verify, retry, skip or undo")
+    })
 }
 
 fn parse_skip(s: &str) -> Result<SkipKind, String> {
-    SkipKind::parse(s).ok_or_else(|| format!("unknown skip kind `{s}`; use not-needed, done-elsewhere or declined"))
+    SkipKind::parse(s).ok_or_else(|| {
+        format!("unknown skip kind `{s}`; use not-needed, done-elsewhere or declined")
+    })
 }
 
 pub async fn run(g: &GlobalArgs, a: StepArgs) -> color_eyre::Result<()> {
@@ -47,7 +51,9 @@ pub async fn run(g: &GlobalArgs, a: StepArgs) -> color_eyre::Result<()> {
         return Err(eyre!("skip needs --reason TEXT (it is journaled)"));
     }
     let m = migrator(g)?;
-    let out = m.step(&a.ou, a.step, a.action, a.reason.as_deref(), a.kind, a.yes).await?;
+    let out = m
+        .step(&a.ou, a.step, a.action, a.reason.as_deref(), a.kind, a.yes)
+        .await?;
     if a.json {
         return print_json(&out);
     }
@@ -66,7 +72,11 @@ pub async fn run(g: &GlobalArgs, a: StepArgs) -> color_eyre::Result<()> {
 
 fn print_plan(p: &StepPlan) {
     match p {
-        StepPlan::Policy { change, noop, notes } => {
+        StepPlan::Policy {
+            change,
+            noop,
+            notes,
+        } => {
             for l in change.diff_lines() {
                 println!("{l}");
             }
@@ -78,7 +88,11 @@ fn print_plan(p: &StepPlan) {
             }
         }
         StepPlan::Block { change } => {
-            println!("block {} Google Sync devices still syncing in {}:", change.devices.len(), change.ou);
+            println!(
+                "block {} Google Sync devices still syncing in {}:",
+                change.devices.len(),
+                change.ou
+            );
             for (rid, owner) in change.devices.iter().take(20) {
                 println!("  {rid}  {owner}   (gam update mobile {rid} action block)");
             }
@@ -86,12 +100,18 @@ fn print_plan(p: &StepPlan) {
                 println!("  … and {} more", change.devices.len() - 20);
             }
         }
-        StepPlan::Manual { console_path, how_verified } => {
+        StepPlan::Manual {
+            console_path,
+            how_verified,
+        } => {
             println!("manual step in the Admin console: {console_path}");
             println!("offsync verifies it: {how_verified}");
         }
         StepPlan::Users { left_behind } => {
-            println!("{} users still to move (offsync users --left-behind lists them with instructions)", left_behind.len());
+            println!(
+                "{} users still to move (offsync users --left-behind lists them with instructions)",
+                left_behind.len()
+            );
         }
         StepPlan::NotApplicable { why } => println!("not applicable: {why}"),
     }

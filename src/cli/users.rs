@@ -32,12 +32,16 @@ pub struct UsersArgs {
 pub async fn run(g: &GlobalArgs, a: UsersArgs) -> color_eyre::Result<()> {
     let m = migrator(g)?;
     if !a.acknowledge.is_empty() {
-        let n = m.mark_users(&a.acknowledge, "acknowledged", a.reason.as_deref()).await?;
+        let n = m
+            .mark_users(&a.acknowledge, "acknowledged", a.reason.as_deref())
+            .await?;
         println!("acknowledged {n} users as left behind");
         return Ok(());
     }
     if !a.remind.is_empty() {
-        let n = m.mark_users(&a.remind, "reminded", a.reason.as_deref()).await?;
+        let n = m
+            .mark_users(&a.remind, "reminded", a.reason.as_deref())
+            .await?;
         println!("recorded a reminder for {n} users");
         return Ok(());
     }
@@ -60,15 +64,32 @@ pub async fn run(g: &GlobalArgs, a: UsersArgs) -> color_eyre::Result<()> {
         writeln!(out)?;
     } else {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(["email", "ou", "funnel", "devices", "last_google_sync", "emm", "acknowledged", "reminded_at", "instructions"])?;
+        w.write_record([
+            "email",
+            "ou",
+            "funnel",
+            "devices",
+            "last_google_sync",
+            "emm",
+            "acknowledged",
+            "reminded_at",
+            "instructions",
+        ])?;
         for r in rows {
-            let devices = r.devices.iter().map(|d| format!("{} {} {}", d.device_type, d.model, d.resource_id)).collect::<Vec<_>>().join("; ");
+            let devices = r
+                .devices
+                .iter()
+                .map(|d| format!("{} {} {}", d.device_type, d.model, d.resource_id))
+                .collect::<Vec<_>>()
+                .join("; ");
             w.write_record([
                 r.email.as_str(),
                 &r.ou,
                 r.funnel.as_str(),
                 &devices,
-                &r.last_google_sync.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                &r.last_google_sync
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default(),
                 r.emm.as_deref().unwrap_or(""),
                 if r.acknowledged { "yes" } else { "no" },
                 &r.reminded_at.map(|t| t.to_rfc3339()).unwrap_or_default(),

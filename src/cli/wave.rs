@@ -46,11 +46,15 @@ pub enum WaveCommand {
 }
 
 fn parse_guard(s: &str) -> Result<GuardId, String> {
-    GuardId::parse(s).ok_or_else(|| format!("unknown guard `{s}`; use steps-verified, no-sync-after-cutoff or users-replaced"))
+    GuardId::parse(s).ok_or_else(|| {
+        format!("unknown guard `{s}`; use steps-verified, no-sync-after-cutoff or users-replaced")
+    })
 }
 
 fn parse_kind(s: &str) -> Result<OverrideKind, String> {
-    OverrideKind::parse(s).ok_or_else(|| format!("unknown override kind `{s}`; use accepted-risk, verified-out-of-band or deadline"))
+    OverrideKind::parse(s).ok_or_else(|| {
+        format!("unknown override kind `{s}`; use accepted-risk, verified-out-of-band or deadline")
+    })
 }
 
 pub async fn run(g: &GlobalArgs, a: WaveArgs) -> color_eyre::Result<()> {
@@ -69,7 +73,11 @@ pub async fn run(g: &GlobalArgs, a: WaveArgs) -> color_eyre::Result<()> {
                     (None, true) => "ready".into(),
                     (None, false) => "blocked".into(),
                 };
-                println!("wave {}: {}  [{state}]", w.wave.number, w.wave.ous.join(", "));
+                println!(
+                    "wave {}: {}  [{state}]",
+                    w.wave.number,
+                    w.wave.ous.join(", ")
+                );
                 if let (None, Some(b)) = (w.wave.started_at, &w.blocked) {
                     println!("{b}");
                 }
@@ -81,7 +89,9 @@ pub async fn run(g: &GlobalArgs, a: WaveArgs) -> color_eyre::Result<()> {
         }
         WaveCommand::Add { pilot: None, ous } => {
             if ous.is_empty() {
-                return Err(eyre!("name the wave's OUs (offsync wave add /Staff /Students) or --pilot /Path"));
+                return Err(eyre!(
+                    "name the wave's OUs (offsync wave add /Staff /Students) or --pilot /Path"
+                ));
             }
             let n = m.add_wave(&ous).await?;
             println!("wave {n}: {}", ous.join(", "));
@@ -91,12 +101,23 @@ pub async fn run(g: &GlobalArgs, a: WaveArgs) -> color_eyre::Result<()> {
             if yes {
                 println!("wave {number} started: {} (its API steps are planned; `offsync step OU imap apply --yes` sends them)", w.wave.ous.join(", "));
             } else {
-                println!("wave {number} may start ({}); add --yes to start it", w.wave.ous.join(", "));
+                println!(
+                    "wave {number} may start ({}); add --yes to start it",
+                    w.wave.ous.join(", ")
+                );
             }
         }
-        WaveCommand::Override { number, guard, kind, reason } => {
+        WaveCommand::Override {
+            number,
+            guard,
+            kind,
+            reason,
+        } => {
             m.override_guard(number, guard, kind, &reason).await?;
-            println!("wave {number}: guard {} overridden ({kind:?}): {reason}", guard.as_str());
+            println!(
+                "wave {number}: guard {} overridden ({kind:?}): {reason}",
+                guard.as_str()
+            );
         }
     }
     Ok(())

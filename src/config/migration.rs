@@ -79,7 +79,11 @@ pub(super) fn resolve(
     m.imap_restrict_to_ios = raw.imap_restrict_to_ios.unwrap_or(false);
     if let Some(s) = &raw.imap_restriction_shape {
         m.imap_restriction_shape = RestrictionShape::parse(s).ok_or_else(|| {
-            invalid(file, key("imap_restriction_shape"), format!("is `{s}`; use none, flat or nested"))
+            invalid(
+                file,
+                key("imap_restriction_shape"),
+                format!("is `{s}`; use none, flat or nested"),
+            )
         })?;
     }
     if let Some(gs) = &raw.guards {
@@ -90,7 +94,9 @@ pub(super) fn resolve(
                     invalid(
                         file,
                         key("guards"),
-                        format!("has `{g}`; use steps-verified, no-sync-after-cutoff, users-replaced"),
+                        format!(
+                            "has `{g}`; use steps-verified, no-sync-after-cutoff, users-replaced"
+                        ),
                     )
                 })
             })

@@ -195,8 +195,12 @@ impl Policy {
             },
             ..CiPolicy::default()
         };
-        let mut call = Call::get(Api::CloudIdentity, self.url(&["policies"]), &[scopes::POLICY_WRITE])
-            .about(format!("create {setting_type} at orgUnits/{id}"));
+        let mut call = Call::get(
+            Api::CloudIdentity,
+            self.url(&["policies"]),
+            &[scopes::POLICY_WRITE],
+        )
+        .about(format!("create {setting_type} at orgUnits/{id}"));
         call.method = reqwest::Method::POST;
         call.body = Some(serde_json::to_value(&body).map_err(|e| Error::Invalid(e.to_string()))?);
         self.client.json(call).await
@@ -205,8 +209,12 @@ impl Policy {
     /// `policies.delete`: the OU goes back to inheriting the setting.
     pub async fn delete(&self, name: &str) -> Result<Operation, Error> {
         let id = name.strip_prefix("policies/").unwrap_or(name);
-        let mut call = Call::get(Api::CloudIdentity, self.url(&["policies", id]), &[scopes::POLICY_WRITE])
-            .about(format!("delete policy {name}"));
+        let mut call = Call::get(
+            Api::CloudIdentity,
+            self.url(&["policies", id]),
+            &[scopes::POLICY_WRITE],
+        )
+        .about(format!("delete policy {name}"));
         call.method = reqwest::Method::DELETE;
         self.client.json(call).await
     }

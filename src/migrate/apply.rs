@@ -11,36 +11,41 @@ use crate::migration::{ImapValue, PolicyChange, PolicyMethod};
 use crate::model::DeviceAction;
 use crate::store::{ChangeRow, JournalEntry, Outcome, Store};
 
+/// What a journal entry says about the call it precedes.
+pub(super) struct Call<'a> {
+    pub action: &'a str,
+    pub target: &'a str,
+    pub request: &'a str,
+    pub gam: &'a str,
+}
+
 /// Writes the planned journal entry and its migration facts; returns the entry id.
 pub(super) fn journal_planned(
     store: &mut Store,
     m: &Migrator,
     now: DateTime<Utc>,
-    action: &str,
-    target: &str,
-    request: &str,
-    gam: &str,
+    call: Call<'_>,
     change: ChangeRow,
-    dry_run: bool,
 ) -> Result<i64> {
     let id = store.journal().append(&JournalEntry {
         id: 0,
         at: now,
         profile: m.profile.clone(),
         actor: m.actor.clone(),
-        action: action.to_string(),
-        target: target.to_string(),
+        action: call.action.to_string(),
+        target: call.target.to_string(),
         count: 1,
-        request: request.to_string(),
-        gam_command: gam.to_string(),
-        outcome: if dry_run { Outcome::Succeeded } else { Outcome::Planned },
-        dry_run,
+        request: call.request.to_string(),
+        gam_command: call.gam.to_string(),
+        outcome: Outcome::Planned,
+        dry_run: false,
         batch_id: None,
         seq: None,
     })?;
-    store
-        .migration()
-        .record_change(&ChangeRow { journal_id: id, ..change })?;
+    store.migration().record_change(&ChangeRow {
+        journal_id: id,
+        ..change
+    })?;
     Ok(id)
 }
 
@@ -108,7 +113,10 @@ pub(super) enum Sent {
 pub(super) async fn send_policy(m: &Migrator, c: &PolicyChange) -> Result<Sent> {
     let res: std::result::Result<Operation, crate::google::Error> = match (&c.method, &c.after) {
         (PolicyMethod::Create { org_unit_id }, Some(v)) => {
-            m.clients.policy.create(org_unit_id, &c.setting_type, v).await
+            m.clients
+                .policy
+                .create(org_unit_id, &c.setting_type, v)
+                .await
         }
         (PolicyMethod::Patch { policy }, Some(v)) => {
             let p = crate::google::policy::CiPolicy {
@@ -122,7 +130,11 @@ pub(super) async fn send_policy(m: &Migrator, c: &PolicyChange) -> Result<Sent> 
             m.clients.policy.patch(&p).await
         }
         (PolicyMethod::Delete { policy }, _) => m.clients.policy.delete(policy).await,
-        (_, None) => return Err(MigrateError::Refused("a create or patch needs a value".into())),
+        (_, None) => {
+            return Err(MigrateError::Refused(
+                "a create or patch needs a value".into(),
+            ))
+        }
     };
     Ok(match res {
         Ok(op) if op.error.is_some() => Sent::Failed(format!(

@@ -16,7 +16,8 @@ impl Migrator {
         VerifyConfig {
             window: s.propagation_window,
             quiet: s.quiet_window,
-            restrict_to: (s.imap_restrict_to_ios && s.imap_restriction_shape != RestrictionShape::None)
+            restrict_to: (s.imap_restrict_to_ios
+                && s.imap_restriction_shape != RestrictionShape::None)
                 .then(|| IOS_CLIENT_ID.to_string()),
         }
     }
@@ -35,10 +36,13 @@ impl Migrator {
     pub fn evaluate(&self, obs: &mut Observed) -> Result<()> {
         let cfg = self.verify_config();
         let mut store = self.store()?;
-        let claimed: Vec<(String, StepId)> = obs.claims.iter().map(|c| (c.ou.clone(), c.step)).collect();
+        let claimed: Vec<(String, StepId)> =
+            obs.claims.iter().map(|c| (c.ou.clone(), c.step)).collect();
         for ou in obs.migration_ous() {
             if !obs.has_ou(&ou) {
-                obs.warnings.push(format!("{ou} is in the migration plan but not in the directory (renamed or deleted?)"));
+                obs.warnings.push(format!(
+                    "{ou} is in the migration plan but not in the directory (renamed or deleted?)"
+                ));
                 continue;
             }
             let decl = obs.decl(&ou);
@@ -88,16 +92,26 @@ impl Migrator {
             };
             match (c.journal_entry, row) {
                 (Some(id), Some(row)) if c.step.kind() == StepKind::PolicyApi => {
-                    let after: Option<serde_json::Value> =
-                        row.after.as_deref().and_then(|a| serde_json::from_str(a).ok());
+                    let after: Option<serde_json::Value> = row
+                        .after
+                        .as_deref()
+                        .and_then(|a| serde_json::from_str(a).ok());
                     let at_ou = obs.imap.0.get(&c.ou).map(|s| s.value.clone());
                     let created = obs.imap.0.get(&c.ou).map(|s| s.policy.clone());
                     if landed(after.as_ref(), at_ou.as_ref()) {
                         store.journal().set_outcome(id, &Outcome::Succeeded)?;
-                        let previous = row.before.as_deref().and_then(|b| serde_json::from_str(b).ok());
+                        let previous = row
+                            .before
+                            .as_deref()
+                            .and_then(|b| serde_json::from_str(b).ok());
                         let since: DateTime<Utc> = c.since.unwrap_or(obs.now);
                         let was_create = row.before.is_none();
-                        let _ = rec.applied(since, self.settings.propagation_window, created.filter(|_| was_create), previous);
+                        let _ = rec.applied(
+                            since,
+                            self.settings.propagation_window,
+                            created.filter(|_| was_create),
+                            previous,
+                        );
                         notes.push(format!("recovered {} {}: the interrupted write (journal {id}) reads back as written: applied once", c.ou, c.step));
                     } else {
                         store.journal().set_outcome(id, &Outcome::Failed(format!("interrupted; {IMAP_SETTING} at {} reads back unchanged: not applied", c.ou)))?;
@@ -106,15 +120,27 @@ impl Migrator {
                 }
                 (Some(id), _) => {
                     // A sweep or a step without migration facts: record that the outcome is unknown.
-                    let _ = store.journal().set_outcome(id, &Outcome::Failed("interrupted; outcome unknown, verify reads the devices again".into()));
-                    notes.push(format!("recovered {} {}: interrupted (journal {id}); verification decides", c.ou, c.step));
+                    let _ = store.journal().set_outcome(
+                        id,
+                        &Outcome::Failed(
+                            "interrupted; outcome unknown, verify reads the devices again".into(),
+                        ),
+                    );
+                    notes.push(format!(
+                        "recovered {} {}: interrupted (journal {id}); verification decides",
+                        c.ou, c.step
+                    ));
                 }
-                (None, _) => notes.push(format!("recovered {} {}: interrupted before anything was journaled or sent", c.ou, c.step)),
+                (None, _) => notes.push(format!(
+                    "recovered {} {}: interrupted before anything was journaled or sent",
+                    c.ou, c.step
+                )),
             }
             store.migration().recover(&rec, &c.claimant, obs.now)?;
             obs.records.insert((c.ou.clone(), c.step), rec);
         }
-        obs.claims.retain(|c| holder_alive(&c.claimant, &self.claimant, c.since, obs.now));
+        obs.claims
+            .retain(|c| holder_alive(&c.claimant, &self.claimant, c.since, obs.now));
         Ok(notes)
     }
 }

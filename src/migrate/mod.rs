@@ -10,6 +10,7 @@ mod evaluate;
 pub mod observe;
 pub mod ops;
 pub mod report;
+mod send;
 mod usage;
 pub mod waves;
 

@@ -67,7 +67,12 @@ impl Observed {
     }
 
     /// The OU's view for verification; `imap` and `trust` are its effective settings.
-    pub fn view<'a>(&'a self, ou: &'a str, imap: &'a Effective, trust: &'a Effective) -> OuView<'a> {
+    pub fn view<'a>(
+        &'a self,
+        ou: &'a str,
+        imap: &'a Effective,
+        trust: &'a Effective,
+    ) -> OuView<'a> {
         let within = |p: Option<&str>| p.is_some_and(|p| OuPath::is_within(p, ou));
         OuView {
             ou,
@@ -86,8 +91,15 @@ impl Observed {
     }
 }
 
-async fn policies(m: &Migrator, setting: &str, warnings: &mut Vec<String>) -> Vec<(String, String, serde_json::Value)> {
-    let filter = format!("setting.type.matches('{}')", setting.trim_start_matches("settings/"));
+async fn policies(
+    m: &Migrator,
+    setting: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<(String, String, serde_json::Value)> {
+    let filter = format!(
+        "setting.type.matches('{}')",
+        setting.trim_start_matches("settings/")
+    );
     match m.clients.policy.list(Some(filter)).try_concat().await {
         Ok(ps) => ps
             .into_iter()
@@ -109,7 +121,11 @@ async fn policies(m: &Migrator, setting: &str, warnings: &mut Vec<String>) -> Ve
     }
 }
 
-fn join(tree: &OuTree, rows: &[(String, String, serde_json::Value)], warnings: &mut Vec<String>) -> Settings {
+fn join(
+    tree: &OuTree,
+    rows: &[(String, String, serde_json::Value)],
+    warnings: &mut Vec<String>,
+) -> Settings {
     let (s, unjoined) = tree.join(rows.iter().map(|(n, o, v)| (n.as_str(), o.as_str(), v)));
     for Unjoined { policy, org_unit } in unjoined {
         warnings.push(format!("{policy} names {org_unit}, which matches no Directory OU: it is ignored (was the OU deleted?)"));

@@ -52,15 +52,30 @@ impl Migrator {
             .filter(|ou| keep(ou))
             .map(|ou| {
                 let decl = obs.decl(&ou);
-                let rows: Vec<_> = obs.funnel.iter().filter(|u| OuPath::is_within(&u.ou, &ou)).cloned().collect();
+                let rows: Vec<_> = obs
+                    .funnel
+                    .iter()
+                    .filter(|u| OuPath::is_within(&u.ou, &ou))
+                    .cloned()
+                    .collect();
                 OuStatus {
                     imap: obs.imap.effective(&ou),
-                    steps: decl.path.steps().iter().map(|&s| obs.record(&ou, s)).collect(),
+                    steps: decl
+                        .path
+                        .steps()
+                        .iter()
+                        .map(|&s| obs.record(&ou, s))
+                        .collect(),
                     google_sync_devices: obs
                         .inventory
                         .devices
                         .iter()
-                        .filter(|d| d.is_google_sync() && d.org_unit_path.as_deref().is_some_and(|p| OuPath::is_within(p, &ou)))
+                        .filter(|d| {
+                            d.is_google_sync()
+                                && d.org_unit_path
+                                    .as_deref()
+                                    .is_some_and(|p| OuPath::is_within(p, &ou))
+                        })
                         .count(),
                     funnel: funnel::counts(&rows),
                     declaration: decl,
@@ -75,7 +90,11 @@ impl Migrator {
             ous,
             waves: self.wave_statuses(obs),
             funnel: funnel::counts(&rows),
-            in_flight: obs.claims.iter().map(|c| format!("{} {} by {}", c.ou, c.step, c.claimant)).collect(),
+            in_flight: obs
+                .claims
+                .iter()
+                .map(|c| format!("{} {} by {}", c.ou, c.step, c.claimant))
+                .collect(),
             warnings: obs.warnings.clone(),
         }
     }

@@ -20,14 +20,22 @@ impl Migrator {
         let since = obs.now - Duration::days(30);
         let mut others: Vec<String> = rows
             .iter()
-            .filter_map(|r| Some((r.user_email()?.to_ascii_lowercase(), r.datetime("gmail:timestamp_last_imap")?)))
+            .filter_map(|r| {
+                Some((
+                    r.user_email()?.to_ascii_lowercase(),
+                    r.datetime("gmail:timestamp_last_imap")?,
+                ))
+            })
             .filter(|(_, at)| *at >= since)
             .filter(|(email, _)| {
-                obs.inventory.users.iter().any(|u| u.primary_email.eq_ignore_ascii_case(email) && ous.contains(&u.org_unit_path))
+                obs.inventory.users.iter().any(|u| {
+                    u.primary_email.eq_ignore_ascii_case(email) && ous.contains(&u.org_unit_path)
+                })
             })
             .filter(|(email, _)| {
                 !obs.inventory.devices.iter().any(|d| {
-                    d.owner().is_some_and(|o| o.eq_ignore_ascii_case(email)) && classify_device(d) == DeviceClass::NativeGoogle
+                    d.owner().is_some_and(|o| o.eq_ignore_ascii_case(email))
+                        && classify_device(d) == DeviceClass::NativeGoogle
                 })
             })
             .map(|(email, _)| email)
@@ -35,7 +43,9 @@ impl Migrator {
         others.sort();
         others.dedup();
         if others.is_empty() {
-            return vec![format!("no user of these OUs used another IMAP client in the 30 days to {date} (Reports)")];
+            return vec![format!(
+                "no user of these OUs used another IMAP client in the 30 days to {date} (Reports)"
+            )];
         }
         vec![format!(
             "{} users of these OUs used IMAP from other clients in the 30 days to {date} (Reports); restricting IMAP to the iOS client cuts them off: {}",

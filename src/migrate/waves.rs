@@ -54,7 +54,11 @@ impl Migrator {
             .map(|w| {
                 let gated_by = obs.plan.gating_stage(w.number).unwrap_or_default();
                 let guards = self.guards(obs, &gated_by);
-                let check = if w.started_at.is_some() { Ok(()) } else { obs.plan.check_start(w.number, &guards) };
+                let check = if w.started_at.is_some() {
+                    Ok(())
+                } else {
+                    obs.plan.check_start(w.number, &guards)
+                };
                 WaveStatus {
                     wave: w.clone(),
                     gated_by,
@@ -90,20 +94,50 @@ impl Migrator {
         }
         let mut store = self.store()?;
         let n = store.migration().add_wave(ous, obs.now)?;
-        apply::journal_fact(&mut store, self, obs.now, "migration.wave.add", &ous.join(","), &format!("wave {n}"), None)?;
+        apply::journal_fact(
+            &mut store,
+            self,
+            obs.now,
+            "migration.wave.add",
+            &ous.join(","),
+            &format!("wave {n}"),
+            None,
+        )?;
         Ok(n)
     }
 
-    pub async fn override_guard(&self, wave: u32, g: GuardId, kind: OverrideKind, reason: &str) -> Result<()> {
+    pub async fn override_guard(
+        &self,
+        wave: u32,
+        g: GuardId,
+        kind: OverrideKind,
+        reason: &str,
+    ) -> Result<()> {
         if reason.trim().is_empty() {
-            return Err(MigrateError::Refused("an override needs --reason TEXT (it is journaled)".into()));
+            return Err(MigrateError::Refused(
+                "an override needs --reason TEXT (it is journaled)".into(),
+            ));
         }
         let obs = self.observe_ready().await?;
         obs.plan.wave(wave)?;
-        let o = GuardOverride { guard: g, kind, reason: reason.into(), by: self.actor.clone(), at: obs.now };
+        let o = GuardOverride {
+            guard: g,
+            kind,
+            reason: reason.into(),
+            by: self.actor.clone(),
+            at: obs.now,
+        };
         let mut store = self.store()?;
         store.migration().add_override(wave, &o)?;
-        apply::journal_fact(&mut store, self, obs.now, "migration.wave.override", &format!("wave {wave}"), g.as_str(), Some(reason))?;
+        apply::journal_fact(
+            &mut store,
+            self,
+            obs.now,
+            "migration.wave.override",
+            &format!("wave {wave}"),
+            g.as_str(),
+            Some(reason),
+        )?;
         Ok(())
     }
 
@@ -124,18 +158,34 @@ impl Migrator {
         if !store.migration().start_wave(wave, obs.now)? {
             return Err(crate::migration::WaveError::AlreadyStarted(wave).into());
         }
-        let waived: Vec<String> = status.guards.iter().filter(|g| !g.passed).map(|g| g.guard.as_str().to_string()).collect();
-        let note = (!waived.is_empty()).then(|| format!("overridden guards: {}", waived.join(", ")));
-        apply::journal_fact(&mut store, self, obs.now, "migration.wave.start", &status.wave.ous.join(","), &format!("wave {wave}"), note.as_deref())?;
+        let waived: Vec<String> = status
+            .guards
+            .iter()
+            .filter(|g| !g.passed)
+            .map(|g| g.guard.as_str().to_string())
+            .collect();
+        let note =
+            (!waived.is_empty()).then(|| format!("overridden guards: {}", waived.join(", ")));
+        apply::journal_fact(
+            &mut store,
+            self,
+            obs.now,
+            "migration.wave.start",
+            &status.wave.ous.join(","),
+            &format!("wave {wave}"),
+            note.as_deref(),
+        )?;
         for ou in &status.wave.ous {
             let decl = obs.decl(ou);
             for &step in decl.path.steps() {
                 if step.kind() == StepKind::PolicyApi && decl.applies(step) {
                     // Already verified or in flight: leave it; only fresh steps are planned.
-                    let _ = store.migration().update_step(ou, step, obs.now, |r| match r.state {
-                        crate::migration::StepState::NotStarted => r.plan(obs.now),
-                        _ => Ok(()),
-                    });
+                    let _ = store
+                        .migration()
+                        .update_step(ou, step, obs.now, |r| match r.state {
+                            crate::migration::StepState::NotStarted => r.plan(obs.now),
+                            _ => Ok(()),
+                        });
                 }
             }
         }
@@ -149,24 +199,62 @@ impl Migrator {
         self.require_ous(&obs, std::slice::from_ref(&d.ou))?;
         let mut store = self.store()?;
         store.migration().declare(&d, obs.now)?;
-        let what = format!("path={} management={:?} emm={} emm_devices={}", d.path.as_str(), d.management, d.emm, d.emm_devices.len());
-        apply::journal_fact(&mut store, self, obs.now, "migration.declare", &d.ou, "-", Some(&what))?;
+        let what = format!(
+            "path={} management={:?} emm={} emm_devices={}",
+            d.path.as_str(),
+            d.management,
+            d.emm,
+            d.emm_devices.len()
+        );
+        apply::journal_fact(
+            &mut store,
+            self,
+            obs.now,
+            "migration.declare",
+            &d.ou,
+            "-",
+            Some(&what),
+        )?;
         Ok(())
     }
 
     /// Marks users `acknowledged` (left behind on purpose) or `reminded`; journaled per user.
-    pub async fn mark_users(&self, emails: &[String], mark: &str, note: Option<&str>) -> Result<usize> {
+    pub async fn mark_users(
+        &self,
+        emails: &[String],
+        mark: &str,
+        note: Option<&str>,
+    ) -> Result<usize> {
         if mark == "acknowledged" && note.is_none_or(|n| n.trim().is_empty()) {
-            return Err(MigrateError::Refused("acknowledging a user as left behind needs --reason TEXT".into()));
+            return Err(MigrateError::Refused(
+                "acknowledging a user as left behind needs --reason TEXT".into(),
+            ));
         }
         let obs = self.observe_ready().await?;
-        if let Some(bad) = emails.iter().find(|e| !obs.inventory.users.iter().any(|u| u.primary_email.eq_ignore_ascii_case(e))) {
-            return Err(MigrateError::Refused(format!("no user {bad} in the directory")));
+        if let Some(bad) = emails.iter().find(|e| {
+            !obs.inventory
+                .users
+                .iter()
+                .any(|u| u.primary_email.eq_ignore_ascii_case(e))
+        }) {
+            return Err(MigrateError::Refused(format!(
+                "no user {bad} in the directory"
+            )));
         }
         let mut store = self.store()?;
         for e in emails {
-            store.migration().mark_user(e, mark, &self.actor, note, obs.now)?;
-            apply::journal_fact(&mut store, self, obs.now, &format!("migration.user.{mark}"), e, "-", note)?;
+            store
+                .migration()
+                .mark_user(e, mark, &self.actor, note, obs.now)?;
+            apply::journal_fact(
+                &mut store,
+                self,
+                obs.now,
+                &format!("migration.user.{mark}"),
+                e,
+                "-",
+                note,
+            )?;
         }
         Ok(emails.len())
     }

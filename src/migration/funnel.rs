@@ -76,7 +76,9 @@ pub fn emm_agent(d: &Device) -> Option<&'static str> {
 
 fn is_android(d: &Device) -> bool {
     d.os.as_deref().is_some_and(|o| o.starts_with("Android"))
-        || d.user_agent.as_deref().is_some_and(|u| u.contains("Android"))
+        || d.user_agent
+            .as_deref()
+            .is_some_and(|u| u.contains("Android"))
 }
 
 /// A device can still sync: not blocked or wiped.
@@ -165,12 +167,20 @@ pub fn rows(
         if sync.is_empty() {
             continue;
         }
-        let live = |c: DeviceClass| devs.iter().any(|d| classify_device(d) == c && active(d, since));
+        let live = |c: DeviceClass| {
+            devs.iter()
+                .any(|d| classify_device(d) == c && active(d, since))
+        };
         // A Google Sync device that last synced before a replacement appeared is the phone
         // the user moved off, not one still in use.
         let replacements: Vec<&&Device> = devs
             .iter()
-            .filter(|d| matches!(classify_device(d), DeviceClass::NativeGoogle | DeviceClass::GmailApp) && active(d, since))
+            .filter(|d| {
+                matches!(
+                    classify_device(d),
+                    DeviceClass::NativeGoogle | DeviceClass::GmailApp
+                ) && active(d, since)
+            })
             .collect();
         let still = sync.iter().any(|g| {
             active(g, since)
@@ -249,46 +259,6 @@ pub fn instructions(decl: Option<&OuDeclaration>, emm: Option<&str>, android: bo
     parts.join(" / ")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    fn dev(id: &str, t: DeviceType, ua: &str, first: i64, last: i64) -> Device {
-        let at = |h: i64| Some(Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap() + Duration::hours(h));
-        Device {
-            resource_id: id.into(),
-            email: vec!["ann@x.org".into()],
-            device_type: t,
-            user_agent: Some(ua.into()),
-            status: DeviceStatus::Approved,
-            first_sync: at(first),
-            last_sync: at(last),
-            ..Device::default()
-        }
-    }
-
-    #[test]
-    fn a_user_is_still_on_google_sync_until_a_replacement_outlives_it() {
-        let now = Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap() + Duration::hours(48);
-        let users = vec![User { primary_email: "ann@x.org".into(), org_unit_path: "/Pilot".into(), ..User::default() }];
-        let input = FunnelInput { active_days: 7, ..FunnelInput::default() };
-        let gs = dev("g", DeviceType::GoogleSync, "Apple-iPhone14C2/2104.92", -100, 40);
-        let f = |ds: Vec<Device>| rows(&users, &ds, &input, now)[0].funnel;
-        assert_eq!(f(vec![gs.clone()]), Funnel::StillOnGoogleSync);
-        // An older native account next to a still-syncing Exchange profile: still on Sync.
-        assert_eq!(f(vec![gs.clone(), dev("n", DeviceType::IosSync, "iOS/17.5 dataaccessd/1.0", 10, 47)]), Funnel::StillOnGoogleSync);
-        // The native account appeared after the last Exchange sync: switched.
-        assert_eq!(f(vec![gs.clone(), dev("n", DeviceType::IosSync, "iOS/17.5 dataaccessd/1.0", 41, 47)]), Funnel::Switched);
-        assert_eq!(f(vec![gs.clone(), dev("m", DeviceType::IosSync, "com.google.Gmail/6.0 iPhone", 41, 47)]), Funnel::GmailAppOnly);
-        let stale = dev("g", DeviceType::GoogleSync, "Apple-iPhone14C2/2104.92", -100, -400);
-        assert_eq!(f(vec![stale]), Funnel::NotSeen);
-        let mut blocked = gs;
-        blocked.status = DeviceStatus::Blocked;
-        assert_eq!(f(vec![blocked]), Funnel::NotSeen);
-    }
-}
-
 /// Counts per funnel bucket.
 pub fn counts(rows: &[UserRow]) -> BTreeMap<Funnel, usize> {
     let mut out = BTreeMap::new();
@@ -304,4 +274,88 @@ pub fn counts(rows: &[UserRow]) -> BTreeMap<Funnel, usize> {
         *out.entry(r.funnel).or_default() += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn dev(id: &str, t: DeviceType, ua: &str, first: i64, last: i64) -> Device {
+        let at =
+            |h: i64| Some(Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap() + Duration::hours(h));
+        Device {
+            resource_id: id.into(),
+            email: vec!["ann@x.org".into()],
+            device_type: t,
+            user_agent: Some(ua.into()),
+            status: DeviceStatus::Approved,
+            first_sync: at(first),
+            last_sync: at(last),
+            ..Device::default()
+        }
+    }
+
+    #[test]
+    fn a_user_is_still_on_google_sync_until_a_replacement_outlives_it() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 10, 0, 0, 0).unwrap() + Duration::hours(48);
+        let users = vec![User {
+            primary_email: "ann@x.org".into(),
+            org_unit_path: "/Pilot".into(),
+            ..User::default()
+        }];
+        let input = FunnelInput {
+            active_days: 7,
+            ..FunnelInput::default()
+        };
+        let gs = dev(
+            "g",
+            DeviceType::GoogleSync,
+            "Apple-iPhone14C2/2104.92",
+            -100,
+            40,
+        );
+        let f = |ds: Vec<Device>| rows(&users, &ds, &input, now)[0].funnel;
+        assert_eq!(f(vec![gs.clone()]), Funnel::StillOnGoogleSync);
+        // An older native account next to a still-syncing Exchange profile: still on Sync.
+        assert_eq!(
+            f(vec![
+                gs.clone(),
+                dev("n", DeviceType::IosSync, "iOS/17.5 dataaccessd/1.0", 10, 47)
+            ]),
+            Funnel::StillOnGoogleSync
+        );
+        // The native account appeared after the last Exchange sync: switched.
+        assert_eq!(
+            f(vec![
+                gs.clone(),
+                dev("n", DeviceType::IosSync, "iOS/17.5 dataaccessd/1.0", 41, 47)
+            ]),
+            Funnel::Switched
+        );
+        assert_eq!(
+            f(vec![
+                gs.clone(),
+                dev(
+                    "m",
+                    DeviceType::IosSync,
+                    "com.google.Gmail/6.0 iPhone",
+                    41,
+                    47
+                )
+            ]),
+            Funnel::GmailAppOnly
+        );
+        let stale = dev(
+            "g",
+            DeviceType::GoogleSync,
+            "Apple-iPhone14C2/2104.92",
+            -100,
+            -400,
+        );
+        assert_eq!(f(vec![stale]), Funnel::NotSeen);
+        let mut blocked = gs;
+        blocked.status = DeviceStatus::Blocked;
+        assert_eq!(f(vec![blocked]), Funnel::NotSeen);
+    }
 }

@@ -130,7 +130,9 @@ fn no_sync_after_cutoff(stage: &Stage<'_>) -> GuardResult {
         };
         for d in stage.devices.iter().filter(|d| {
             d.is_google_sync()
-                && d.org_unit_path.as_deref().is_some_and(|p| OuPath::is_within(p, ou))
+                && d.org_unit_path
+                    .as_deref()
+                    .is_some_and(|p| OuPath::is_within(p, ou))
                 && d.last_sync.is_some_and(|t| t > cut)
         }) {
             lines.push(format!(

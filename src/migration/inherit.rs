@@ -21,17 +21,20 @@ pub struct ExplicitSetting {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum Effective {
-    Explicit { setting: ExplicitSetting },
-    Inherited { from: String, setting: ExplicitSetting },
+    Explicit {
+        setting: ExplicitSetting,
+    },
+    Inherited {
+        from: String,
+        setting: ExplicitSetting,
+    },
     InheritedOrUnknown,
 }
 
 impl Effective {
     pub fn setting(&self) -> Option<&ExplicitSetting> {
         match self {
-            Effective::Explicit { setting } | Effective::Inherited { setting, .. } => {
-                Some(setting)
-            }
+            Effective::Explicit { setting } | Effective::Inherited { setting, .. } => Some(setting),
             Effective::InheritedOrUnknown => None,
         }
     }
@@ -69,10 +72,7 @@ impl OuTree {
         let mut by_id = BTreeMap::new();
         let mut paths = vec!["/".to_string()];
         for o in ous {
-            let id = o
-                .org_unit_id
-                .strip_prefix("id:")
-                .unwrap_or(&o.org_unit_id);
+            let id = o.org_unit_id.strip_prefix("id:").unwrap_or(&o.org_unit_id);
             by_id.insert(id.to_string(), o.org_unit_path.clone());
             paths.push(o.org_unit_path.clone());
         }
@@ -210,7 +210,10 @@ mod tests {
     #[test]
     fn join_resolves_ids_and_reports_strangers() {
         let t = tree();
-        let (on, off) = (json!({"enableImapAccess": true}), json!({"enableImapAccess": false}));
+        let (on, off) = (
+            json!({"enableImapAccess": true}),
+            json!({"enableImapAccess": false}),
+        );
         let (s, unjoined) = t.join([
             ("policies/1", "orgUnits/r", &off),
             ("policies/2", "orgUnits/s", &on),

@@ -139,6 +139,7 @@ pub fn policy_change(
 
 /// Undo of an applied policy step: delete the policy offsync created, or restore the value
 /// offsync overwrote. `None` when there is nothing offsync can undo through the API.
+#[allow(clippy::too_many_arguments)]
 pub fn undo_change(
     step: StepId,
     ou: &str,
@@ -181,7 +182,11 @@ pub fn block_change(ou: &str, targets: &[&Device]) -> BlockChange {
         ou: ou.to_string(),
         devices: targets
             .iter()
-            .filter(|d| d.org_unit_path.as_deref().is_some_and(|p| OuPath::is_within(p, ou)))
+            .filter(|d| {
+                d.org_unit_path
+                    .as_deref()
+                    .is_some_and(|p| OuPath::is_within(p, ou))
+            })
             .map(|d| (d.resource_id.clone(), d.owner().unwrap_or("").to_string()))
             .collect(),
     }

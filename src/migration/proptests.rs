@@ -117,7 +117,11 @@ fn guard_results() -> impl Strategy<Value = Vec<GuardResult>> {
             .map(|(g, p)| GuardResult {
                 guard: g,
                 passed: p,
-                blockers: if p { vec![] } else { vec![format!("{} blocks", g.as_str())] },
+                blockers: if p {
+                    vec![]
+                } else {
+                    vec![format!("{} blocks", g.as_str())]
+                },
                 more: 0,
             })
             .collect()
@@ -126,12 +130,25 @@ fn guard_results() -> impl Strategy<Value = Vec<GuardResult>> {
 
 fn overrides() -> impl Strategy<Value = Vec<GuardOverride>> {
     prop::collection::vec(
-        (prop::sample::select(GuardId::ALL.to_vec()), prop_oneof![Just(String::new()), Just("  ".to_string()), Just("pilot users all on Gmail".to_string())]),
+        (
+            prop::sample::select(GuardId::ALL.to_vec()),
+            prop_oneof![
+                Just(String::new()),
+                Just("  ".to_string()),
+                Just("pilot users all on Gmail".to_string())
+            ],
+        ),
         0..4,
     )
     .prop_map(|xs| {
         xs.into_iter()
-            .map(|(g, reason)| GuardOverride { guard: g, kind: OverrideKind::AcceptedRisk, reason, by: "admin@x".into(), at: t0() })
+            .map(|(g, reason)| GuardOverride {
+                guard: g,
+                kind: OverrideKind::AcceptedRisk,
+                reason,
+                by: "admin@x".into(),
+                at: t0(),
+            })
             .collect()
     })
 }
@@ -160,13 +177,26 @@ fn waves_start_in_order_and_once() {
     let mut plan = Plan {
         pilot: Some("/Pilot".into()),
         waves: vec![
-            Wave { number: 1, ous: vec!["/Staff".into()], started_at: None, overrides: vec![] },
-            Wave { number: 2, ous: vec!["/Students".into()], started_at: None, overrides: vec![] },
+            Wave {
+                number: 1,
+                ous: vec!["/Staff".into()],
+                started_at: None,
+                overrides: vec![],
+            },
+            Wave {
+                number: 2,
+                ous: vec!["/Students".into()],
+                started_at: None,
+                overrides: vec![],
+            },
         ],
     };
     assert_eq!(
         plan.check_start(2, &[]),
-        Err(WaveError::OutOfOrder { wave: 2, previous: 1 })
+        Err(WaveError::OutOfOrder {
+            wave: 2,
+            previous: 1
+        })
     );
     plan.waves[0].started_at = Some(t0());
     assert_eq!(plan.check_start(1, &[]), Err(WaveError::AlreadyStarted(1)));

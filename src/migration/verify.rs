@@ -86,14 +86,23 @@ fn waiting(rec: &StepRecord, now: DateTime<Utc>, what: &str, e: Vec<Evidence>) -
     match rec.effective_by {
         Some(by) if now < by => with(Verdict::Pending, e),
         Some(by) => with(
-            Verdict::TimedOut(format!("{what} by {} (the end of the window)", by.to_rfc3339())),
+            Verdict::TimedOut(format!(
+                "{what} by {} (the end of the window)",
+                by.to_rfc3339()
+            )),
             e,
         ),
         None => with(Verdict::NeedsManual, e),
     }
 }
 
-fn policy(rec: &StepRecord, v: &OuView<'_>, cfg: &VerifyConfig, now: DateTime<Utc>, on: bool) -> Assessment {
+fn policy(
+    rec: &StepRecord,
+    v: &OuView<'_>,
+    cfg: &VerifyConfig,
+    now: DateTime<Utc>,
+    on: bool,
+) -> Assessment {
     let restrict = if on { cfg.restrict_to.as_deref() } else { None };
     let decoded = v.imap.value().map(ImapValue::decode);
     let ok = decoded.as_ref().is_some_and(|d| d.satisfies(on, restrict));
@@ -106,11 +115,20 @@ fn policy(rec: &StepRecord, v: &OuView<'_>, cfg: &VerifyConfig, now: DateTime<Ut
         EvidenceKind::PolicyReadBack,
         now,
         ok,
-        format!("settings/gmail.imap_access at {}: {} = {shown}", v.ou, v.imap.describe()),
+        format!(
+            "settings/gmail.imap_access at {}: {} = {shown}",
+            v.ou,
+            v.imap.describe()
+        ),
     )
     .with_refs(v.imap.setting().map(|s| s.policy.clone()));
     if !ok {
-        return waiting(rec, now, "the policy did not read back as written", vec![read]);
+        return waiting(
+            rec,
+            now,
+            "the policy did not read back as written",
+            vec![read],
+        );
     }
     let mut e = vec![read];
     if let Some(n) = v.imap_users_after.filter(|n| *n > 0 && on) {
@@ -129,7 +147,12 @@ fn policy(rec: &StepRecord, v: &OuView<'_>, cfg: &VerifyConfig, now: DateTime<Ut
     }
 }
 
-fn replacements_after(rec: &StepRecord, v: &OuView<'_>, now: DateTime<Utc>, class: DeviceClass) -> Assessment {
+fn replacements_after(
+    rec: &StepRecord,
+    v: &OuView<'_>,
+    now: DateTime<Utc>,
+    class: DeviceClass,
+) -> Assessment {
     let Some(since) = rec.changed_at else {
         return with(Verdict::NeedsManual, vec![]);
     };
@@ -145,7 +168,11 @@ fn replacements_after(rec: &StepRecord, v: &OuView<'_>, now: DateTime<Utc>, clas
         format!(
             "{} new {} devices for {} since {}",
             new.len(),
-            if class == DeviceClass::NativeGoogle { "native Google-account iOS" } else { "Gmail app" },
+            if class == DeviceClass::NativeGoogle {
+                "native Google-account iOS"
+            } else {
+                "Gmail app"
+            },
             v.ou,
             since.to_rfc3339()
         ),
@@ -222,7 +249,12 @@ fn google_sync_after<'a>(v: &'a OuView<'_>, cut: DateTime<Utc>) -> Vec<&'a Devic
         .collect()
 }
 
-fn sync_off(rec: &StepRecord, v: &OuView<'_>, cfg: &VerifyConfig, now: DateTime<Utc>) -> Assessment {
+fn sync_off(
+    rec: &StepRecord,
+    v: &OuView<'_>,
+    cfg: &VerifyConfig,
+    now: DateTime<Utc>,
+) -> Assessment {
     let Some(cut) = rec.effective_by else {
         return with(Verdict::NeedsManual, vec![]);
     };
@@ -235,9 +267,17 @@ fn sync_off(rec: &StepRecord, v: &OuView<'_>, cfg: &VerifyConfig, now: DateTime<
             EvidenceKind::DevicesStillSyncing,
             now,
             false,
-            format!("{} Google Sync devices of {} synced after {}", late.len(), v.ou, cut.to_rfc3339()),
+            format!(
+                "{} Google Sync devices of {} synced after {}",
+                late.len(),
+                v.ou,
+                cut.to_rfc3339()
+            ),
         )
-        .with_refs(late.iter().map(|d| format!("{} {}", d.resource_id, d.owner().unwrap_or(""))));
+        .with_refs(
+            late.iter()
+                .map(|d| format!("{} {}", d.resource_id, d.owner().unwrap_or(""))),
+        );
         return with(Verdict::Contradicted, vec![e]);
     }
     let quiet_for = now - cut;
@@ -277,12 +317,25 @@ fn sweep(v: &OuView<'_>, now: DateTime<Utc>) -> Assessment {
     };
     let targets = sweep_targets(v);
     let e = Evidence::new(
-        if targets.is_empty() { EvidenceKind::DevicesQuiet } else { EvidenceKind::DevicesStillSyncing },
+        if targets.is_empty() {
+            EvidenceKind::DevicesQuiet
+        } else {
+            EvidenceKind::DevicesStillSyncing
+        },
         now,
         targets.is_empty() && now >= cut,
-        format!("{} unblocked Google Sync devices of {} synced after {}", targets.len(), v.ou, cut.to_rfc3339()),
+        format!(
+            "{} unblocked Google Sync devices of {} synced after {}",
+            targets.len(),
+            v.ou,
+            cut.to_rfc3339()
+        ),
     )
-    .with_refs(targets.iter().map(|d| format!("{} {}", d.resource_id, d.owner().unwrap_or(""))));
+    .with_refs(
+        targets
+            .iter()
+            .map(|d| format!("{} {}", d.resource_id, d.owner().unwrap_or(""))),
+    );
     if targets.is_empty() && now >= cut {
         done(vec![e])
     } else {

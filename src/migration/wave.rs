@@ -72,7 +72,10 @@ pub enum WaveError {
     #[error("wave {wave} cannot start before wave {previous}")]
     OutOfOrder { wave: u32, previous: u32 },
     #[error("wave {wave} is blocked:\n{}", blockers(.failing))]
-    Blocked { wave: u32, failing: Vec<GuardResult> },
+    Blocked {
+        wave: u32,
+        failing: Vec<GuardResult>,
+    },
 }
 
 fn blockers(failing: &[GuardResult]) -> String {
@@ -101,7 +104,11 @@ impl Plan {
     /// The OUs whose readiness gates `number`: the pilot for wave 1, else the wave before.
     pub fn gating_stage(&self, number: u32) -> Result<Vec<String>, WaveError> {
         if number <= 1 {
-            return self.pilot.clone().map(|p| vec![p]).ok_or(WaveError::NoPilot);
+            return self
+                .pilot
+                .clone()
+                .map(|p| vec![p])
+                .ok_or(WaveError::NoPilot);
         }
         Ok(self.wave(number - 1)?.ous.clone())
     }

@@ -63,7 +63,9 @@ pub fn imap_effect(t: &Tenant, mut ou: usize, now: i64, prop: i64) -> (Option<bo
             .iter()
             .find(|p| p.ou == ou && p.setting_type == IMAP_SETTING)
         {
-            let on = p.effect(now, prop).and_then(|v| v["enableImapAccess"].as_bool());
+            let on = p
+                .effect(now, prop)
+                .and_then(|v| v["enableImapAccess"].as_bool());
             let since = p.written_at.map(|w| w + prop).filter(|s| *s <= now);
             return (on, since);
         }
@@ -135,7 +137,9 @@ fn ou_times(t: &Tenant, ou: usize, now: i64, prop: i64) -> OuTimes {
 
 fn run(t: &mut Tenant, cfg: &SimConfig, now: i64) {
     let prop = cfg.propagation.as_secs() as i64;
-    let times: Vec<OuTimes> = (0..t.org_units.len()).map(|o| ou_times(t, o, now, prop)).collect();
+    let times: Vec<OuTimes> = (0..t.org_units.len())
+        .map(|o| ou_times(t, o, now, prop))
+        .collect();
     let mut sync_by_user: HashMap<u32, Vec<usize>> = HashMap::new();
     for (i, d) in t.devices.iter().enumerate() {
         if d.kind == DeviceKind::GoogleSync {
@@ -164,14 +168,19 @@ fn run(t: &mut Tenant, cfg: &SimConfig, now: i64) {
         };
         let base = match persona(&cfg.behaviour, user.id) {
             Persona::Never => None,
-            Persona::AfterReminder => base.and_then(|b| t.console.reminded.get(&u).map(|r| b.max(*r))),
+            Persona::AfterReminder => {
+                base.and_then(|b| t.console.reminded.get(&u).map(|r| b.max(*r)))
+            }
             Persona::Prompt => base,
         };
-        let delay = lo as i64 + (mix(user.id ^ 0xd1a7) % (hi.saturating_sub(lo).max(1) as u64)) as i64;
+        let delay =
+            lo as i64 + (mix(user.id ^ 0xd1a7) % (hi.saturating_sub(lo).max(1) as u64)) as i64;
         let Some(at) = base.map(|b| b + delay).filter(|at| *at <= now) else {
             continue;
         };
-        let android = devs.iter().any(|&i| t.devices[i].os().starts_with("Android"));
+        let android = devs
+            .iter()
+            .any(|&i| t.devices[i].os().starts_with("Android"));
         for &i in devs {
             let d = &mut t.devices[i];
             d.last_sync = d.last_sync_at(at);

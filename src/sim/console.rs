@@ -126,7 +126,9 @@ pub async fn set(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult<Json<Va
     let ou = t
         .ou_by_path(path)
         .ok_or_else(|| ApiError::invalid(format!("no OU '{path}'")))?;
-    t.console.settings.insert((ou, setting), Saved { on, at: now });
+    t.console
+        .settings
+        .insert((ou, setting), Saved { on, at: now });
     t.console.active = true;
     Ok(Json(json!({
         "orgUnitPath": t.org_units[ou].path,
@@ -149,7 +151,9 @@ pub async fn get(State(s): State<Arc<Shared>>) -> Json<Value> {
         })
         .collect();
     rows.sort_by_key(|v| v.to_string());
-    Json(json!({"settings": rows, "switchedUsers": t.console.switched.len(), "remindedUsers": t.console.reminded.len()}))
+    Json(
+        json!({"settings": rows, "switchedUsers": t.console.switched.len(), "remindedUsers": t.console.reminded.len()}),
+    )
 }
 
 /// `POST /_sim/remind {"emails": ["a@x", …]}`: the admin sent these users a reminder.

@@ -43,8 +43,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use clock::{ClockConfig, SimClock};
 pub use behaviour::Behaviour;
+pub use clock::{ClockConfig, SimClock};
 pub use faults::FaultSpec;
 pub use gam::{config_files as gam_config_files, GamFile};
 pub use policy::{ImapRestrictionShape, PolicyReadback};

@@ -196,7 +196,8 @@ pub async fn list(
     }
     let more = hits.len() > size;
     hits.truncate(size);
-    let mut body = json!({"policies": hits.iter().map(|(p, v)| render_value(&t, p, v)).collect::<Vec<_>>()});
+    let mut body =
+        json!({"policies": hits.iter().map(|(p, v)| render_value(&t, p, v)).collect::<Vec<_>>()});
     if more {
         body["nextPageToken"] = json!(paging::encode(&binding, &hits.last().expect("page").0.id));
     }
@@ -243,7 +244,11 @@ fn check_mutable(s: &Shared, setting_type: &str, value: &Value) -> ApiResult<()>
 fn check_shape(shape: ImapRestrictionShape, value: &Value) -> ApiResult<()> {
     let allowed: &[&str] = match shape {
         ImapRestrictionShape::None => &["enableImapAccess"],
-        ImapRestrictionShape::Flat => &["enableImapAccess", "restrictToAllowedClients", "allowedClientIds"],
+        ImapRestrictionShape::Flat => &[
+            "enableImapAccess",
+            "restrictToAllowedClients",
+            "allowedClientIds",
+        ],
         ImapRestrictionShape::Nested => &["enableImapAccess", "imapAccessRestriction"],
     };
     let obj = value
@@ -257,9 +262,11 @@ fn check_shape(shape: ImapRestrictionShape, value: &Value) -> ApiResult<()> {
     let ok = match shape {
         ImapRestrictionShape::None => true,
         ImapRestrictionShape::Flat => {
-            obj.get("restrictToAllowedClients").is_none_or(Value::is_boolean)
+            obj.get("restrictToAllowedClients")
+                .is_none_or(Value::is_boolean)
                 && obj.get("allowedClientIds").is_none_or(|a| {
-                    a.as_array().is_some_and(|xs| xs.iter().all(Value::is_string))
+                    a.as_array()
+                        .is_some_and(|xs| xs.iter().all(Value::is_string))
                 })
         }
         ImapRestrictionShape::Nested => obj.get("imapAccessRestriction").is_none_or(|r| {

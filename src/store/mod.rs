@@ -12,6 +12,7 @@ mod error;
 pub mod journal;
 pub mod private;
 pub mod migration;
+mod migration_plan;
 pub mod schema;
 
 use std::path::{Path, PathBuf};
@@ -24,7 +25,8 @@ pub use batch::{Batch, BatchTarget, Batches, Finding, NewBatch, TargetRecord};
 pub use devices::KEEP_SNAPSHOTS;
 pub use error::StoreError;
 pub use journal::{Journal, JournalEntry, Outcome};
-pub use migration::{ChangeRow, Claim, MigrationDb, MigrationStoreError};
+pub use migration::{Claim, MigrationDb, MigrationStoreError};
+pub use migration_plan::ChangeRow;
 
 /// How long a write waits for another offsync (say the TUI's feed and a cron'd
 /// `offsync devices`) before reporting the database as locked.

@@ -18,7 +18,11 @@ fn config(dir: &std::path::Path, h: &sim::SimHandle) -> PathBuf {
     let text = std::fs::read_to_string(&p).unwrap();
     std::fs::write(
         &p,
-        format!("data_dir = {:?}\nlog_file = {:?}\n{text}", dir.join("data").to_str().unwrap(), dir.join("log").to_str().unwrap()),
+        format!(
+            "data_dir = {:?}\nlog_file = {:?}\n{text}",
+            dir.join("data").to_str().unwrap(),
+            dir.join("log").to_str().unwrap()
+        ),
     )
     .unwrap();
     p
@@ -26,7 +30,12 @@ fn config(dir: &std::path::Path, h: &sim::SimHandle) -> PathBuf {
 
 fn pilot_imap_policies(h: &sim::SimHandle) -> usize {
     let dump = h.tenant_snapshot();
-    let pilot_id = dump["orgUnits"].as_array().unwrap().iter().find(|o| o["orgUnitPath"] == "/Pilot").unwrap()["orgUnitId"]
+    let pilot_id = dump["orgUnits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["orgUnitPath"] == "/Pilot")
+        .unwrap()["orgUnitId"]
         .as_str()
         .unwrap()
         .trim_start_matches("id:")
@@ -35,7 +44,10 @@ fn pilot_imap_policies(h: &sim::SimHandle) -> usize {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|p| p["setting"]["type"] == "settings/gmail.imap_access" && p["policyQuery"]["orgUnit"] == format!("orgUnits/{pilot_id}"))
+        .filter(|p| {
+            p["setting"]["type"] == "settings/gmail.imap_access"
+                && p["policyQuery"]["orgUnit"] == format!("orgUnits/{pilot_id}")
+        })
         .count()
 }
 
@@ -57,9 +69,16 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
         let cfg = cfg.clone();
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         async move {
-            tokio::task::spawn_blocking(move || Command::new(BIN).arg("--config").arg(&cfg).args(&args).output().unwrap())
-                .await
-                .unwrap()
+            tokio::task::spawn_blocking(move || {
+                Command::new(BIN)
+                    .arg("--config")
+                    .arg(&cfg)
+                    .args(&args)
+                    .output()
+                    .unwrap()
+            })
+            .await
+            .unwrap()
         }
     };
 
@@ -74,9 +93,17 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
     // Kill it the moment its journal entry exists: the write is on the wire (or about to be).
     let deadline = Instant::now() + Duration::from_secs(60);
     let entry = loop {
-        assert!(Instant::now() < deadline, "the apply never reached the journal");
+        assert!(
+            Instant::now() < deadline,
+            "the apply never reached the journal"
+        );
         if let Ok(mut s) = Store::open(&db) {
-            if let Some(c) = s.migration().claims().ok().and_then(|c| c.into_iter().next()) {
+            if let Some(c) = s
+                .migration()
+                .claims()
+                .ok()
+                .and_then(|c| c.into_iter().next())
+            {
                 if let Some(e) = c.journal_entry {
                     child.kill().unwrap();
                     break e;
@@ -89,8 +116,16 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     {
         let mut s = Store::open(&db).unwrap();
-        assert_eq!(s.migration().claims().unwrap().len(), 1, "the crash left its claim");
-        assert_eq!(s.journal().unfinished().unwrap().len(), 1, "and a planned journal entry");
+        assert_eq!(
+            s.migration().claims().unwrap().len(),
+            1,
+            "the crash left its claim"
+        );
+        assert_eq!(
+            s.journal().unfinished().unwrap().len(),
+            1,
+            "and a planned journal entry"
+        );
     }
     let landed = pilot_imap_policies(&h);
     eprintln!("the killed write landed: {}", landed == 1);
@@ -98,11 +133,23 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
 
     // The next offsync recovers: journal and simulator agree.
     let out = run(&["step", "/Pilot", "imap", "verify"]).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut s = Store::open(&db).unwrap();
     assert!(s.migration().claims().unwrap().is_empty());
-    let e = s.journal().list(100).unwrap().into_iter().find(|j| j.id == entry).unwrap();
-    let state = s.migration().records().unwrap()[&("/Pilot".to_string(), StepId::Imap)].state.as_str();
+    let e = s
+        .journal()
+        .list(100)
+        .unwrap()
+        .into_iter()
+        .find(|j| j.id == entry)
+        .unwrap();
+    let state = s.migration().records().unwrap()[&("/Pilot".to_string(), StepId::Imap)]
+        .state
+        .as_str();
     if landed == 1 {
         assert_eq!(e.outcome, Outcome::Succeeded);
         assert_eq!(state, "pending_propagation");
@@ -114,15 +161,28 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
 
     // Applying again sends at most what is missing: the policy exists exactly once.
     let out = run(&["step", "/Pilot", "imap", "apply", "--yes"]).await;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(pilot_imap_policies(&h), 1);
     let out = run(&["step", "/Pilot", "imap", "apply", "--yes"]).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing sent"));
     assert_eq!(pilot_imap_policies(&h), 1);
     let s = Store::open(&db).unwrap();
     assert!(s.journal().unfinished().unwrap().is_empty());
-    let creates = s.journal().list(100).unwrap().into_iter().filter(|j| j.action == "policy.create" && j.outcome == Outcome::Succeeded).count();
-    assert_eq!(creates, 1, "one create succeeded, in the journal as in the simulator");
+    let creates = s
+        .journal()
+        .list(100)
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.action == "policy.create" && j.outcome == Outcome::Succeeded)
+        .count();
+    assert_eq!(
+        creates, 1,
+        "one create succeeded, in the journal as in the simulator"
+    );
     h.shutdown().await;
 }
 
@@ -136,11 +196,24 @@ async fn a_write_that_landed_before_the_crash_is_recorded_once() {
     use offsync::migration::SkipKind;
     use offsync::store::{ChangeRow, JournalEntry};
 
-    let h = sim::start(SimConfig { users: 60, devices: 120, imap_policy_mutable: true, ..SimConfig::default() }).await.unwrap();
+    let h = sim::start(SimConfig {
+        users: 60,
+        devices: 120,
+        imap_policy_mutable: true,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key.json");
     std::fs::write(&key, &h.credentials.key_json).unwrap();
-    let profile = offsync::config::Profile::for_simulator(&h.base_url, key, &h.credentials.admin_email, h.credentials.domains.clone(), None);
+    let profile = offsync::config::Profile::for_simulator(
+        &h.base_url,
+        key,
+        &h.credentials.admin_email,
+        h.credentials.domains.clone(),
+        None,
+    );
     let (clients, _) = offsync::google::Clients::new(&profile, None).unwrap();
     let db = dir.path().join("m.sqlite");
     let m = Migrator::new(clients.clone(), &profile, db.clone());
@@ -149,32 +222,101 @@ async fn a_write_that_landed_before_the_crash_is_recorded_once() {
     let ous = clients.directory.orgunits().await.unwrap();
     let pilot = ous.iter().find(|o| o.org_unit_path == "/Pilot").unwrap();
     let value = serde_json::json!({"enableImapAccess": true});
-    clients.policy.create(&pilot.org_unit_id, "settings/gmail.imap_access", &value).await.unwrap();
+    clients
+        .policy
+        .create(&pilot.org_unit_id, "settings/gmail.imap_access", &value)
+        .await
+        .unwrap();
     let then = Utc::now() - chrono::Duration::hours(2);
     let mut s = Store::open(&db).unwrap();
-    s.migration().update_step("/Pilot", StepId::Imap, then, |r| r.plan(then)).unwrap();
-    s.migration().claim("/Pilot", StepId::Imap, "gone-host:4242", None, 3, then).unwrap();
-    let id = s.journal().append(&JournalEntry {
-        id: 0, at: then, profile: "demo".into(), actor: "admin".into(), action: "policy.create".into(),
-        target: "/Pilot imap".into(), count: 1, request: "POST v1/policies".into(), gam_command: String::new(),
-        outcome: Outcome::Planned, dry_run: false,
-    }).unwrap();
-    s.migration().record_change(&ChangeRow { journal_id: id, ou: "/Pilot".into(), step: "imap".into(), before: None, after: Some(value.to_string()), reason: None, operation: None }).unwrap();
-    s.migration().set_claim_entry("/Pilot", StepId::Imap, "gone-host:4242", id).unwrap();
+    s.migration()
+        .update_step("/Pilot", StepId::Imap, then, |r| r.plan(then))
+        .unwrap();
+    s.migration()
+        .claim("/Pilot", StepId::Imap, "gone-host:4242", None, 3, then)
+        .unwrap();
+    let id = s
+        .journal()
+        .append(&JournalEntry {
+            id: 0,
+            at: then,
+            profile: "demo".into(),
+            actor: "admin".into(),
+            action: "policy.create".into(),
+            target: "/Pilot imap".into(),
+            count: 1,
+            request: "POST v1/policies".into(),
+            gam_command: String::new(),
+            outcome: Outcome::Planned,
+            dry_run: false,
+        })
+        .unwrap();
+    s.migration()
+        .record_change(&ChangeRow {
+            journal_id: id,
+            ou: "/Pilot".into(),
+            step: "imap".into(),
+            before: None,
+            after: Some(value.to_string()),
+            reason: None,
+            operation: None,
+        })
+        .unwrap();
+    s.migration()
+        .set_claim_entry("/Pilot", StepId::Imap, "gone-host:4242", id)
+        .unwrap();
     drop(s);
 
     let obs = m.observe_ready().await.unwrap();
-    assert!(obs.warnings.iter().any(|w| w.contains("reads back as written")), "{:?}", obs.warnings);
+    assert!(
+        obs.warnings
+            .iter()
+            .any(|w| w.contains("reads back as written")),
+        "{:?}",
+        obs.warnings
+    );
     let rec = obs.record("/Pilot", StepId::Imap);
     assert_eq!(rec.state.as_str(), "pending_propagation");
-    assert!(rec.created_policy.is_some(), "undo can delete what the crashed process created");
+    assert!(
+        rec.created_policy.is_some(),
+        "undo can delete what the crashed process created"
+    );
     let s = Store::open(&db).unwrap();
-    assert_eq!(s.journal().list(10).unwrap().iter().find(|e| e.id == id).unwrap().outcome, Outcome::Succeeded);
-    let out = m.step("/Pilot", StepId::Imap, StepAction::Apply, None, SkipKind::Declined, true).await.unwrap();
+    assert_eq!(
+        s.journal()
+            .list(10)
+            .unwrap()
+            .iter()
+            .find(|e| e.id == id)
+            .unwrap()
+            .outcome,
+        Outcome::Succeeded
+    );
+    let out = m
+        .step(
+            "/Pilot",
+            StepId::Imap,
+            StepAction::Apply,
+            None,
+            SkipKind::Declined,
+            true,
+        )
+        .await
+        .unwrap();
     assert!(!out.sent);
     assert_eq!(pilot_imap_policies(&h), 1);
     // Undo deletes the policy offsync created; the OU inherits again.
-    let out = m.step("/Pilot", StepId::Imap, StepAction::Undo, None, SkipKind::Declined, true).await.unwrap();
+    let out = m
+        .step(
+            "/Pilot",
+            StepId::Imap,
+            StepAction::Undo,
+            None,
+            SkipKind::Declined,
+            true,
+        )
+        .await
+        .unwrap();
     assert!(out.sent, "{:?}", out.messages);
     assert_eq!(pilot_imap_policies(&h), 0);
     assert_eq!(out.record.state.as_str(), "not_started");

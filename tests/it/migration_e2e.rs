@@ -27,8 +27,19 @@ impl Drop for Sim {
 fn start_sim(extra: &[&str]) -> Sim {
     let dir = tempfile::tempdir().unwrap();
     let mut args = vec![
-        "sim", "serve", "--users", "400", "--devices", "900", "--seed", "11",
-        "--time-scale", "600", "--propagation-minutes", "60", "--imap-policy-mutable",
+        "sim",
+        "serve",
+        "--users",
+        "400",
+        "--devices",
+        "900",
+        "--seed",
+        "11",
+        "--time-scale",
+        "600",
+        "--propagation-minutes",
+        "60",
+        "--imap-policy-mutable",
         "--write-config",
     ];
     let cfg_dir = dir.path().join("sim");
@@ -94,7 +105,10 @@ impl Sim {
     }
 
     fn post(&self, route: &str, body: Value) -> Value {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let r = reqwest::Client::new()
                 .post(format!("{}/_sim/{route}", self.url))
@@ -137,15 +151,24 @@ fn pilot_to_verified_then_the_guard_then_the_wave() {
     let out = sim.run(&["wave", "start", "1", "--yes"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("steps-verified") && err.contains("/Pilot imap"), "{err}");
+    assert!(
+        err.contains("steps-verified") && err.contains("/Pilot imap"),
+        "{err}"
+    );
 
     // Step 1: IMAP through the Policy API; read back at once, verified after the window.
     let plan = sim.ok(&["step", "/Pilot", "imap", "apply"]);
-    assert!(plan.contains("dry run") && plan.contains("POST v1/policies"), "{plan}");
+    assert!(
+        plan.contains("dry run") && plan.contains("POST v1/policies"),
+        "{plan}"
+    );
     let applied = sim.json(&["step", "/Pilot", "imap", "apply", "--yes", "--json"]);
     assert_eq!(applied["sent"], true);
     assert_eq!(applied["record"]["state"], "pending_propagation");
-    assert!(applied["record"]["created_policy"].as_str().unwrap().starts_with("policies/"));
+    assert!(applied["record"]["created_policy"]
+        .as_str()
+        .unwrap()
+        .starts_with("policies/"));
     // A second apply sends nothing: the value is in place.
     let again = sim.json(&["step", "/Pilot", "imap", "apply", "--yes", "--json"]);
     assert_eq!(again["sent"], false);
@@ -155,7 +178,10 @@ fn pilot_to_verified_then_the_guard_then_the_wave() {
     // Users add their accounts as Google over the next day and a half.
     sim.advance_hours(40);
     // Step 4 in the console, then attested; verified after the window and the quiet window.
-    sim.post("console", json!({"orgUnitPath": "/Pilot", "setting": "google_sync", "enabled": false}));
+    sim.post(
+        "console",
+        json!({"orgUnitPath": "/Pilot", "setting": "google_sync", "enabled": false}),
+    );
     sim.ok(&["step", "/Pilot", "sync-off", "attest"]);
     assert_eq!(sim.state("/Pilot", "sync-off"), "attested");
     sim.advance_hours(5);
@@ -171,7 +197,12 @@ fn pilot_to_verified_then_the_guard_then_the_wave() {
     let wave = &status["waves"][0];
     assert_eq!(wave["ready"], false);
     if !behind.is_empty() {
-        let guard = wave["guards"].as_array().unwrap().iter().find(|g| g["guard"] == "users-replaced").unwrap();
+        let guard = wave["guards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["guard"] == "users-replaced")
+            .unwrap();
         assert_eq!(guard["passed"], false);
         assert!(guard["blockers"][0].as_str().unwrap().contains(&behind[0]));
         let mut args = vec!["users", "--remind"];
@@ -197,9 +228,23 @@ fn pilot_to_verified_then_the_guard_then_the_wave() {
     sim.ok(&["wave", "start", "1", "--yes"]);
     let status = sim.json(&["status", "--json"]);
     assert!(status["waves"][0]["started_at"].is_string(), "{status}");
-    let staff = status["ous"].as_array().unwrap().iter().find(|o| o["ou"] == "/Staff").unwrap();
-    assert!(staff["steps"].as_array().unwrap().iter().all(|s| s["state"] != "pending_propagation"));
-    for ou in status["ous"].as_array().unwrap().iter().filter(|o| o["ou"] == "/Pilot") {
+    let staff = status["ous"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["ou"] == "/Staff")
+        .unwrap();
+    assert!(staff["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["state"] != "pending_propagation"));
+    for ou in status["ous"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["ou"] == "/Pilot")
+    {
         for s in ou["steps"].as_array().unwrap() {
             assert!(
                 ["verified", "not_applicable"].contains(&s["state"].as_str().unwrap()),
@@ -208,7 +253,10 @@ fn pilot_to_verified_then_the_guard_then_the_wave() {
         }
     }
     // The sim agrees: the pilot's Google Sync devices no longer sync.
-    assert_journal_has(sim.dir.path(), &["policy.create", "migration.attest", "migration.wave.start"]);
+    assert_journal_has(
+        sim.dir.path(),
+        &["policy.create", "migration.attest", "migration.wave.start"],
+    );
 }
 
 fn assert_journal_has(dir: &Path, actions: &[&str]) {
@@ -218,7 +266,11 @@ fn assert_journal_has(dir: &Path, actions: &[&str]) {
     for a in actions {
         assert!(rows.iter().any(|r| r.action == *a), "no journal entry {a}");
     }
-    assert!(rows.iter().all(|r| r.outcome != offsync::store::Outcome::Planned), "an entry was left planned");
+    assert!(
+        rows.iter()
+            .all(|r| r.outcome != offsync::store::Outcome::Planned),
+        "an entry was left planned"
+    );
 }
 
 #[test]
@@ -227,12 +279,23 @@ fn a_wave_starts_past_a_failed_guard_only_with_a_reason() {
     sim.ok(&["wave", "add", "--pilot", "/Pilot"]);
     sim.ok(&["wave", "add", "/Sales"]);
     for g in ["steps-verified", "no-sync-after-cutoff", "users-replaced"] {
-        let out = sim.run(&["wave", "override", "1", g, "--kind", "deadline", "--reason", " "]);
+        let out = sim.run(&[
+            "wave", "override", "1", g, "--kind", "deadline", "--reason", " ",
+        ]);
         assert!(!out.status.success(), "{g}: an empty reason was accepted");
     }
     assert!(!sim.run(&["wave", "start", "1", "--yes"]).status.success());
     for g in ["steps-verified", "no-sync-after-cutoff", "users-replaced"] {
-        sim.ok(&["wave", "override", "1", g, "--kind", "deadline", "--reason", "Google turns Sync off on Friday"]);
+        sim.ok(&[
+            "wave",
+            "override",
+            "1",
+            g,
+            "--kind",
+            "deadline",
+            "--reason",
+            "Google turns Sync off on Friday",
+        ]);
     }
     sim.ok(&["wave", "start", "1", "--yes"]);
     let out = sim.run(&["wave", "start", "1", "--yes"]);

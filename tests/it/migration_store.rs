@@ -14,29 +14,50 @@ fn two_processes_see_one_plan_and_one_claim() {
 
     a.migration().set_pilot("/Pilot", now).unwrap();
     assert_eq!(b.migration().add_wave(&["/Staff".into()], now).unwrap(), 1);
-    assert_eq!(a.migration().add_wave(&["/Students".into()], now).unwrap(), 2);
+    assert_eq!(
+        a.migration().add_wave(&["/Students".into()], now).unwrap(),
+        2
+    );
     let plan = b.migration().plan().unwrap();
     assert_eq!(plan.pilot.as_deref(), Some("/Pilot"));
     assert_eq!(plan.waves.len(), 2);
 
-    a.migration().update_step("/Pilot", StepId::Imap, now, |r| r.plan(now)).unwrap();
-    assert_eq!(b.migration().records().unwrap()[&("/Pilot".to_string(), StepId::Imap)].state, StepState::Planned);
+    a.migration()
+        .update_step("/Pilot", StepId::Imap, now, |r| r.plan(now))
+        .unwrap();
+    assert_eq!(
+        b.migration().records().unwrap()[&("/Pilot".to_string(), StepId::Imap)].state,
+        StepState::Planned
+    );
 
-    let rec = a.migration().claim("/Pilot", StepId::Imap, "host:1", None, 3, now).unwrap();
+    let rec = a
+        .migration()
+        .claim("/Pilot", StepId::Imap, "host:1", None, 3, now)
+        .unwrap();
     // The other process can neither claim nor change the step while it is being sent.
-    match b.migration().claim("/Pilot", StepId::Imap, "host:2", None, 3, now) {
+    match b
+        .migration()
+        .claim("/Pilot", StepId::Imap, "host:2", None, 3, now)
+    {
         Err(MigrationStoreError::Busy { claimant, .. }) => assert_eq!(claimant, "host:1"),
         other => panic!("second claim: {other:?}"),
     }
-    assert!(b.migration().update_step("/Pilot", StepId::Imap, now, |r| r.plan(now)).is_err());
+    assert!(b
+        .migration()
+        .update_step("/Pilot", StepId::Imap, now, |r| r.plan(now))
+        .is_err());
     assert_eq!(b.migration().claims().unwrap().len(), 1);
     // Only the holder releases it; once sent, it cannot be claimed again.
     let mut sent = rec.clone();
-    sent.applied(now, Duration::hours(24), Some("policies/p1".into()), None).unwrap();
+    sent.applied(now, Duration::hours(24), Some("policies/p1".into()), None)
+        .unwrap();
     assert!(b.migration().release(&sent, "host:2", now).is_err());
     a.migration().release(&sent, "host:1", now).unwrap();
     assert!(b.migration().claims().unwrap().is_empty());
-    assert!(b.migration().claim("/Pilot", StepId::Imap, "host:2", None, 3, now).is_err());
+    assert!(b
+        .migration()
+        .claim("/Pilot", StepId::Imap, "host:2", None, 3, now)
+        .is_err());
     assert_eq!(
         b.migration().records().unwrap()[&("/Pilot".to_string(), StepId::Imap)].state,
         StepState::PendingPropagation

@@ -17,18 +17,34 @@ struct Env {
 }
 
 async fn env(cfg: SimConfig, tweak: impl FnOnce(&mut Profile)) -> Env {
-    let h = sim::start(SimConfig { imap_policy_mutable: true, ..cfg }).await.unwrap();
+    let h = sim::start(SimConfig {
+        imap_policy_mutable: true,
+        ..cfg
+    })
+    .await
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key.json");
     std::fs::write(&key, &h.credentials.key_json).unwrap();
-    let mut profile = Profile::for_simulator(&h.base_url, key, &h.credentials.admin_email, h.credentials.domains.clone(), None);
+    let mut profile = Profile::for_simulator(
+        &h.base_url,
+        key,
+        &h.credentials.admin_email,
+        h.credentials.domains.clone(),
+        None,
+    );
     tweak(&mut profile);
     let (clients, _) = Clients::new(&profile, None).unwrap();
     let m = Migrator::new(clients, &profile, dir.path().join("m.sqlite"));
     Env { h, m, _dir: dir }
 }
 
-async fn act(e: &Env, ou: &str, step: StepId, a: StepAction) -> Result<offsync::migrate::StepOutcome, MigrateError> {
+async fn act(
+    e: &Env,
+    ou: &str,
+    step: StepId,
+    a: StepAction,
+) -> Result<offsync::migrate::StepOutcome, MigrateError> {
     e.m.step(ou, step, a, None, SkipKind::Declined, true).await
 }
 
@@ -38,21 +54,45 @@ fn hours(h: u64) -> Duration {
 
 #[tokio::test]
 async fn a_write_read_back_only_after_propagation_is_pending_then_verified_and_never_resent() {
-    let cfg = SimConfig { users: 80, devices: 160, policy_readback: PolicyReadback::AfterPropagation, propagation: hours(3), ..SimConfig::default() };
+    let cfg = SimConfig {
+        users: 80,
+        devices: 160,
+        policy_readback: PolicyReadback::AfterPropagation,
+        propagation: hours(3),
+        ..SimConfig::default()
+    };
     let e = env(cfg, |_| {}).await;
-    let out = act(&e, "/Pilot", StepId::Imap, StepAction::Apply).await.unwrap();
+    let out = act(&e, "/Pilot", StepId::Imap, StepAction::Apply)
+        .await
+        .unwrap();
     assert!(out.sent);
     assert_eq!(out.record.state.as_str(), "pending_propagation");
-    assert!(out.record.evidence.iter().all(|ev| !ev.supports), "not visible yet: {:?}", out.record.evidence);
+    assert!(
+        out.record.evidence.iter().all(|ev| !ev.supports),
+        "not visible yet: {:?}",
+        out.record.evidence
+    );
     // The read-back still shows the old value; a second apply must not send again.
     let again = act(&e, "/Pilot", StepId::Imap, StepAction::Apply).await;
-    assert!(again.is_err(), "sent twice: {:?}", again.map(|o| o.messages));
+    assert!(
+        again.is_err(),
+        "sent twice: {:?}",
+        again.map(|o| o.messages)
+    );
     e.h.advance(hours(4));
-    let v = act(&e, "/Pilot", StepId::Imap, StepAction::Verify).await.unwrap();
-    assert_eq!(v.record.state.as_str(), "pending_propagation", "read back, but inside the 24 h window");
+    let v = act(&e, "/Pilot", StepId::Imap, StepAction::Verify)
+        .await
+        .unwrap();
+    assert_eq!(
+        v.record.state.as_str(),
+        "pending_propagation",
+        "read back, but inside the 24 h window"
+    );
     assert!(v.record.evidence.iter().any(|ev| ev.supports));
     e.h.advance(hours(21));
-    let v = act(&e, "/Pilot", StepId::Imap, StepAction::Verify).await.unwrap();
+    let v = act(&e, "/Pilot", StepId::Imap, StepAction::Verify)
+        .await
+        .unwrap();
     assert_eq!(v.record.state.as_str(), "verified");
 }
 
@@ -64,15 +104,24 @@ async fn every_restriction_shape_is_handled() {
         (ImapRestrictionShape::None, RestrictionShape::None),
         (ImapRestrictionShape::Nested, RestrictionShape::Flat),
     ] {
-        let cfg = SimConfig { users: 60, devices: 120, imap_restriction_shape: sim_shape, ..SimConfig::default() };
+        let cfg = SimConfig {
+            users: 60,
+            devices: 120,
+            imap_restriction_shape: sim_shape,
+            ..SimConfig::default()
+        };
         let e = env(cfg, |p| {
             p.migration.imap_restrict_to_ios = true;
             p.migration.imap_restriction_shape = ours;
         })
         .await;
-        let plan = act(&e, "/Pilot", StepId::Imap, StepAction::Plan).await.unwrap();
+        let plan = act(&e, "/Pilot", StepId::Imap, StepAction::Plan)
+            .await
+            .unwrap();
         let text = serde_json::to_string(&plan.plan).unwrap();
-        let out = act(&e, "/Pilot", StepId::Imap, StepAction::Apply).await.unwrap();
+        let out = act(&e, "/Pilot", StepId::Imap, StepAction::Apply)
+            .await
+            .unwrap();
         let state = out.record.state.as_str();
         let shown = serde_json::to_string(&out.record.evidence).unwrap();
         match (sim_shape, ours) {
@@ -83,7 +132,15 @@ async fn every_restriction_shape_is_handled() {
             (ImapRestrictionShape::Nested, RestrictionShape::Flat) => {
                 // The wrong guess is refused by Google and said so, never silently dropped.
                 assert_eq!(state, "failed", "{out:?}");
-                assert!(out.record.reason.as_deref().unwrap().contains("Unknown name"), "{:?}", out.record.reason);
+                assert!(
+                    out.record
+                        .reason
+                        .as_deref()
+                        .unwrap()
+                        .contains("Unknown name"),
+                    "{:?}",
+                    out.record.reason
+                );
             }
             _ => {
                 assert_eq!(state, "pending_propagation", "{sim_shape:?}: {out:?}");
@@ -96,24 +153,77 @@ async fn every_restriction_shape_is_handled() {
 
 #[tokio::test]
 async fn a_setting_google_will_not_mutate_becomes_a_guided_step() {
-    let e = env(SimConfig { users: 60, devices: 120, ..SimConfig::default() }, |_| {}).await;
+    let e = env(
+        SimConfig {
+            users: 60,
+            devices: 120,
+            ..SimConfig::default()
+        },
+        |_| {},
+    )
+    .await;
     // Writes of gmail.imap_access refused (the other reading of the unverified fact).
-    let e = Env { h: sim::start(SimConfig { users: 60, devices: 120, imap_policy_mutable: false, ..SimConfig::default() }).await.unwrap(), ..e };
+    let e = Env {
+        h: sim::start(SimConfig {
+            users: 60,
+            devices: 120,
+            imap_policy_mutable: false,
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap(),
+        ..e
+    };
     let key = e._dir.path().join("key2.json");
     std::fs::write(&key, &e.h.credentials.key_json).unwrap();
-    let profile = Profile::for_simulator(&e.h.base_url, key, &e.h.credentials.admin_email, e.h.credentials.domains.clone(), None);
+    let profile = Profile::for_simulator(
+        &e.h.base_url,
+        key,
+        &e.h.credentials.admin_email,
+        e.h.credentials.domains.clone(),
+        None,
+    );
     let (clients, _) = Clients::new(&profile, None).unwrap();
     let m = Migrator::new(clients, &profile, e._dir.path().join("m2.sqlite"));
-    let out = m.step("/Pilot", StepId::Imap, StepAction::Apply, None, SkipKind::Declined, true).await.unwrap();
+    let out = m
+        .step(
+            "/Pilot",
+            StepId::Imap,
+            StepAction::Apply,
+            None,
+            SkipKind::Declined,
+            true,
+        )
+        .await
+        .unwrap();
     assert_eq!(out.record.state.as_str(), "needs_manual");
-    assert!(out.record.reason.as_deref().unwrap().contains("POP and IMAP access"));
+    assert!(out
+        .record
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("POP and IMAP access"));
     // The admin does it in the console and attests; verification reads the policy back.
-    let out = m.step("/Pilot", StepId::Imap, StepAction::Attest, None, SkipKind::Declined, true).await.unwrap();
+    let out = m
+        .step(
+            "/Pilot",
+            StepId::Imap,
+            StepAction::Attest,
+            None,
+            SkipKind::Declined,
+            true,
+        )
+        .await
+        .unwrap();
     assert_eq!(out.record.state.as_str(), "attested");
 }
 
 fn pilot_funnel(obs: &offsync::migrate::Observed) -> Vec<Funnel> {
-    obs.funnel.iter().filter(|u| u.ou == "/Pilot").map(|u| u.funnel).collect()
+    obs.funnel
+        .iter()
+        .filter(|u| u.ou == "/Pilot")
+        .map(|u| u.funnel)
+        .collect()
 }
 
 #[tokio::test]
@@ -123,7 +233,11 @@ async fn emm_users_move_only_after_the_emm_step_and_reports_show_their_imap() {
         devices: 900,
         seed: 11,
         emm_ous: vec!["/Pilot".into()],
-        behaviour: sim::Behaviour { never_pct: 0, reminder_pct: 0, switch_after: (600, 3600) },
+        behaviour: sim::Behaviour {
+            never_pct: 0,
+            reminder_pct: 0,
+            switch_after: (600, 3600),
+        },
         propagation: hours(1),
         ..SimConfig::default()
     };
@@ -132,15 +246,28 @@ async fn emm_users_move_only_after_the_emm_step_and_reports_show_their_imap() {
     let n = pilot_funnel(&before).len();
     assert!(n > 0, "the pilot has Google Sync users");
     // A native profile an EMM pushed looks like Apple's own: only a declaration reveals it.
-    assert!(before.funnel.iter().filter(|u| u.ou == "/Pilot").any(|u| u.emm.is_none()));
+    assert!(before
+        .funnel
+        .iter()
+        .filter(|u| u.ou == "/Pilot")
+        .any(|u| u.emm.is_none()));
     let mut d = offsync::migration::OuDeclaration::new("/Pilot");
     d.emm = true;
     e.m.declare(d).await.unwrap();
-    act(&e, "/Pilot", StepId::Imap, StepAction::Apply).await.unwrap();
+    act(&e, "/Pilot", StepId::Imap, StepAction::Apply)
+        .await
+        .unwrap();
     e.h.advance(hours(48));
     let obs = e.m.observe_ready().await.unwrap();
-    assert!(!pilot_funnel(&obs).contains(&Funnel::Switched), "EMM users waited for the EMM");
-    assert!(obs.funnel.iter().filter(|u| u.ou == "/Pilot").all(|u| u.emm.is_some() && u.instructions.contains("EMM")));
+    assert!(
+        !pilot_funnel(&obs).contains(&Funnel::Switched),
+        "EMM users waited for the EMM"
+    );
+    assert!(obs
+        .funnel
+        .iter()
+        .filter(|u| u.ou == "/Pilot")
+        .all(|u| u.emm.is_some() && u.instructions.contains("EMM")));
     let r = reqwest::Client::new()
         .post(format!("{}/_sim/console", e.h.base_url))
         .json(&json!({"orgUnitPath": "/Pilot", "setting": "emm_google_account", "enabled": true}))
@@ -156,11 +283,30 @@ async fn emm_users_move_only_after_the_emm_step_and_reports_show_their_imap() {
     assert!(f.contains(&Funnel::Switched));
     // Apple Mail on the new Google accounts reads over IMAP: Reports says so, days later.
     e.h.advance(hours(72));
-    let date = (e.h.now() - chrono::Duration::days(3)).format("%Y-%m-%d").to_string();
+    let date = (e.h.now() - chrono::Duration::days(3))
+        .format("%Y-%m-%d")
+        .to_string();
     use futures::TryStreamExt;
-    let rows = e.m.clients.reports.gmail_usage(&date).try_concat().await.unwrap();
-    for u in obs.funnel.iter().filter(|u| u.ou == "/Pilot" && u.funnel == Funnel::Switched) {
-        let row = rows.iter().find(|r| r.user_email() == Some(u.email.as_str())).unwrap();
-        assert!(row.datetime("gmail:timestamp_last_imap").is_some(), "{}", u.email);
+    let rows =
+        e.m.clients
+            .reports
+            .gmail_usage(&date)
+            .try_concat()
+            .await
+            .unwrap();
+    for u in obs
+        .funnel
+        .iter()
+        .filter(|u| u.ou == "/Pilot" && u.funnel == Funnel::Switched)
+    {
+        let row = rows
+            .iter()
+            .find(|r| r.user_email() == Some(u.email.as_str()))
+            .unwrap();
+        assert!(
+            row.datetime("gmail:timestamp_last_imap").is_some(),
+            "{}",
+            u.email
+        );
     }
 }

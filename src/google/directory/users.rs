@@ -27,8 +27,12 @@ impl Directory {
         let mut url = self.url(&["users", user_key]);
         url.query_pairs_mut()
             .append_pair("projection", "basic")
-            .append_pair("fields", "id,primaryEmail,orgUnitPath,suspended,isAdmin,aliases");
-        let call = Call::get(Api::Admin, url, &[scopes::USER_READ]).about(format!("user {user_key}"));
+            .append_pair(
+                "fields",
+                "id,primaryEmail,orgUnitPath,suspended,isAdmin,aliases",
+            );
+        let call =
+            Call::get(Api::Admin, url, &[scopes::USER_READ]).about(format!("user {user_key}"));
         self.client.json(call).await
     }
 
