@@ -35,7 +35,7 @@ fn parse_mgmt(s: &str) -> Result<Management, String> {
 }
 
 pub async fn run(g: &GlobalArgs, a: DeclareArgs) -> color_eyre::Result<()> {
-    let m = migrator(g)?;
+    let m = migrator(g).await?;
     let d = OuDeclaration {
         ou: a.ou.clone(),
         path: a.path,

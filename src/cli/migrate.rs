@@ -8,9 +8,13 @@ use crate::migrate::Migrator;
 use crate::migration::StepRecord;
 use crate::model::OuPath;
 
-pub fn migrator(g: &GlobalArgs) -> color_eyre::Result<Migrator> {
+/// The migrator for the active profile, after the change engine reconciled any batch an
+/// earlier offsync left interrupted (a sweep's blocks run as such batches).
+pub async fn migrator(g: &GlobalArgs) -> color_eyre::Result<Migrator> {
     let settings = g.settings()?;
     let profile = settings.require_profile()?.clone();
+    let engine = super::recovery::engine(&settings, &profile)?;
+    super::recovery::reconcile(&engine).await?;
     let db = settings.paths.database(&profile.name);
     let (clients, warnings) =
         Clients::new(&profile, None).wrap_err_with(|| format!("profile `{}`", profile.name))?;

@@ -15,7 +15,7 @@ pub struct StatusArgs {
 }
 
 pub async fn run(g: &GlobalArgs, a: StatusArgs) -> color_eyre::Result<()> {
-    let m = migrator(g)?;
+    let m = migrator(g).await?;
     let obs = m.observe_ready().await?;
     let status = m.status(&obs, a.ou.as_deref());
     if a.json {

@@ -50,7 +50,7 @@ pub async fn run(g: &GlobalArgs, a: StepArgs) -> color_eyre::Result<()> {
     if a.action == StepAction::Skip && a.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
         return Err(eyre!("skip needs --reason TEXT (it is journaled)"));
     }
-    let m = migrator(g)?;
+    let m = migrator(g).await?;
     let out = m
         .step(&a.ou, a.step, a.action, a.reason.as_deref(), a.kind, a.yes)
         .await?;

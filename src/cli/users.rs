@@ -30,7 +30,7 @@ pub struct UsersArgs {
 }
 
 pub async fn run(g: &GlobalArgs, a: UsersArgs) -> color_eyre::Result<()> {
-    let m = migrator(g)?;
+    let m = migrator(g).await?;
     if !a.acknowledge.is_empty() {
         let n = m
             .mark_users(&a.acknowledge, "acknowledged", a.reason.as_deref())

@@ -58,7 +58,7 @@ fn parse_kind(s: &str) -> Result<OverrideKind, String> {
 }
 
 pub async fn run(g: &GlobalArgs, a: WaveArgs) -> color_eyre::Result<()> {
-    let m = migrator(g)?;
+    let m = migrator(g).await?;
     match a.command {
         WaveCommand::List { json } => {
             let obs = m.observe_ready().await?;

@@ -8,7 +8,6 @@ use serde_json::Value;
 use super::{MigrateError, Migrator, Result};
 use crate::google::policy::Operation;
 use crate::migration::{ImapValue, PolicyChange, PolicyMethod};
-use crate::model::DeviceAction;
 use crate::store::{ChangeRow, JournalEntry, Outcome, Store};
 
 /// What a journal entry says about the call it precedes.
@@ -163,20 +162,6 @@ fn is_not_mutable(e: &crate::google::Error) -> bool {
     let text = e.to_string();
     (e.status() == Some(400) && e.reason() == Some("failedPrecondition"))
         || text.contains("not supported for mutation")
-}
-
-/// Blocks one Google Sync device (the sweep). Returns the failure text, if any.
-pub(super) async fn send_block(m: &Migrator, resource_id: &str) -> Result<Option<String>> {
-    match m
-        .clients
-        .directory
-        .mobiledevice_action(resource_id, DeviceAction::Block)
-        .await
-    {
-        Ok(()) => Ok(None),
-        Err(e @ crate::google::Error::ReadOnly { .. }) => Err(e.into()),
-        Err(e) => Ok(Some(e.to_string())),
-    }
 }
 
 /// Whether the value now read at the OU is what the change wrote.

@@ -131,6 +131,10 @@ impl Migrator {
                         c.ou, c.step
                     ));
                 }
+                (None, _) if c.step == StepId::Sweep => notes.push(format!(
+                    "recovered {} sweep: interrupted; its block batch (if any) is reconciled by the change engine (`offsync act --resume N`), and verification reads the devices again",
+                    c.ou
+                )),
                 (None, _) => notes.push(format!(
                     "recovered {} {}: interrupted before anything was journaled or sent",
                     c.ou, c.step

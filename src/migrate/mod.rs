@@ -34,6 +34,8 @@ pub enum MigrateError {
     Transition(#[from] TransitionError),
     #[error(transparent)]
     Wave(#[from] WaveError),
+    #[error(transparent)]
+    Change(#[from] crate::change::ChangeError),
     #[error("no OU {0} in the directory\n  hint: OU paths are case-sensitive; `offsync status` lists the migration's OUs")]
     NoSuchOu(String),
     #[error("{0}")]

@@ -6,6 +6,10 @@ use super::ops::{StepOutcome, StepPlan};
 use super::{MigrateError, Migrator, Result};
 use crate::migration::plan::{self, BlockChange, IMAP_SETTING};
 use crate::migration::{PolicyChange, StepId, StepKind, StepRecord, TransitionError};
+use std::sync::{Arc, Mutex};
+
+use crate::change::{Engine, Planner};
+use crate::model::DeviceAction;
 use crate::store::{ChangeRow, Outcome};
 
 impl Migrator {
@@ -182,52 +186,55 @@ impl Migrator {
             self.settings.max_attempts,
             now,
         )?;
-        let mut failures = Vec::new();
-        for (rid, owner) in &change.devices {
-            let request = format!(
-                "POST admin/directory/v1/customer/{}/devices/mobile/{rid}/action",
-                self.clients.profile.customer_id
-            );
-            let id = apply::journal_planned(
-                &mut store,
-                self,
-                now,
-                apply::Call {
-                    action: "block",
-                    target: rid,
-                    request: &request,
-                    gam: &format!("gam update mobile {rid} action block"),
-                },
-                ChangeRow {
-                    journal_id: 0,
-                    ou: ou.into(),
-                    step: step.as_str().into(),
-                    before: None,
-                    after: Some("BLOCKED".into()),
-                    reason: Some(format!(
-                        "final sweep: Google Sync device of {owner} still syncing"
-                    )),
-                    operation: None,
-                },
-            )?;
-            store
-                .migration()
-                .set_claim_entry(ou, step, &self.claimant, id)?;
-            match apply::send_block(self, rid).await? {
-                None => store.journal().set_outcome(id, &Outcome::Succeeded)?,
-                Some(why) => {
-                    store
-                        .journal()
-                        .set_outcome(id, &Outcome::Failed(why.clone()))?;
-                    failures.push(format!("{rid}: {why}"));
-                }
+        // The blocks go through the shared change engine: one plan (targets by resource ID
+        // with their before-state), journaled whole as a batch, sent, each outcome journaled,
+        // and an interrupted batch reconciled by `offsync act --resume`.
+        let devices: Vec<&crate::model::Device> = change
+            .devices
+            .iter()
+            .filter_map(|(rid, _)| obs.inventory.devices.iter().find(|d| &d.resource_id == rid))
+            .collect();
+        let planner = Planner {
+            profile: self.profile.clone(),
+            customer_id: self.clients.profile.customer_id.clone(),
+            actor: self.actor.clone(),
+        };
+        let plan = planner.devices(DeviceAction::Block, devices, now);
+        let engine = Engine::new(
+            Ok(self.clients.clone()),
+            Some(Arc::new(Mutex::new(self.store()?))),
+        );
+        let report = engine.execute(&plan, |_| {}).await;
+        let report = match report {
+            Ok(r) => r,
+            Err(e) => {
+                store.migration().release(&rec, &self.claimant, now)?;
+                return Err(e.into());
             }
-        }
+        };
+        let batch = report
+            .batch_id
+            .map(|b| format!("change batch {b}"))
+            .unwrap_or_default();
+        apply::journal_fact(
+            &mut store,
+            self,
+            now,
+            "migration.sweep",
+            ou,
+            step.as_str(),
+            Some(&batch),
+        )?;
+        let failures: Vec<String> = report
+            .failed
+            .iter()
+            .map(|(rid, why)| format!("{rid}: {why}"))
+            .collect();
         if failures.is_empty() {
             rec.applied(now, self.settings.propagation_window, None, None)?;
             msgs.push(format!(
-                "blocked {} Google Sync devices",
-                change.devices.len()
+                "blocked {} Google Sync devices ({batch})",
+                report.applied
             ));
         } else {
             rec.apply_failed(now, failures.join("; "));

@@ -10,9 +10,9 @@ pub mod batch;
 pub mod devices;
 mod error;
 pub mod journal;
-pub mod private;
 pub mod migration;
 mod migration_plan;
+pub mod private;
 pub mod schema;
 
 use std::path::{Path, PathBuf};

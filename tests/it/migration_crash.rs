@@ -249,6 +249,8 @@ async fn a_write_that_landed_before_the_crash_is_recorded_once() {
             gam_command: String::new(),
             outcome: Outcome::Planned,
             dry_run: false,
+            batch_id: None,
+            seq: None,
         })
         .unwrap();
     s.migration()

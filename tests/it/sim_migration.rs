@@ -310,3 +310,74 @@ async fn emm_users_move_only_after_the_emm_step_and_reports_show_their_imap() {
         );
     }
 }
+
+/// An attestation the devices contradict: sync-off is flagged, and the sweep blocks the
+/// Google Sync devices that still sync, through the change engine (one journaled batch).
+#[tokio::test]
+async fn a_contradicted_sync_off_is_flagged_and_the_sweep_blocks_through_the_engine() {
+    let e = env(
+        SimConfig {
+            users: 400,
+            devices: 900,
+            seed: 11,
+            ..SimConfig::default()
+        },
+        |_| {},
+    )
+    .await;
+    // The admin attests, but Google Sync was never turned off in the console.
+    act(&e, "/Pilot", StepId::SyncOff, StepAction::Attest)
+        .await
+        .unwrap();
+    e.h.advance(hours(30));
+    let v = act(&e, "/Pilot", StepId::SyncOff, StepAction::Verify)
+        .await
+        .unwrap();
+    assert_eq!(v.record.state.as_str(), "flagged", "{:?}", v.record);
+    let plan =
+        e.m.step(
+            "/Pilot",
+            StepId::Sweep,
+            StepAction::Apply,
+            None,
+            SkipKind::Declined,
+            false,
+        )
+        .await
+        .unwrap();
+    let targets = match plan.plan {
+        Some(offsync::migrate::StepPlan::Block { change }) => change.devices,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        !targets.is_empty(),
+        "some pilot Google Sync devices still sync"
+    );
+    assert!(!plan.sent);
+    let out = act(&e, "/Pilot", StepId::Sweep, StepAction::Apply)
+        .await
+        .unwrap();
+    assert!(out.sent, "{:?}", out.messages);
+    assert_eq!(out.record.state.as_str(), "verified", "{:?}", out.record);
+    let dump = e.h.tenant_snapshot();
+    for (rid, _) in &targets {
+        let d = dump["mobiledevices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["resourceId"] == rid.as_str())
+            .unwrap();
+        assert_eq!(d["status"], "BLOCKED", "{rid}");
+    }
+    let s = offsync::store::Store::open(&e.m.db).unwrap();
+    let rows = s.journal().list(1000).unwrap();
+    let batch_rows = rows
+        .iter()
+        .filter(|r| r.batch_id.is_some() && r.outcome == offsync::store::Outcome::Succeeded)
+        .count();
+    assert_eq!(
+        batch_rows,
+        targets.len(),
+        "one journaled request per device, in one batch"
+    );
+}
