@@ -266,16 +266,7 @@ impl State {
             return;
         }
         match self.pane {
-            Pane::Log => {
-                // The cursor is the bottom line of the view: it never goes above the last
-                // line of the first page, so `g` shows a full page of the oldest entries
-                // and `j` from there scrolls at once.
-                let last = self.log.len().saturating_sub(1) as isize;
-                let top_page = (layout::main_rows(self.size) as isize - 1).clamp(0, last.max(0));
-                let cur = self.log_cursor.unwrap_or(last as usize) as isize;
-                let next = (cur + delta).clamp(top_page, last.max(0));
-                self.log_cursor = (next < last).then_some(next as usize);
-            }
+            Pane::Log => self.log.move_by(delta, layout::main_rows(self.size)),
             Pane::Inventory if self.detail.is_some() => {
                 self.view
                     .move_by(delta.signum(), layout::table_rows(self.size));
@@ -399,16 +390,16 @@ impl State {
                 if self.pane == Pane::Inventory && self.detail.is_none() =>
             {
                 if a.table.contains(pos) && m.row >= a.table.y + 2 {
-                    let row = self.view.offset + (m.row - a.table.y - 2) as usize;
+                    let row = self.view.list.offset + (m.row - a.table.y - 2) as usize;
                     if row < self.view.rows.len() {
                         self.focus = Focus::Table;
-                        self.view.cursor = row;
+                        self.view.list.cursor = row;
                     }
                 } else if a.tree.contains(pos) && m.row > a.tree.y {
-                    let row = self.tree.offset + (m.row - a.tree.y - 1) as usize;
+                    let row = self.tree.list.offset + (m.row - a.tree.y - 1) as usize;
                     if row < self.tree.visible.len() {
                         self.focus = Focus::Tree;
-                        let delta = row as isize - self.tree.cursor as isize;
+                        let delta = row as isize - self.tree.list.cursor as isize;
                         self.move_by(delta);
                     }
                 }

@@ -21,6 +21,7 @@ pub mod layout;
 pub mod msg;
 pub mod outcomes;
 pub mod panes;
+pub mod scroll;
 pub mod state;
 pub mod tasks;
 pub mod theme;

@@ -172,21 +172,18 @@ impl State {
 
     /// Journal history goes before anything logged since start (it is older).
     pub(super) fn history(&mut self, entries: Vec<JournalEntry>) {
-        for e in entries.into_iter().rev() {
-            if self.log.len() >= super::state::LOG_CAP {
-                break;
-            }
-            let outcome = match e.outcome {
-                Outcome::Planned => None,
-                Outcome::Succeeded => Some(Ok(())),
-                Outcome::Failed(why) => Some(Err(why)),
-            };
-            self.log.push_front(LogEntry::Change {
+        let older = entries
+            .into_iter()
+            .map(|e| LogEntry::Change {
                 at: e.at,
                 gam: e.gam_command,
-                outcome,
-            });
-            self.log_cursor = self.log_cursor.map(|c| c + 1);
-        }
+                outcome: match e.outcome {
+                    Outcome::Planned => None,
+                    Outcome::Succeeded => Some(Ok(())),
+                    Outcome::Failed(why) => Some(Err(why)),
+                },
+            })
+            .collect();
+        self.log.prepend(older);
     }
 }

@@ -1,7 +1,7 @@
 //! The whole UI state. It changes only through [`State::on_input`] (keys, mouse, resize;
 //! see `handle.rs`) and `on_msg` (background results, see `update.rs`); both mark it dirty and
 //! queue [`Task`]s instead of doing I/O. Drawing reads it and never mutates it.
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -10,16 +10,13 @@ use ratatui::layout::Rect;
 use super::command::ExportKind;
 use super::input::LineInput;
 use super::keymap::{Context, Keymap};
-use super::msg::{ApiCall, LoadProgress};
+use super::msg::LoadProgress;
 use super::tasks::Task;
 use super::theme::Palette;
 use super::tree::OuTree;
 use super::view::DeviceView;
 use crate::change::{ChangeKind, Plan, TargetOutcome};
 use crate::model::{Device, DeviceFilter, DeviceType, Inventory, OuCounts};
-
-/// The Log pane keeps at most this many entries in memory (the journal keeps everything).
-pub const LOG_CAP: usize = 10_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
@@ -85,19 +82,7 @@ pub enum InputMode {
     Command(LineInput),
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum LogEntry {
-    Call(ApiCall),
-    Change {
-        at: DateTime<Utc>,
-        gam: String,
-        outcome: Option<Result<(), String>>,
-    },
-    Note {
-        at: DateTime<Utc>,
-        text: String,
-    },
-}
+pub use super::panes::log::{LogEntry, LogPane, LOG_CAP};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Loading {
@@ -174,11 +159,10 @@ pub struct State {
     /// Devices streamed during a load with no cache, merged into the view on ticks.
     pub streamed: Vec<Device>,
     pub(super) streamed_dirty: bool,
-    pub log: VecDeque<LogEntry>,
+    /// The Log pane's own state.
+    pub log: LogPane,
     /// Change outcomes received since the last draw, applied together (one refilter).
     pub(super) outcomes: Vec<(ChangeKind, TargetOutcome)>,
-    /// Log scroll: `None` follows the newest entry.
-    pub log_cursor: Option<usize>,
     pub status: Option<(bool, String)>,
     pub exit: Option<Exit>,
     tasks: Vec<Task>,
@@ -221,9 +205,8 @@ impl State {
             loading: Loading::default(),
             streamed: Vec::new(),
             streamed_dirty: false,
-            log: VecDeque::new(),
+            log: LogPane::default(),
             outcomes: Vec::new(),
-            log_cursor: None,
             status: None,
             exit: None,
             tasks: Vec::new(),
@@ -304,7 +287,7 @@ impl State {
                 Focus::Tree => vec![Context::Tree, Context::Inventory, Context::Global],
                 Focus::Table => vec![Context::Table, Context::Inventory, Context::Global],
             },
-            Pane::Log => vec![Context::Log, Context::Global],
+            Pane::Log => self.log.contexts(),
             _ => vec![Context::Global],
         }
     }

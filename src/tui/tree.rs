@@ -1,5 +1,6 @@
 //! The OU tree's state: nodes in pre-order with rolled-up device counts, which are
 //! collapsed, and where the cursor is. Pure data; the inventory pane draws it.
+use super::scroll::ScrollList;
 use std::collections::{BTreeMap, HashSet};
 
 use crate::model::{OuCounts, OuPath};
@@ -19,8 +20,8 @@ pub struct OuTree {
     collapsed: HashSet<String>,
     /// Indices into `nodes` that are shown (no collapsed ancestor).
     pub visible: Vec<usize>,
-    pub cursor: usize,
-    pub offset: usize,
+    /// Cursor and first visible row, over `visible`.
+    pub list: ScrollList,
 }
 
 impl OuTree {
@@ -60,7 +61,7 @@ impl OuTree {
                 .collect();
         }
         self.recompute_visible();
-        self.cursor = current.and_then(|c| self.position_of(&c)).unwrap_or(0);
+        self.list.cursor = current.and_then(|c| self.position_of(&c)).unwrap_or(0);
     }
 
     fn recompute_visible(&mut self) {
@@ -87,7 +88,7 @@ impl OuTree {
     }
 
     pub fn current(&self) -> Option<&OuNode> {
-        self.visible.get(self.cursor).map(|i| &self.nodes[*i])
+        self.visible.get(self.list.cursor).map(|i| &self.nodes[*i])
     }
 
     pub fn current_path(&self) -> Option<&str> {
@@ -119,19 +120,12 @@ impl OuTree {
         }
         self.recompute_visible();
         if let Some(p) = self.position_of(path) {
-            self.cursor = p;
+            self.list.cursor = p;
         }
     }
 
     pub fn move_by(&mut self, delta: isize, height: usize) {
-        let last = self.visible.len().saturating_sub(1) as isize;
-        self.cursor = (self.cursor as isize + delta).clamp(0, last.max(0)) as usize;
-        let h = height.max(1);
-        if self.cursor < self.offset {
-            self.offset = self.cursor;
-        } else if self.cursor >= self.offset + h {
-            self.offset = self.cursor + 1 - h;
-        }
+        self.list.move_by(delta, self.visible.len(), height);
     }
 }
 

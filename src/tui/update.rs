@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::msg::Msg;
-use super::state::{Funnel, LogEntry, State, LOG_CAP};
+use super::state::{Funnel, LogEntry, State};
 use super::view::DeviceView;
 use crate::model::{Device, Inventory};
 
@@ -144,7 +144,7 @@ impl State {
         self.refilter();
         if let Some(c) = cur {
             if let Some(p) = self.view.rows.iter().position(|r| *r == c) {
-                self.view.cursor = p;
+                self.view.list.cursor = p;
             }
         }
         self.view
@@ -168,14 +168,8 @@ impl State {
         self.push_log(LogEntry::Note { at: self.now, text });
     }
 
-    /// Appends to the Log pane, dropping the oldest entry beyond [`LOG_CAP`]; a scrolled
-    /// position stays on the same entry.
     pub fn push_log(&mut self, e: LogEntry) {
-        self.log.push_back(e);
-        if self.log.len() > LOG_CAP {
-            self.log.pop_front();
-            self.log_cursor = self.log_cursor.map(|c| c.saturating_sub(1));
-        }
+        self.log.push(e);
     }
 }
 

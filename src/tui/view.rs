@@ -7,6 +7,7 @@
 //! one pass. Rendering reads `rows[offset..offset + height]` only.
 use std::collections::HashSet;
 
+use super::scroll::ScrollList;
 use crate::model::query::text_haystack;
 use crate::model::{Clause, Device, DeviceFilter, Query};
 
@@ -53,8 +54,8 @@ pub struct DeviceView {
     pub sort: Option<Column>,
     pub reverse: bool,
     pub rows: Vec<u32>,
-    pub cursor: usize,
-    pub offset: usize,
+    /// Cursor and first visible row, over `rows`.
+    pub list: ScrollList,
     pub selected: HashSet<u32>,
     /// Devices deleted since the listing: never shown, never targeted.
     hidden: HashSet<u32>,
@@ -72,7 +73,7 @@ impl DeviceView {
 
     /// Recomputes `rows` for the filter; keeps the cursor on the same device when it survives.
     pub fn refilter(&mut self, devices: &[Device], filter: &DeviceFilter) {
-        let current = self.rows.get(self.cursor).copied();
+        let current = self.current();
         if let Some(col) = self.sort {
             self.ensure_order(devices, col);
         }
@@ -110,10 +111,10 @@ impl DeviceView {
                 }
             }
         }
-        self.cursor = current
+        self.list.cursor = current
             .and_then(|c| self.rows.iter().position(|r| *r == c))
-            .unwrap_or(0);
-        self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+            .unwrap_or(0)
+            .min(self.rows.len().saturating_sub(1));
     }
 
     fn ensure_order(&mut self, devices: &[Device], col: Column) {
@@ -132,24 +133,16 @@ impl DeviceView {
 
     /// The device index under the cursor.
     pub fn current(&self) -> Option<u32> {
-        self.rows.get(self.cursor).copied()
+        self.rows.get(self.list.cursor).copied()
     }
 
     /// Moves the cursor by `delta` rows and scrolls so it stays within `height` rows.
     pub fn move_by(&mut self, delta: isize, height: usize) {
-        let last = self.rows.len().saturating_sub(1) as isize;
-        self.cursor = (self.cursor as isize + delta).clamp(0, last.max(0)) as usize;
-        self.scroll_into_view(height);
+        self.list.move_by(delta, self.rows.len(), height);
     }
 
     pub fn scroll_into_view(&mut self, height: usize) {
-        let h = height.max(1);
-        if self.cursor < self.offset {
-            self.offset = self.cursor;
-        } else if self.cursor >= self.offset + h {
-            self.offset = self.cursor + 1 - h;
-        }
-        self.offset = self.offset.min(self.rows.len().saturating_sub(h));
+        self.list.scroll_into_view(self.rows.len(), height);
     }
 
     /// The devices an action applies to: the selection, or the cursor row when none.

@@ -30,17 +30,13 @@ fn render_tree(s: &State, f: &mut Frame, area: Rect) {
     let h = area.height.saturating_sub(2) as usize;
     let w = area.width.saturating_sub(2) as usize;
     let t = &s.tree;
-    let offset = if t.cursor >= t.offset + h.max(1) {
-        t.cursor + 1 - h.max(1)
-    } else {
-        t.offset.min(t.cursor)
-    };
+    let shown = t.list.window(t.visible.len(), h);
     let lines: Vec<Line> = t
         .visible
         .iter()
         .enumerate()
-        .skip(offset)
-        .take(h)
+        .skip(shown.start)
+        .take(shown.len())
         .map(|(n, i)| {
             let node = &t.nodes[*i];
             let marker = match (node.has_children, t.is_collapsed(&node.path)) {
@@ -59,7 +55,7 @@ fn render_tree(s: &State, f: &mut Frame, area: Rect) {
             let pad =
                 w.saturating_sub(indent.len() + 2 + name.chars().count() + counts.chars().count());
             let scoped = s.filter.ou.as_deref().unwrap_or("/") == node.path;
-            let style = match (n == t.cursor, focused, scoped) {
+            let style = match (n == t.list.cursor, focused, scoped) {
                 (true, true, _) => p.cursor,
                 (_, _, true) => p.selected,
                 _ => p.base,

@@ -98,7 +98,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     let inner_w = area.width.saturating_sub(2);
     let cols = columns(inner_w.saturating_sub(2));
     let height = area.height.saturating_sub(3) as usize;
-    let start = v.offset.min(v.rows.len());
+    let start = v.list.offset.min(v.rows.len());
     let end = (start + height).min(v.rows.len());
     let rows = v.rows[start..end].iter().enumerate().map(|(n, idx)| {
         let d = &s.inventory.devices[*idx as usize];
@@ -116,7 +116,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
         if v.selected.contains(idx) {
             style = p.selected;
         }
-        if start + n == v.cursor && focused {
+        if start + n == v.list.cursor && focused {
             style = style.patch(p.cursor);
         }
         Row::new(cells).style(style)
