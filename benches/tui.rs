@@ -206,6 +206,100 @@ fn main() {
         ms(pct(&mut sorts, 1.0))
     );
 
+    // 2b. Select all, then a reload underneath: the selection follows resource IDs in
+    // O(selected) through the index (it used to be O(selected × devices)).
+    let mut s = new_state(160, 48);
+    s.on_msg(Msg::Loaded(Box::new(inv.clone())));
+    s.on_input(key(KeyCode::Char('t')));
+    s.on_input(key(KeyCode::Char('A')));
+    let selected = s.view.selected.len();
+    let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    let mut reloads = Vec::new();
+    for _ in 0..5 {
+        let fresh = Box::new(inv.clone());
+        let t = Instant::now();
+        s.on_msg(Msg::Loaded(fresh));
+        s.take_dirty();
+        term.draw(|f| draw::render(&s, f)).unwrap();
+        reloads.push(t.elapsed());
+    }
+    assert_eq!(
+        s.view.selected.len(),
+        selected,
+        "the selection survives reloads"
+    );
+    println!(
+        "select all ({selected}) + reload to frame: p50 {}  max {}",
+        ms(pct(&mut reloads, 0.5)),
+        ms(pct(&mut reloads, 1.0))
+    );
+
+    // 2c. A 5,000-device block batch: plan, confirm, then outcomes arriving as the engine
+    // reports them, applied per drain of the queue (one refilter per frame). Worst case:
+    // one outcome per drain; then eight (the default concurrency).
+    for per_drain in [1usize, 8] {
+        let mut s = new_state(160, 48);
+        s.on_msg(Msg::Loaded(Box::new(inv.clone())));
+        s.on_input(key(KeyCode::Char('t')));
+        let rows: Vec<u32> = s
+            .view
+            .rows
+            .iter()
+            .copied()
+            .filter(|i| inv.devices[*i as usize].status != DeviceStatus::Blocked)
+            .take(5_000)
+            .collect();
+        s.view.selected.extend(rows);
+        let t = Instant::now();
+        s.on_input(key(KeyCode::Char('b')));
+        for c in "5000".chars() {
+            s.on_input(key(KeyCode::Char(c)));
+        }
+        s.on_input(key(KeyCode::Enter));
+        let plan = match s.take_tasks().pop() {
+            Some(offsync::tui::tasks::Task::Execute(plan)) => plan,
+            other => panic!("no plan: {other:?} {:?}", s.status),
+        };
+        let planning = t.elapsed();
+        assert_eq!(plan.len(), 5_000);
+        let mut frames = Vec::new();
+        for chunk in plan.targets.chunks(per_drain) {
+            let t = Instant::now();
+            for (k, target) in chunk.iter().enumerate() {
+                s.on_msg(Msg::ChangeDone(
+                    plan.change,
+                    offsync::change::TargetOutcome {
+                        batch_id: Some(1),
+                        seq: k,
+                        resource_id: target.resource_id.clone(),
+                        gam: target.gam.clone(),
+                        result: Ok(()),
+                    },
+                ));
+            }
+            s.take_dirty();
+            term.draw(|f| draw::render(&s, f)).unwrap();
+            frames.push(t.elapsed());
+        }
+        let blocked = plan
+            .targets
+            .iter()
+            .filter(|t| {
+                s.inventory.devices[s.index[&t.resource_id] as usize].status
+                    == DeviceStatus::Blocked
+            })
+            .count();
+        assert_eq!(blocked, 5_000);
+        println!(
+            "5,000-device block batch, {per_drain} outcome(s) per frame: plan+confirm {}, {} frames p50 {}  p99 {}  max {}  (target p99 < 50 ms)",
+            ms(planning),
+            frames.len(),
+            ms(pct(&mut frames, 0.5)),
+            ms(pct(&mut frames, 0.99)),
+            ms(pct(&mut frames, 1.0))
+        );
+    }
+
     // 3. Bytes written while idle, through the real loop with the default poll timer
     // (300 s). 60 s by default; OFFSYNC_BENCH_IDLE_SECS shortens it for a quick run.
     let idle_secs: u64 = std::env::var("OFFSYNC_BENCH_IDLE_SECS")
