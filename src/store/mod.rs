@@ -67,7 +67,16 @@ impl Store {
         // SQLite creates the database (and its -wal and -shm files with the same mode) as
         // 0644 less the umask; it holds personal data, so create it private first.
         if !is_special(path) {
-            private::ensure_file(path).map_err(|source| StoreError::CreateFile {
+            // Never open a descriptor on an existing database: closing any descriptor of a file
+            // drops every POSIX lock this process holds on it, so a second `Store` in the same
+            // process would silently unlock the first one's connection (SQLite's documented
+            // pitfall) and other processes could then read a database mid-write.
+            let made = if path.exists() {
+                private::tighten_existing(path)
+            } else {
+                private::ensure_file(path)
+            };
+            made.map_err(|source| StoreError::CreateFile {
                 path: path.to_path_buf(),
                 source,
             })?;
@@ -76,10 +85,8 @@ impl Store {
                 let mut side = path.as_os_str().to_owned();
                 side.push(suffix);
                 let side = PathBuf::from(side);
-                if side.exists() {
-                    private::ensure_file(&side)
-                        .map_err(|source| StoreError::CreateFile { path: side, source })?;
-                }
+                private::tighten_existing(&side)
+                    .map_err(|source| StoreError::CreateFile { path: side, source })?;
             }
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE

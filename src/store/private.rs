@@ -33,6 +33,28 @@ pub fn ensure_file(file: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Tightens `file` to 0600 if it exists, never creating it. For SQLite's -wal and -shm:
+/// creating one while another offsync's last connection deletes it would give two processes
+/// two different shared-memory files for one database (SIGBUS, "disk I/O error").
+pub fn tighten_existing(file: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match fs::metadata(file) {
+            Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                match fs::set_permissions(file, fs::Permissions::from_mode(0o600)) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+            }
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    let _ = file;
+    Ok(())
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;

@@ -57,7 +57,7 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
         users: 60,
         devices: 120,
         imap_policy_mutable: true,
-        latency: Duration::from_millis(700),
+        latency: Duration::from_millis(300),
         ..SimConfig::default()
     })
     .await
@@ -82,21 +82,31 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
         }
     };
 
+    // The database exists before the race starts: the poll below must not create it while
+    // the apply does.
+    drop(Store::open(&db).unwrap());
     let mut child = Command::new(BIN)
         .arg("--config")
         .arg(&cfg)
         .args(["step", "/Pilot", "imap", "apply", "--yes"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     // Kill it the moment its journal entry exists: the write is on the wire (or about to be).
-    let deadline = Instant::now() + Duration::from_secs(60);
+    // Generous: the whole suite may be running on two cores.
+    let deadline = Instant::now() + Duration::from_secs(240);
     let entry = loop {
         assert!(
             Instant::now() < deadline,
             "the apply never reached the journal"
         );
+        if let Ok(Some(status)) = child.try_wait() {
+            let mut err = String::new();
+            use std::io::Read;
+            let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+            panic!("the apply ended ({status}) before it was killed: {err}");
+        }
         if let Ok(mut s) = Store::open(&db) {
             if let Some(c) = s
                 .migration()
