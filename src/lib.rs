@@ -13,8 +13,10 @@
 //! - [`change`]: the change engine: plan → confirm → journal → request → outcome → recovery,
 //!   shared by the dashboard and `offsync act`.
 //! - [`migration`] and [`feed`]: pure logic over model values (later issues).
+//! - [`android`]: the Android account upgrade, headless (read, first-seen store, journaled patch).
 //! - [`tui`]: the terminal UI; nothing else imports it.
 //! - [`cli`]: thin subcommands that parse, call the library and print.
+pub mod android;
 pub mod change;
 pub mod cli;
 pub mod config;

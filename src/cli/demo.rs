@@ -82,7 +82,8 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> color_eyre::Result<()> {
         key,
         &creds.admin_email,
         creds.domains.clone(),
-        None,
+        // The demo tenant has an Android Management enterprise: the account upgrade is live.
+        Some(creds.enterprise.clone()),
     );
     profile.readonly = g.readonly;
     let database = dir.path().join("demo.sqlite");

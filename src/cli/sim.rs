@@ -56,6 +56,14 @@ pub struct ServeArgs {
     /// Per-user queries per minute (Google's Directory default is 2400).
     #[arg(long)]
     pub quota_per_minute: Option<u32>,
+    /// Start the Android Management enterprise as a managed Google Play accounts enterprise
+    /// (accounts cannot be upgraded until `generateEnterpriseUpgradeUrl` has been followed).
+    #[arg(long)]
+    pub amapi_play_accounts_enterprise: bool,
+    /// What a device prompted for its managed Google account reports while it waits
+    /// (unverified upstream): `user-action` (USER_ACTION) or `pending` (PENDING).
+    #[arg(long, default_value = "user-action", value_parser = ["user-action", "pending"])]
+    pub amapi_awaiting: String,
     /// Write sa-key.json, authorized-user.json and config.toml pointing offsync at this server,
     /// and a GAM7 config directory in DIR/gam (also makes the service account an admin).
     #[arg(long, value_name = "DIR")]
@@ -154,6 +162,12 @@ async fn serve(a: ServeArgs) -> color_eyre::Result<()> {
     cfg.imap_restriction_shape = a.imap_restriction_shape;
     cfg.policy_readback = a.policy_readback;
     cfg.emm_ous = a.emm_ous.clone();
+    if a.amapi_play_accounts_enterprise {
+        cfg.amapi.enterprise_type = sim::EnterpriseType::ManagedGooglePlayAccounts;
+    }
+    if a.amapi_awaiting == "pending" {
+        cfg.amapi.awaiting = sim::AwaitingReading::Pending;
+    }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", a.port))
         .await
         .wrap_err_with(|| format!("cannot listen on 127.0.0.1:{}", a.port))?;

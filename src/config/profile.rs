@@ -80,6 +80,9 @@ pub struct Profile {
     pub endpoints: Endpoints,
     pub http: HttpSettings,
     pub migration: super::migration::MigrationSettings,
+    /// `android.key_file`: a separate key for the Android Management API, used without `sub`.
+    /// `None` = the domain-wide delegation key, impersonating `subject`.
+    pub android_key_file: Option<PathBuf>,
 }
 
 impl Profile {
@@ -114,6 +117,7 @@ impl Profile {
             },
             http: HttpSettings::default(),
             migration: Default::default(),
+            android_key_file: None,
         }
     }
 }
@@ -262,6 +266,7 @@ pub(super) fn resolve_profile(
         endpoints,
         http,
         migration: super::migration::resolve(name, &rp.migration, file)?,
+        android_key_file: rp.android.key_file.as_ref().map(|k| base.join(k)),
     })
 }
 

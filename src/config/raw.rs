@@ -45,6 +45,16 @@ pub struct RawProfile {
     pub http: RawHttp,
     #[serde(default)]
     pub migration: super::migration::RawMigration,
+    #[serde(default)]
+    pub android: RawAndroid,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAndroid {
+    /// A separate service-account key for the Android Management API (the EMM's project);
+    /// used as the service account itself, without domain-wide delegation.
+    pub key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

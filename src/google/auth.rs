@@ -79,7 +79,9 @@ impl fmt::Debug for Auth {
 #[derive(serde::Serialize)]
 struct Claims<'a> {
     iss: &'a str,
-    sub: &'a str,
+    /// Absent for a key used as the service account itself (an EMM key for Android Management).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<&'a str>,
     scope: String,
     aud: &'a str,
     iat: u64,
@@ -88,6 +90,7 @@ struct Claims<'a> {
 
 impl Auth {
     /// Reads and checks the key file; no network traffic happens until the first token.
+    /// An empty `subject` means no impersonation: tokens carry no `sub` claim.
     pub fn new(
         key_file: &Path,
         subject: &str,
@@ -157,7 +160,7 @@ impl Auth {
             .as_secs();
         let claims = Claims {
             iss: &self.info.client_email,
-            sub: subject,
+            sub: (!subject.is_empty()).then_some(subject),
             scope: scopes.join(" "),
             aud: &self.info.token_uri,
             iat: now,

@@ -32,7 +32,7 @@ impl Clients {
         profile: &Profile,
         observer: Option<CallObserver>,
     ) -> Result<(Clients, Vec<Warning>), Error> {
-        let (client, warnings) = Client::new(profile, observer)?;
+        let (client, warnings) = Client::new(profile, observer.clone())?;
         let e = &profile.endpoints;
         let clients = Clients {
             directory: Directory::new(client.clone(), &e.directory, &profile.customer_id)?,
@@ -41,7 +41,7 @@ impl Clients {
             gmail: super::Gmail::new(client.clone(), &e.gmail)?,
             amapi: match &e.enterprise {
                 Some(ent) => Some(super::Amapi::new(
-                    client.clone(),
+                    amapi_client(profile, &client, observer.clone())?,
                     &e.androidmanagement,
                     ent,
                 )?),
@@ -52,6 +52,23 @@ impl Clients {
         };
         Ok((clients, warnings))
     }
+}
+
+/// The Android Management client's request path: the shared one (domain-wide delegation key,
+/// impersonating the admin), or its own over `android.key_file`, used as the service account
+/// itself (no `sub`). Its own path also has its own AMAPI pacer; nothing else uses it.
+fn amapi_client(
+    profile: &Profile,
+    shared: &Client,
+    observer: Option<CallObserver>,
+) -> Result<Client, Error> {
+    let Some(key) = &profile.android_key_file else {
+        return Ok(shared.clone());
+    };
+    let mut p = profile.clone();
+    p.key_file = key.clone();
+    p.subject = String::new();
+    Ok(Client::new(&p, observer)?.0)
 }
 
 /// What `load_inventory` reports while it runs.

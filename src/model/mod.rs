@@ -2,6 +2,7 @@
 //! queries and the joined inventory. Pure data and pure functions: no I/O, no clock
 //! (callers pass `now`), so the CLI, the TUI and the tests all agree on what a filter means.
 pub mod action;
+pub mod android;
 pub mod device;
 pub mod inventory;
 pub mod org_unit;

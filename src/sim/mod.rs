@@ -43,6 +43,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use amapi::{
+    AmDevice, AmapiSimConfig, AwaitingReading, Behaviour as AmapiBehaviour, Enterprise,
+    EnterpriseType, Phase,
+};
 pub use behaviour::Behaviour;
 pub use clock::{ClockConfig, SimClock};
 pub use faults::FaultSpec;
@@ -93,6 +97,8 @@ pub struct SimConfig {
     /// OUs whose Exchange profiles an EMM pushed with Apple's own agent (undetectable from
     /// the device list: the admin must declare them).
     pub emm_ous: Vec<String>,
+    /// The Android Management enterprise: its type and the unverified readings it offers.
+    pub amapi: AmapiSimConfig,
 }
 
 impl Default for SimConfig {
@@ -117,6 +123,7 @@ impl Default for SimConfig {
             imap_restriction_shape: ImapRestrictionShape::default(),
             behaviour: Behaviour::default(),
             emm_ous: Vec::new(),
+            amapi: AmapiSimConfig::default(),
         }
     }
 }
@@ -154,8 +161,8 @@ impl SimHandle {
 
     /// The whole tenant as JSON, at the current sim time: the ground truth tests compare against.
     pub fn tenant_snapshot(&self) -> serde_json::Value {
-        let now = self.shared.clock.now();
-        self.shared.tenant.read().expect("tenant lock").dump(now)
+        let (t, now) = amapi::current(&self.shared);
+        t.dump(now)
     }
 
     /// The sim clock's current time.
@@ -178,8 +185,7 @@ impl SimHandle {
 
     /// Runs `f` on the tenant under the write lock: for tests that need a precise situation.
     pub fn with_tenant<R>(&self, f: impl FnOnce(&mut Tenant, i64) -> R) -> R {
-        let now = self.shared.clock.now();
-        let mut t = self.shared.tenant.write().expect("tenant lock");
+        let (mut t, now) = amapi::current(&self.shared);
         let out = f(&mut t, now);
         // `f` may have changed emails or owners.
         t.reindex();

@@ -86,7 +86,14 @@ fn router(s: Arc<Shared>) -> Router {
             "/v1/policies/{policiesId}",
             get(policy::get).patch(policy::patch).delete(policy::delete),
         )
-        .route("/v1/enterprises/{enterprisesId}", get(amapi::enterprise))
+        .route(
+            "/v1/enterprises/{enterprisesId}",
+            get(amapi::enterprise).post(amapi::enterprise_post),
+        )
+        .route(
+            "/v1/enterprises/{enterprisesId}/policies",
+            get(amapi::list_policies),
+        )
         .route(
             "/v1/enterprises/{enterprisesId}/devices",
             get(amapi::devices),
@@ -108,6 +115,7 @@ fn router(s: Arc<Shared>) -> Router {
         .route("/_sim/console", get(console::get).post(console::set))
         .route("/_sim/remind", post(console::remind))
         .route("/_sim/clock", post(console::advance))
+        .route("/_sim/enterprise-upgrade", get(amapi::complete_upgrade))
         .route("/_sim/stats", get(stats))
         .fallback(|| async { ApiError::not_found("Not Found") })
         .layer(from_fn_with_state(s.clone(), behave))
@@ -263,8 +271,8 @@ async fn count(State(s): State<Arc<Shared>>, req: Request, next: Next) -> Respon
 }
 
 async fn dump(State(s): State<Arc<Shared>>) -> Json<Value> {
-    let now = s.clock.now();
-    Json(s.read().dump(now))
+    let (t, now) = amapi::current(&s);
+    Json(t.dump(now))
 }
 
 async fn stats(State(s): State<Arc<Shared>>) -> Json<Value> {

@@ -284,7 +284,7 @@ impl Tenant {
             search: EmailIndex::default(),
         };
         t.reindex();
-        t.amapi = amapi::Enterprise::generate(&mut rng, &t);
+        t.amapi = amapi::Enterprise::generate(&mut rng, &t, &cfg.amapi);
         t.policies = policy::generate(&mut rng, &t);
         t.audit = reports::generate_audit(&mut rng, &t);
         t

@@ -5,6 +5,7 @@
 //! It must not call Google or know about the UI. The inventory part is only a cache (it can
 //! always be fetched again); the journal is the record of what offsync did, so nothing here
 //! deletes or rewrites journal rows.
+pub mod android;
 pub mod atomic;
 pub mod batch;
 pub mod devices;
@@ -144,6 +145,11 @@ impl Store {
     /// The schema version on disk (equal to [`schema::latest_version`] once open).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         schema::user_version(&self.conn).map_err(|e| self.err(e))
+    }
+
+    /// First sightings of Android non-compliance.
+    pub fn android(&self) -> android::NonCompliance<'_> {
+        android::NonCompliance::new(&self.conn, &self.path)
     }
 
     /// The audit journal in this database.

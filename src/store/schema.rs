@@ -266,8 +266,20 @@ BEGIN
 END;
 "#;
 
+/// Version 6: when offsync first saw each Android device non-compliant with
+/// `workAccountSetupConfig` (the API gives no start time). A row lives while the spell lasts.
+const V6: &str = r#"
+CREATE TABLE android_noncompliance (
+    profile     TEXT NOT NULL,
+    device_name TEXT NOT NULL,
+    first_seen  TEXT NOT NULL,
+    last_seen   TEXT NOT NULL,
+    PRIMARY KEY (profile, device_name)
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, oldest first. Append new steps; never edit or reorder old ones.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {

@@ -136,15 +136,12 @@ async fn every_request_offsync_sends_is_documented() {
     let amapi = c.amapi.as_ref().expect("the simulator has an enterprise");
     let _ = amapi.devices().collect::<Vec<_>>().await;
     amapi.policy("pilot").await.unwrap();
-    let patch = PolicyPatch::new()
-        .work_account_setup_config(
-            WorkAccountSetupConfig {
-                authentication_type: Some("GOOGLE_AUTHENTICATED".into()),
-                required_account_email: None,
-            },
-            &env.profile.domains,
-        )
-        .unwrap();
+    let _ = amapi.policies().collect::<Vec<_>>().await;
+    amapi.get_enterprise().await.unwrap();
+    let patch = PolicyPatch::new().work_account_setup_config(&WorkAccountSetupConfig {
+        authentication_type: Some("GOOGLE_AUTHENTICATED".into()),
+        required_account_email: None,
+    });
     amapi.patch_policy("pilot", &patch).await.unwrap();
     assert!(!inv.devices.is_empty());
 

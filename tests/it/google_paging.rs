@@ -115,9 +115,7 @@ async fn read_only_refuses_mutations_before_sending() {
         Err(Error::ReadOnly { .. })
     ));
     let amapi = c.amapi.as_ref().unwrap();
-    let patch = offsync::google::amapi::PolicyPatch::new()
-        .policy_enforcement_rules(vec![])
-        .unwrap();
+    let patch = offsync::google::amapi::PolicyPatch::new().policy_enforcement_rules(&[]);
     assert!(matches!(
         amapi.patch_policy("policy1", &patch).await,
         Err(Error::ReadOnly { .. })
