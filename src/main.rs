@@ -35,6 +35,8 @@ enum Command {
     Act(cli::act::ActArgs),
     /// Print the audit journal (every change, its GAM command and outcome).
     Journal(cli::journal::JournalArgs),
+    /// The Android account upgrade (managed Google Play accounts to managed Google accounts).
+    Android(cli::android::AndroidArgs),
     /// Run or dump the Google API simulator.
     Sim(cli::sim::SimArgs),
     /// The migration: every OU's steps with state and evidence, waves, guards, the funnel.
@@ -174,6 +176,7 @@ async fn dispatch(cli: Cli) -> color_eyre::Result<ExitCode> {
         Some(Command::Info(a)) => cli::info::run(&g, a).await,
         Some(Command::Check(a)) => cli::check::run(&g, a).await,
         Some(Command::Journal(a)) => cli::journal::run(&g, a).await,
+        Some(Command::Android(a)) => cli::android::run(&g, a).await,
         Some(Command::Sim(a)) => cli::sim::run(a).await,
         Some(Command::Status(a)) => cli::status::run(&g, a).await,
         Some(Command::Step(a)) => cli::step::run(&g, a).await,

@@ -26,6 +26,8 @@ impl GlobalArgs {
 }
 pub mod act;
 mod act_print;
+pub mod android;
+mod android_print;
 pub mod check;
 pub mod completions;
 pub mod declare;

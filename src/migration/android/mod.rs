@@ -8,3 +8,6 @@ pub mod status;
 
 pub use edit::{plan, AccountEdit, DiffLine, DirectoryFacts, EditError, Enforcement, PolicyPlan};
 pub use status::{classify, summarize, DeviceRow, Estimate, Group, Status, UpgradeState};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,212 @@
+//! `offsync android status|policy|set|upgrade-url`: the Android account upgrade (managed
+//! Google Play accounts → managed Google accounts) in the customer's existing Android
+//! Management enterprise. Parse, call `crate::android` and `crate::migration::android`, print.
+use color_eyre::eyre::{bail, eyre, WrapErr};
+
+use super::android_print as print;
+use super::GlobalArgs;
+use crate::android;
+use crate::config::Profile;
+use crate::google::{Amapi, Clients};
+use crate::migration::android::{plan, AccountEdit, Enforcement};
+use crate::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct AndroidArgs {
+    #[command(subcommand)]
+    pub command: AndroidCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AndroidCommand {
+    /// Devices by upgrade state and compliance reason, each explained with its fix.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One policy's account-upgrade fields and its devices.
+    Policy {
+        /// Policy ID (`pilot`) or full name (`enterprises/E/policies/pilot`).
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a policy's workAccountSetupConfig or its enforcement rule. Prints the dry-run
+    /// diff; sends nothing without --yes.
+    Set(SetArgs),
+    /// For a managed Google Play accounts enterprise: the link that binds it to the managed
+    /// Google domain (needed before any account can be upgraded).
+    UpgradeUrl {
+        /// The admin who will follow the link.
+        #[arg(long)]
+        admin_email: Option<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SetArgs {
+    pub policy: String,
+    /// authenticationType = GOOGLE_AUTHENTICATED.
+    #[arg(long, conflicts_with = "no_require_google_account")]
+    pub require_google_account: bool,
+    /// authenticationType = AUTHENTICATION_TYPE_NOT_ENFORCED (also clears requiredAccountEmail).
+    #[arg(long)]
+    pub no_require_google_account: bool,
+    /// The one account the user must add (lower case, an active user in a verified domain).
+    #[arg(long, conflicts_with = "clear_required_account_email")]
+    pub required_account_email: Option<String>,
+    #[arg(long)]
+    pub clear_required_account_email: bool,
+    /// Block after this many days of non-compliance (needs --wipe-after-days).
+    #[arg(long, requires = "wipe_after_days")]
+    pub block_after_days: Option<i32>,
+    /// Wipe after this many days (more than --block-after-days; needs typed confirmation).
+    #[arg(long, requires = "block_after_days")]
+    pub wipe_after_days: Option<i32>,
+    /// What the block covers on company-owned devices.
+    #[arg(long, value_parser = ["work-profile", "device"])]
+    pub block_scope: Option<String>,
+    /// Keep factory-reset protection data when wiping (default true).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub preserve_frp: bool,
+    /// Remove the workAccountSetupConfig enforcement rule (other rules stay).
+    #[arg(long, conflicts_with_all = ["block_after_days", "wipe_after_days"])]
+    pub remove_enforcement: bool,
+    /// Send the patch (without it: dry run).
+    #[arg(long)]
+    pub yes: bool,
+    /// The typed confirmation a wipe rule asks for, e.g. --confirm "wipe pilot".
+    #[arg(long)]
+    pub confirm: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl SetArgs {
+    fn edit(&self) -> AccountEdit {
+        AccountEdit {
+            require_google_account: match (self.require_google_account, self.no_require_google_account) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            },
+            required_account_email: match (&self.required_account_email, self.clear_required_account_email) {
+                (Some(e), _) => Some(Some(e.clone())),
+                (None, true) => Some(None),
+                _ => None,
+            },
+            enforcement: match (self.block_after_days, self.wipe_after_days, self.remove_enforcement) {
+                (Some(b), Some(w), _) => Some(Some(Enforcement {
+                    block_after_days: b,
+                    block_scope: self.block_scope.as_deref().map(|s| match s {
+                        "device" => "BLOCK_SCOPE_DEVICE".to_string(),
+                        _ => "BLOCK_SCOPE_WORK_PROFILE".to_string(),
+                    }),
+                    wipe_after_days: w,
+                    preserve_frp: self.preserve_frp,
+                })),
+                (_, _, true) => Some(None),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The enterprise's client, or an error that says how to configure one.
+fn amapi(clients: &Clients, profile: &Profile) -> color_eyre::Result<Amapi> {
+    clients.amapi.clone().ok_or_else(|| {
+        eyre!(
+            "Android Management is not configured for profile `{}`\n  hint: set \
+             [profiles.{}.endpoints] enterprise = \"enterprises/ID\" (the customer's existing \
+             enterprise; its ID is in the EMM console), grant the domain-wide delegation client \
+             the scope https://www.googleapis.com/auth/androidmanagement, or set \
+             [profiles.{}.android] key_file to the EMM project's service-account key",
+            profile.name,
+            profile.name,
+            profile.name
+        )
+    })
+}
+
+pub async fn run(g: &GlobalArgs, args: AndroidArgs) -> color_eyre::Result<()> {
+    let settings = g.settings()?;
+    let profile = settings.require_profile()?.clone();
+    let (clients, warnings) = Clients::new(&profile, None)?;
+    for w in warnings {
+        eprintln!("offsync: warning: {w}");
+    }
+    let am = amapi(&clients, &profile)?;
+    let db = settings.paths.database(&profile.name);
+    let open = || Store::open(&db).wrap_err_with(|| format!("opening {}", db.display()));
+    match args.command {
+        AndroidCommand::Status { json } => {
+            let view = android::load(&am).await?;
+            let status = android::status(&view, &open()?, &profile.name)?;
+            print::status(&view, &status, None, json)
+        }
+        AndroidCommand::Policy { name, json } => {
+            let view = android::load(&am).await?;
+            let full = am.policy_name(&name);
+            if !view.policies.iter().any(|p| p.name == full) {
+                bail!(
+                    "no policy {full} in {}\n  hint: `offsync android status` lists the policies",
+                    am.enterprise()
+                );
+            }
+            let status = android::status(&view, &open()?, &profile.name)?;
+            print::status(&view, &status, Some(&full), json)
+        }
+        AndroidCommand::Set(a) => set(&clients, &am, &open()?, &profile, a).await,
+        AndroidCommand::UpgradeUrl { admin_email } => {
+            let url = am
+                .generate_enterprise_upgrade_url(admin_email.as_deref(), &profile.domains)
+                .await?;
+            println!("{url}");
+            eprintln!(
+                "offsync: open this link as a super admin of the Workspace domain; the \
+                 enterprise then becomes a managed Google domain enterprise"
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn set(
+    clients: &Clients,
+    am: &Amapi,
+    store: &Store,
+    profile: &Profile,
+    a: SetArgs,
+) -> color_eyre::Result<()> {
+    for e in android::apply::unfinished(store)? {
+        eprintln!(
+            "offsync: warning: an earlier patch of {} (journal #{}, {}) never recorded its \
+             outcome; check the policy with `offsync android policy {}`",
+            e.target, e.id, e.request, e.target
+        );
+    }
+    let edit = a.edit();
+    let policy = am.policy(&a.policy).await?;
+    let email = edit.required_account_email.clone().flatten();
+    let facts = android::facts(&clients.directory, am, &a.policy, email.as_deref()).await?;
+    let plan = match plan(&policy, &edit, &facts) {
+        Ok(p) => p,
+        Err(errs) => {
+            let list: Vec<String> = errs.iter().map(|e| format!("  - {e}")).collect();
+            bail!("the change to {} was refused before sending:\n{}", policy.name, list.join("\n"));
+        }
+    };
+    print::plan(&plan, a.json)?;
+    if !a.yes {
+        eprintln!("offsync: dry run: nothing sent (add --yes to apply)");
+        return Ok(());
+    }
+    let now = am.client().server_now();
+    let after = android::apply(am, store, &profile.name, &plan, a.confirm.as_deref(), now).await?;
+    eprintln!(
+        "offsync: {} patched (version {}); devices apply it at their next policy sync",
+        after.name,
+        after.version.as_deref().unwrap_or("?")
+    );
+    Ok(())
+}
