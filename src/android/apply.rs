@@ -53,10 +53,13 @@ pub async fn apply(
         action: ACTION.into(),
         target: plan.policy.clone(),
         count: 1,
+        // The journal drops query strings (they can carry tokens), so the mask and the body
+        // are written out here: they are what a later read-back compares against.
         request: format!(
-            "PATCH v1/{}?updateMask={}",
+            "PATCH v1/{} updateMask={} body={}",
             plan.policy,
-            plan.patch.update_mask()
+            plan.patch.update_mask(),
+            plan.patch.body()
         ),
         // GAM has no Android Management commands; say so rather than invent one.
         gam_command: "(none: GAM does not manage Android Management API policies)".into(),

@@ -1,3 +1,5 @@
+mod android_scenarios;
+mod android_support;
 mod bad_input;
 mod cli_act;
 mod cli_completions;

@@ -10,7 +10,7 @@ use offsync::sim::SimConfig;
 
 use super::sim_util::*;
 
-fn doc(file: &str) -> Value {
+pub(super) fn doc(file: &str) -> Value {
     let path = format!("{}/assets/discovery/{file}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -77,7 +77,7 @@ fn check(d: &Value, schema: &Value, v: &Value, path: &str, errs: &mut Vec<String
     }
 }
 
-fn conforms(d: &Value, schema: &str, v: &Value, what: &str) {
+pub(super) fn conforms(d: &Value, schema: &str, v: &Value, what: &str) {
     assert!(v.is_object(), "{what}: no JSON body");
     let mut errs = Vec::new();
     check(d, &json!({"$ref": schema}), v, schema, &mut errs);
