@@ -1,3 +1,4 @@
+mod android_conformance;
 mod android_scenarios;
 mod android_support;
 mod bad_input;
