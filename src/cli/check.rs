@@ -177,12 +177,12 @@ pub async fn run(g: &GlobalArgs, args: CheckArgs) -> color_eyre::Result<()> {
     ));
     match &clients.amapi {
         Some(a) => rows.push(row(
-            format!("list Android devices of {}", a.enterprise()),
+            format!("list Android devices of {} ({})", a.enterprise(), a.credential()),
             scopes::AMAPI,
             a.devices_page(1, None).await.map(|_| ()),
         )),
         None => rows.push(Row {
-            what: "Android Management (no endpoints.enterprise configured)".into(),
+            what: "Android Management: not configured (set endpoints.enterprise = \"enterprises/ID\" to use `offsync android`)".into(),
             scope: scopes::AMAPI,
             ok: Ok(()),
         }),

@@ -4,6 +4,7 @@ mod android_support;
 mod bad_input;
 mod cli_act;
 mod cli_completions;
+mod cli_android;
 mod cli_devices;
 mod cli_export;
 mod cli_hardening;
