@@ -85,17 +85,27 @@ pub struct SetArgs {
 impl SetArgs {
     fn edit(&self) -> AccountEdit {
         AccountEdit {
-            require_google_account: match (self.require_google_account, self.no_require_google_account) {
+            require_google_account: match (
+                self.require_google_account,
+                self.no_require_google_account,
+            ) {
                 (true, _) => Some(true),
                 (_, true) => Some(false),
                 _ => None,
             },
-            required_account_email: match (&self.required_account_email, self.clear_required_account_email) {
+            required_account_email: match (
+                &self.required_account_email,
+                self.clear_required_account_email,
+            ) {
                 (Some(e), _) => Some(Some(e.clone())),
                 (None, true) => Some(None),
                 _ => None,
             },
-            enforcement: match (self.block_after_days, self.wipe_after_days, self.remove_enforcement) {
+            enforcement: match (
+                self.block_after_days,
+                self.wipe_after_days,
+                self.remove_enforcement,
+            ) {
                 (Some(b), Some(w), _) => Some(Some(Enforcement {
                     block_after_days: b,
                     block_scope: self.block_scope.as_deref().map(|s| match s {
@@ -193,7 +203,11 @@ async fn set(
         Ok(p) => p,
         Err(errs) => {
             let list: Vec<String> = errs.iter().map(|e| format!("  - {e}")).collect();
-            bail!("the change to {} was refused before sending:\n{}", policy.name, list.join("\n"));
+            bail!(
+                "the change to {} was refused before sending:\n{}",
+                policy.name,
+                list.join("\n")
+            );
         }
     };
     print::plan(&plan, a.json)?;

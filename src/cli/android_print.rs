@@ -98,7 +98,10 @@ pub fn status(
         out,
         "Enterprise {} ({})",
         view.enterprise.name,
-        view.enterprise.enterprise_type.as_deref().unwrap_or("type not reported")
+        view.enterprise
+            .enterprise_type
+            .as_deref()
+            .unwrap_or("type not reported")
     )?;
     writeln!(out, "Credential: {}", view.credential)?;
     if !view.enterprise.is_managed_google_domain() {
@@ -160,7 +163,10 @@ pub fn status(
             )?;
         }
     }
-    if groups.iter().any(|g| g.devices.iter().any(|d| d.block.is_some())) {
+    if groups
+        .iter()
+        .any(|g| g.devices.iter().any(|d| d.block.is_some()))
+    {
         writeln!(
             out,
             "\n\"at least\": offsync counts from when it first saw the device non-compliant \
@@ -185,7 +191,12 @@ pub fn plan(p: &PolicyPlan, as_json: bool) -> color_eyre::Result<()> {
         writeln!(out)?;
         return Ok(out.flush()?);
     }
-    writeln!(out, "PATCH {}?updateMask={}", p.policy, p.patch.update_mask())?;
+    writeln!(
+        out,
+        "PATCH {}?updateMask={}",
+        p.policy,
+        p.patch.update_mask()
+    )?;
     for d in &p.diff {
         writeln!(out, "  {}\n    - {}\n    + {}", d.field, d.before, d.after)?;
     }
@@ -193,7 +204,10 @@ pub fn plan(p: &PolicyPlan, as_json: bool) -> color_eyre::Result<()> {
         writeln!(out, "  warning: {w}")?;
     }
     if let Some(c) = &p.typed_confirmation {
-        writeln!(out, "  this adds or changes a wipe: apply with --yes --confirm \"{c}\"")?;
+        writeln!(
+            out,
+            "  this adds or changes a wipe: apply with --yes --confirm \"{c}\""
+        )?;
     }
     Ok(out.flush()?)
 }

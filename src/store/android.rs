@@ -98,23 +98,35 @@ mod tests {
         let s = Store::open_in_memory().unwrap();
         let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let nc = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
-        let seen = s.android().observe("p", &nc(&["a", "b"]), true, t0).unwrap();
+        let seen = s
+            .android()
+            .observe("p", &nc(&["a", "b"]), true, t0)
+            .unwrap();
         assert_eq!(seen["a"], t0);
         let t1 = t0 + Duration::days(3);
-        let seen = s.android().observe("p", &nc(&["a", "b"]), true, t1).unwrap();
+        let seen = s
+            .android()
+            .observe("p", &nc(&["a", "b"]), true, t1)
+            .unwrap();
         assert_eq!(seen["a"], t0, "the first sighting is kept");
         // A partial listing that did not reach `b` must not end its spell.
         let t2 = t1 + Duration::days(1);
         let seen = s.android().observe("p", &nc(&["a"]), false, t2).unwrap();
         assert_eq!(seen.len(), 1);
         let t3 = t2 + Duration::days(1);
-        let seen = s.android().observe("p", &nc(&["a", "b"]), true, t3).unwrap();
+        let seen = s
+            .android()
+            .observe("p", &nc(&["a", "b"]), true, t3)
+            .unwrap();
         assert_eq!(seen["b"], t0);
         // A complete listing without `b`: its spell ends; a new one starts later.
         let t4 = t3 + Duration::days(1);
         s.android().observe("p", &nc(&["a"]), true, t4).unwrap();
         let t5 = t4 + Duration::days(1);
-        let seen = s.android().observe("p", &nc(&["a", "b"]), true, t5).unwrap();
+        let seen = s
+            .android()
+            .observe("p", &nc(&["a", "b"]), true, t5)
+            .unwrap();
         assert_eq!((seen["a"], seen["b"]), (t0, t5));
         // Profiles do not see each other's rows.
         let other = s.android().observe("q", &nc(&["a"]), true, t5).unwrap();

@@ -35,10 +35,18 @@ async fn specific_account_required_the_user_is_prompted_adds_it_and_the_play_acc
     s.advance(2 * HOUR);
     assert_eq!(s.state(&id).await, Some(UpgradeState::Upgraded));
     let t = s.truth(&id);
-    assert_eq!((t["account"].as_str(), t["managedGooglePlayAccount"].as_bool()), (Some(owner.as_str()), Some(false)));
+    assert_eq!(
+        (
+            t["account"].as_str(),
+            t["managedGooglePlayAccount"].as_bool()
+        ),
+        (Some(owner.as_str()), Some(false))
+    );
     let journal = s.store.journal().list(10).unwrap();
     assert_eq!(journal[0].action, "android.policy.patch");
-    assert!(journal[0].request.contains(" updateMask=workAccountSetupConfig body={"));
+    assert!(journal[0]
+        .request
+        .contains(" updateMask=workAccountSetupConfig body={"));
 }
 
 #[tokio::test]
@@ -87,7 +95,11 @@ async fn a_device_enrolled_under_the_requirement_is_prompted_right_after_enrollm
     assert_eq!(s.state(&id).await, None, "not enrolled yet");
     s.advance(2 * HOUR + MINUTE);
     assert_eq!(s.state(&id).await, Some(UpgradeState::AwaitingUser));
-    assert_eq!(s.truth(&id)["managedGooglePlayAccount"], true, "enrolled with a Play account");
+    assert_eq!(
+        s.truth(&id)["managedGooglePlayAccount"],
+        true,
+        "enrolled with a Play account"
+    );
     s.advance(4 * HOUR);
     assert_eq!(s.state(&id).await, Some(UpgradeState::Upgraded));
 }
@@ -103,7 +115,10 @@ async fn with_a_required_account_a_wrong_sign_in_is_refused_on_screen_and_not_re
     let v = s.view().await;
     let d = v.devices.iter().find(|d| d.id() == id).unwrap();
     assert_eq!(d.non_compliance_details.len(), 1);
-    assert_eq!(d.non_compliance_details[0].specific_non_compliance_reason, None);
+    assert_eq!(
+        d.non_compliance_details[0].specific_non_compliance_reason,
+        None
+    );
     s.advance(5 * HOUR);
     assert_eq!(s.state(&id).await, Some(UpgradeState::Upgraded));
 }
@@ -114,7 +129,10 @@ async fn without_a_required_account_a_foreign_one_is_removed_and_reported() {
     s.create_policy("foreign", require(None)).await;
     let (id, owner) = s.take_device("foreign", Behaviour::ForeignFirst, 5 * HOUR, false);
     s.advance(5 * HOUR + 11 * MINUTE);
-    assert_eq!(s.state(&id).await, Some(UpgradeState::NewAccountNotInEnterprise));
+    assert_eq!(
+        s.state(&id).await,
+        Some(UpgradeState::NewAccountNotInEnterprise)
+    );
     s.advance(5 * HOUR);
     assert_eq!(s.state(&id).await, Some(UpgradeState::Upgraded));
     assert_eq!(s.truth(&id)["account"], owner.as_str());
@@ -122,7 +140,11 @@ async fn without_a_required_account_a_foreign_one_is_removed_and_reported() {
     // device whose policy asks for no Google account reports nothing about accounts.
     let v = s.view().await;
     let default = format!("{}/policies/default", s.env.sim.credentials.enterprise);
-    for d in v.devices.iter().filter(|d| d.policy_name.as_deref() == Some(default.as_str())) {
+    for d in v
+        .devices
+        .iter()
+        .filter(|d| d.policy_name.as_deref() == Some(default.as_str()))
+    {
         assert!(d.non_compliance_details.is_empty(), "{d:?}");
     }
 }
@@ -152,10 +174,23 @@ async fn a_required_account_outside_the_enterprise_stays_non_compliant_until_the
     // offsync refuses to repeat the mistake, then clears the email.
     let policy = s.am.policy("staff").await.unwrap();
     let clients = s.env.clients();
-    let bad = AccountEdit { required_account_email: Some(Some("it.helpdesk@gmail.com".into())), ..AccountEdit::default() };
-    let facts = offsync::android::facts(&clients.directory, &s.am, "staff", Some("it.helpdesk@gmail.com")).await.unwrap();
+    let bad = AccountEdit {
+        required_account_email: Some(Some("it.helpdesk@gmail.com".into())),
+        ..AccountEdit::default()
+    };
+    let facts = offsync::android::facts(
+        &clients.directory,
+        &s.am,
+        "staff",
+        Some("it.helpdesk@gmail.com"),
+    )
+    .await
+    .unwrap();
     assert!(offsync::migration::android::plan(&policy, &bad, &facts).is_err());
-    let fix = AccountEdit { required_account_email: Some(None), ..AccountEdit::default() };
+    let fix = AccountEdit {
+        required_account_email: Some(None),
+        ..AccountEdit::default()
+    };
     s.apply("staff", &fix, None).await;
     s.advance(11 * MINUTE);
     let v = s.view().await;
@@ -171,28 +206,50 @@ async fn enforcement_blocks_then_wipes_after_the_configured_days() {
     let s = scene(frozen()).await;
     s.create_policy("enf", require(None)).await;
     let edit = AccountEdit {
-        enforcement: Some(Some(Enforcement { block_after_days: 2, block_scope: None, wipe_after_days: 5, preserve_frp: true })),
+        enforcement: Some(Some(Enforcement {
+            block_after_days: 2,
+            block_scope: None,
+            wipe_after_days: 5,
+            preserve_frp: true,
+        })),
         ..AccountEdit::default()
     };
     s.apply("enf", &edit, Some("wipe enf")).await;
     let (id, _) = s.take_device("enf", Behaviour::Ignores, DAY, false);
     s.advance(11 * MINUTE);
     let row = |st: &offsync::migration::android::Status| {
-        st.groups.iter().flat_map(|g| &g.devices).find(|d| d.name.ends_with(&id)).cloned()
+        st.groups
+            .iter()
+            .flat_map(|g| &g.devices)
+            .find(|d| d.name.ends_with(&id))
+            .cloned()
     };
     let first = row(&status(&s).await).unwrap();
     assert_eq!(first.state, UpgradeState::AwaitingUser);
-    assert_eq!((first.block, first.wipe), (Some(Estimate::InAtMost(2)), Some(Estimate::InAtMost(5))));
+    assert_eq!(
+        (first.block, first.wipe),
+        (Some(Estimate::InAtMost(2)), Some(Estimate::InAtMost(5)))
+    );
     s.advance(DAY);
     assert!(s.truth(&id)["blockedAt"].is_null());
     s.advance(DAY);
-    assert!(s.truth(&id)["blockedAt"].is_string(), "blocked after 2 days");
+    assert!(
+        s.truth(&id)["blockedAt"].is_string(),
+        "blocked after 2 days"
+    );
     let r = row(&status(&s).await).unwrap();
     assert_eq!(r.non_compliant_at_least_days, Some(2));
-    assert_eq!((r.block, r.wipe), (Some(Estimate::Due), Some(Estimate::InAtMost(3))));
+    assert_eq!(
+        (r.block, r.wipe),
+        (Some(Estimate::Due), Some(Estimate::InAtMost(3)))
+    );
     s.advance(3 * DAY);
     assert!(s.truth(&id)["wipedAt"].is_string(), "wiped after 5 days");
-    assert_eq!(s.state(&id).await, None, "a wiped device leaves the enterprise");
+    assert_eq!(
+        s.state(&id).await,
+        None,
+        "a wiped device leaves the enterprise"
+    );
 }
 
 async fn status(s: &Scene) -> offsync::migration::android::Status {
@@ -214,7 +271,10 @@ async fn policies_list_pages_through_every_policy() {
             None => break,
         }
     }
-    let truth = s.env.sim.tenant_snapshot()["androidManagement"]["policies"].as_object().unwrap().len();
+    let truth = s.env.sim.tenant_snapshot()["androidManagement"]["policies"]
+        .as_object()
+        .unwrap()
+        .len();
     assert_eq!(names.len(), truth);
     let mut sorted = names.clone();
     sorted.dedup();
@@ -229,17 +289,28 @@ async fn a_play_accounts_enterprise_must_be_upgraded_first() {
     let v = s.view().await;
     assert!(!v.enterprise.is_managed_google_domain());
     let clients = s.env.clients();
-    let facts = offsync::android::facts(&clients.directory, &s.am, "default", None).await.unwrap();
-    let edit = AccountEdit { require_google_account: Some(true), ..AccountEdit::default() };
+    let facts = offsync::android::facts(&clients.directory, &s.am, "default", None)
+        .await
+        .unwrap();
+    let edit = AccountEdit {
+        require_google_account: Some(true),
+        ..AccountEdit::default()
+    };
     let policy = s.am.policy("default").await.unwrap();
     let errs = offsync::migration::android::plan(&policy, &edit, &facts).unwrap_err();
     assert!(errs[0].to_string().contains("upgrade-url"));
-    let url = s.am.generate_enterprise_upgrade_url(Some(&s.env.sim.credentials.admin_email), &[]).await.unwrap();
+    let url =
+        s.am.generate_enterprise_upgrade_url(Some(&s.env.sim.credentials.admin_email), &[])
+            .await
+            .unwrap();
     let resp = reqwest::get(&url).await.unwrap();
     assert_eq!(resp.status(), 200);
     assert!(s.view().await.enterprise.is_managed_google_domain());
     // Once bound to the domain there is nothing to upgrade.
-    let again = s.am.generate_enterprise_upgrade_url(None, &[]).await.unwrap_err();
+    let again =
+        s.am.generate_enterprise_upgrade_url(None, &[])
+            .await
+            .unwrap_err();
     assert_eq!(again.status(), Some(400));
 }
 
@@ -253,7 +324,10 @@ async fn the_pending_reading_of_the_wait_is_read_as_waiting_too() {
     s.advance(11 * MINUTE);
     let v = s.view().await;
     let d = v.devices.iter().find(|d| d.id() == id).unwrap();
-    assert_eq!(d.non_compliance_details[0].non_compliance_reason.as_deref(), Some("PENDING"));
+    assert_eq!(
+        d.non_compliance_details[0].non_compliance_reason.as_deref(),
+        Some("PENDING")
+    );
     assert_eq!(s.state(&id).await, Some(UpgradeState::AwaitingUser));
 }
 
@@ -262,12 +336,19 @@ async fn a_separate_service_account_key_calls_without_sub() {
     let mut s = scene(frozen()).await;
     s.env.profile.android_key_file = Some(s.env.profile.key_file.clone());
     let am = s.env.clients().amapi.unwrap();
-    assert!(matches!(am.credential(), offsync::google::amapi::Credential::ServiceAccount { .. }));
+    assert!(matches!(
+        am.credential(),
+        offsync::google::amapi::Credential::ServiceAccount { .. }
+    ));
     assert!(am.credential().to_string().contains("no sub"));
     s.am = am;
     assert!(!s.view().await.devices.is_empty());
     let mut p = s.env.profile.clone();
     p.android_key_file = None;
-    let am = offsync::google::Clients::new(&p, None).unwrap().0.amapi.unwrap();
+    let am = offsync::google::Clients::new(&p, None)
+        .unwrap()
+        .0
+        .amapi
+        .unwrap();
     assert!(am.credential().to_string().contains("sub = "));
 }

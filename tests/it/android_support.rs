@@ -35,7 +35,10 @@ pub struct Scene {
 
 pub async fn scene(cfg: SimConfig) -> Scene {
     let env = env(cfg).await;
-    let am = env.clients().amapi.expect("the simulator has an enterprise");
+    let am = env
+        .clients()
+        .amapi
+        .expect("the simulator has an enterprise");
     Scene {
         env,
         am,
@@ -64,7 +67,10 @@ impl Scene {
     pub async fn state(&self, id: &str) -> Option<UpgradeState> {
         let v = self.view().await;
         let d = v.devices.iter().find(|d| d.id() == id)?;
-        let p = v.policies.iter().find(|p| Some(&p.name) == d.policy_name.as_ref());
+        let p = v
+            .policies
+            .iter()
+            .find(|p| Some(&p.name) == d.policy_name.as_ref());
         Some(classify(d, p))
     }
 
@@ -88,7 +94,8 @@ impl Scene {
         let token = super::sim_util::admin_token(&self.env.sim).await;
         let path = format!("v1/{}/policies/{id}", self.env.sim.credentials.enterprise);
         let (status, resp) =
-            super::sim_util::send(&self.env.sim, &token, reqwest::Method::PATCH, &path, &body).await;
+            super::sim_util::send(&self.env.sim, &token, reqwest::Method::PATCH, &path, &body)
+                .await;
         assert_eq!(status, 200, "{resp}");
     }
 
@@ -114,7 +121,11 @@ impl Scene {
             d.policy = policy;
             d.behaviour = behaviour;
             d.reaction = reaction.as_secs() as i64;
-            d.on_device = if account_on_device { vec![d.user] } else { vec![] };
+            d.on_device = if account_on_device {
+                vec![d.user]
+            } else {
+                vec![]
+            };
             d.account = None;
             d.phase = Phase::NotRequired;
             d.applied_version = 0;

@@ -102,30 +102,87 @@ async fn status_groups_devices_and_set_fixes_a_misconfigured_required_account() 
         .find(|g| g["state"] == "required_account_not_in_enterprise")
         .expect("the staff policy names a gmail.com account");
     assert!(stuck["fix"].as_str().unwrap().contains("android set"));
-    let total: usize = groups.iter().map(|g| g["devices"].as_array().unwrap().len()).sum();
-    assert_eq!(total, v["policies"].as_array().unwrap().iter().map(|p| p["devices"].as_u64().unwrap() as usize).sum::<usize>());
+    let total: usize = groups
+        .iter()
+        .map(|g| g["devices"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(
+        total,
+        v["policies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["devices"].as_u64().unwrap() as usize)
+            .sum::<usize>()
+    );
 
     // Refused before sending: outside the verified domains.
-    let out = offsync(&env, &["android", "set", "staff", "--required-account-email", "helpdesk@gmail.com"]).await;
+    let out = offsync(
+        &env,
+        &[
+            "android",
+            "set",
+            "staff",
+            "--required-account-email",
+            "helpdesk@gmail.com",
+        ],
+    )
+    .await;
     assert!(!out.status.success());
-    assert!(text(&out).1.contains("not a verified domain"), "{}", text(&out).1);
+    assert!(
+        text(&out).1.contains("not a verified domain"),
+        "{}",
+        text(&out).1
+    );
     // Dry run: the diff, nothing sent.
-    let out = offsync(&env, &["android", "set", "staff", "--clear-required-account-email"]).await;
+    let out = offsync(
+        &env,
+        &["android", "set", "staff", "--clear-required-account-email"],
+    )
+    .await;
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.contains("updateMask=workAccountSetupConfig\n"), "{stdout}");
+    assert!(
+        stdout.contains("updateMask=workAccountSetupConfig\n"),
+        "{stdout}"
+    );
     assert!(stderr.contains("dry run"));
     assert_eq!(patches(&env), 0);
-    let out = offsync(&env, &["android", "set", "staff", "--clear-required-account-email", "--yes"]).await;
+    let out = offsync(
+        &env,
+        &[
+            "android",
+            "set",
+            "staff",
+            "--clear-required-account-email",
+            "--yes",
+        ],
+    )
+    .await;
     assert!(out.status.success(), "{}", text(&out).1);
     assert_eq!(patches(&env), 1);
     env.sim.advance(std::time::Duration::from_secs(15 * 60));
     let out = offsync(&env, &["android", "policy", "staff", "--json"]).await;
     let v: Value = serde_json::from_str(&text(&out).0).unwrap();
-    assert!(v["groups"].as_array().unwrap().iter().all(|g| g["state"] != "required_account_not_in_enterprise"));
-    assert!(v["policies"][0]["policy"]["workAccountSetupConfig"].get("requiredAccountEmail").is_none());
+    assert!(v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|g| g["state"] != "required_account_not_in_enterprise"));
+    assert!(v["policies"][0]["policy"]["workAccountSetupConfig"]
+        .get("requiredAccountEmail")
+        .is_none());
     // A wipe rule needs the typed confirmation; without it nothing is sent.
-    let rule = ["android", "set", "staff", "--block-after-days", "3", "--wipe-after-days", "30", "--yes"];
+    let rule = [
+        "android",
+        "set",
+        "staff",
+        "--block-after-days",
+        "3",
+        "--wipe-after-days",
+        "30",
+        "--yes",
+    ];
     let out = offsync(&env, &rule).await;
     assert!(!out.status.success());
     assert!(text(&out).1.contains("--confirm \"wipe staff\""));
@@ -150,6 +207,9 @@ async fn without_an_enterprise_it_says_so_and_how() {
     assert!(!out.status.success());
     let (_, stderr) = text(&out);
     assert!(stderr.contains("not configured"), "{stderr}");
-    assert!(stderr.contains("enterprise = \"enterprises/ID\""), "{stderr}");
+    assert!(
+        stderr.contains("enterprise = \"enterprises/ID\""),
+        "{stderr}"
+    );
     assert!(stderr.contains("androidmanagement"), "{stderr}");
 }
