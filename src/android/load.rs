@@ -60,7 +60,8 @@ pub fn status(view: &AndroidView, store: &Store, profile: &str) -> Result<Status
 }
 
 /// What pre-validation needs: verified domains, whether `email` is an active user whose
-/// primary address it is, the enterprise type and how many devices use `policy`.
+/// primary address it is, the enterprise type and (with an email) how many devices use
+/// `policy`.
 pub async fn facts(
     directory: &Directory,
     amapi: &Amapi,
@@ -79,13 +80,16 @@ pub async fn facts(
     };
     let enterprise = amapi.get_enterprise().await?;
     let name = amapi.policy_name(policy);
+    // Only a requiredAccountEmail makes the count matter (one account for many devices).
     let mut devices_on_policy = 0;
-    let mut s = amapi.devices();
-    while let Some(page) = s.next().await {
-        devices_on_policy += page?
-            .iter()
-            .filter(|d| d.policy_name.as_deref() == Some(name.as_str()))
-            .count();
+    if email.is_some() {
+        let mut s = amapi.devices();
+        while let Some(page) = s.next().await {
+            devices_on_policy += page?
+                .iter()
+                .filter(|d| d.policy_name.as_deref() == Some(name.as_str()))
+                .count();
+        }
     }
     Ok(DirectoryFacts {
         verified_domains: domains

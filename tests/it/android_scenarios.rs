@@ -288,6 +288,19 @@ async fn a_play_accounts_enterprise_must_be_upgraded_first() {
     let s = scene(cfg).await;
     let v = s.view().await;
     assert!(!v.enterprise.is_managed_google_domain());
+    // No account is in a Play accounts enterprise: the user's own is removed, and stays out.
+    s.create_policy("req", require(None)).await;
+    let (id, owner) = s.take_device("req", Behaviour::Adds, HOUR, false);
+    s.advance(HOUR + 11 * MINUTE);
+    assert_eq!(
+        s.state(&id).await,
+        Some(UpgradeState::NewAccountNotInEnterprise)
+    );
+    s.advance(5 * DAY);
+    assert_eq!(
+        s.state(&id).await,
+        Some(UpgradeState::NewAccountNotInEnterprise)
+    );
     let clients = s.env.clients();
     let facts = offsync::android::facts(&clients.directory, &s.am, "default", None)
         .await
@@ -306,6 +319,12 @@ async fn a_play_accounts_enterprise_must_be_upgraded_first() {
     let resp = reqwest::get(&url).await.unwrap();
     assert_eq!(resp.status(), 200);
     assert!(s.view().await.enterprise.is_managed_google_domain());
+    // Bound to the domain, the device is prompted again and the user's account is accepted.
+    s.advance(11 * MINUTE);
+    assert_eq!(s.state(&id).await, Some(UpgradeState::AwaitingUser));
+    s.advance(HOUR);
+    assert_eq!(s.state(&id).await, Some(UpgradeState::Upgraded));
+    assert_eq!(s.truth(&id)["account"], owner.as_str());
     // Once bound to the domain there is nothing to upgrade.
     let again =
         s.am.generate_enterprise_upgrade_url(None, &[])

@@ -104,7 +104,7 @@ fn upgrade(d: &mut AmDevice, user: u32) {
     d.blocked_at = None;
 }
 
-fn waiting(d: &mut AmDevice, phase: Phase, at: i64) {
+fn waiting_for(d: &mut AmDevice, phase: Phase, at: i64) {
     d.phase = phase;
     d.non_compliant_since.get_or_insert(at);
 }
@@ -125,7 +125,7 @@ fn apply(d: &mut AmDevice, r: &Rules, e: (EnterpriseType, &[String]), find: &Loo
         return;
     }
     match &r.email {
-        Some(email) if !in_enterprise(e.0, e.1, email) => waiting(d, Phase::Misconfigured, at),
+        Some(email) if !in_enterprise(e.0, e.1, email) => waiting_for(d, Phase::Misconfigured, at),
         Some(email) => match find(email) {
             Some(u) if d.on_device.contains(&u) => upgrade(d, u),
             _ => prompt(d, at),
@@ -135,11 +135,13 @@ fn apply(d: &mut AmDevice, r: &Rules, e: (EnterpriseType, &[String]), find: &Loo
 }
 
 fn prompt(d: &mut AmDevice, at: i64) {
-    if !matches!(
+    // A user already on the way keeps their place; anyone else is (re-)prompted now.
+    let waiting = matches!(
         d.phase,
-        Phase::Prompted { .. } | Phase::ForeignRemoved { .. }
-    ) {
-        waiting(
+        Phase::Prompted { .. } | Phase::ForeignRemoved { retry: true, .. }
+    );
+    if !waiting {
+        waiting_for(
             d,
             Phase::Prompted {
                 since: at,
@@ -166,15 +168,20 @@ fn user_acts(d: &mut AmDevice, r: &Rules, e: (EnterpriseType, &[String]), find: 
         }
         Some(email) => match find(email) {
             Some(u) => upgrade(d, u),
-            // No such account to sign in with: the user gives up until the policy changes.
-            None => d.behaviour = Behaviour::Ignores,
+            // No such account to sign in with: the user tries again later.
+            None => {
+                d.phase = Phase::Prompted {
+                    since: at,
+                    refused: true,
+                }
+            }
         },
         None => {
             if e.0 == EnterpriseType::ManagedGooglePlayAccounts || foreign_now {
                 // An account outside the enterprise: removed and reported; the user retries
                 // (in a managed Google Play accounts enterprise no account can succeed).
                 let retry = e.0 == EnterpriseType::ManagedGoogleDomain;
-                waiting(d, Phase::ForeignRemoved { at, retry }, at);
+                waiting_for(d, Phase::ForeignRemoved { at, retry }, at);
             } else if let Some(&u) = d.on_device.first() {
                 // The account picker: the user picks an account already on the device.
                 upgrade(d, u);

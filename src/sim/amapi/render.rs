@@ -35,7 +35,7 @@ fn non_compliance(t: &Tenant, d: &AmDevice) -> Vec<Value> {
 
 pub fn render_device(t: &Tenant, d: &AmDevice, now: i64) -> Value {
     let e = &t.amapi.name;
-    let policy = &t.amapi.policies[&d.policy];
+    let policy_name = format!("{e}/policies/{}", d.policy);
     let nc = non_compliance(t, d);
     let u = &t.users[d.user as usize];
     // Devices report every few hours, and at once when something changed on them.
@@ -51,8 +51,8 @@ pub fn render_device(t: &Tenant, d: &AmDevice, now: i64) -> Value {
         "enrollmentTime": rfc3339(d.enrolled),
         "lastStatusReportTime": rfc3339(report),
         "lastPolicySyncTime": rfc3339(d.applied_at.min(now)),
-        "policyName": policy["name"],
-        "appliedPolicyName": policy["name"],
+        "policyName": policy_name,
+        "appliedPolicyName": policy_name,
         "appliedPolicyVersion": d.applied_version.to_string(),
         "apiLevel": 34,
         "ownership": "PERSONALLY_OWNED",
