@@ -25,29 +25,29 @@ pub fn policy_line(p: &AndroidPolicy, devices: usize) -> String {
         (None, false) => "-".into(),
     };
     let rule = match p.account_rule() {
-        Some(r) => format!(
-            "block {}d ({}) / wipe {}d (FRP {})",
-            r.block_days().map_or("?".into(), |d| d.to_string()),
-            r.block_action
-                .as_ref()
-                .and_then(|b| b.block_scope.as_deref())
-                .unwrap_or("work profile"),
-            r.wipe_days().map_or("?".into(), |d| d.to_string()),
-            match r.wipe_action.as_ref().and_then(|w| w.preserve_frp) {
-                Some(true) => "kept",
-                Some(false) => "erased",
-                None => "default",
-            }
-        ),
+        Some(r) => {
+            let scope = match r.block_action.as_ref().and_then(|b| b.block_scope.as_deref()) {
+                Some("BLOCK_SCOPE_DEVICE") => "device",
+                _ => "work profile",
+            };
+            let frp = match r.wipe_action.as_ref().and_then(|w| w.preserve_frp) {
+                Some(true) => "FRP kept",
+                // Unset is false: Google's default does not preserve FRP data.
+                _ => "FRP not kept",
+            };
+            let d = |v: Option<i32>| v.map_or("?".into(), |d| d.to_string());
+            format!(
+                "block {}d ({scope}), wipe {}d ({frp})",
+                d(r.block_days()),
+                d(r.wipe_days())
+            )
+        }
         None => "no enforcement rule".into(),
     };
     format!(
-        "{:<28} v{:<4} {:<32} {:<36} {:<44} {devices} devices",
+        "{} v{} · {auth} · {who} · {rule} · {devices} devices",
         p.id(),
         p.version.as_deref().unwrap_or("?"),
-        auth,
-        who,
-        rule
     )
 }
 
