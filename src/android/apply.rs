@@ -1,6 +1,7 @@
 //! Sending a planned policy patch: journal the plan, send `policies.patch` with its exact
 //! `updateMask`, record the outcome. The journal row is written before the request, so an
-//! interrupted run leaves a visible `planned` entry ([`unfinished`] lists them).
+//! interrupted run leaves a visible `planned` entry, which [`reconcile`] settles by reading the
+//! policy back.
 use chrono::{DateTime, Utc};
 
 use crate::google::amapi::Amapi;
@@ -79,13 +80,60 @@ pub async fn apply(
     }
 }
 
-/// Policy patches an interrupted run left `planned`: whether each reached Google is unknown
-/// until the policy is read back.
-pub fn unfinished(store: &Store) -> Result<Vec<JournalEntry>, StoreError> {
-    Ok(store
-        .journal()
+/// What reconciling an interrupted patch found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciled {
+    pub journal_id: i64,
+    pub policy: String,
+    /// The policy now carries every planned value.
+    pub applied: bool,
+}
+
+/// Patches an interrupted run left `planned`: each policy is read back and compared with the
+/// journaled body, field by field of the mask, and the outcome recorded. Nothing is re-sent.
+pub async fn reconcile(amapi: &Amapi, store: &Store) -> Result<Vec<Reconciled>, ApplyError> {
+    let journal = store.journal();
+    let mut out = Vec::new();
+    for e in journal
         .unfinished()?
         .into_iter()
         .filter(|e| e.action == ACTION)
-        .collect())
+    {
+        let Some((mask, body)) = parse_request(&e.request) else {
+            continue;
+        };
+        let now = serde_json::to_value(amapi.policy(&e.target).await?).unwrap_or_default();
+        let applied = mask.iter().all(|f| {
+            let want = &body[f.as_str()];
+            match now.get(f.as_str()) {
+                Some(have) => have == want,
+                // An empty list is sent for "no rules"; the policy then has no such field.
+                None => want.is_null() || *want == serde_json::json!([]),
+            }
+        });
+        let outcome = if applied {
+            Outcome::Succeeded
+        } else {
+            Outcome::Failed(
+                "interrupted; read back: the policy does not carry the planned values, so the \
+                 patch did not apply (nothing was re-sent)"
+                    .into(),
+            )
+        };
+        journal.set_outcome(e.id, &outcome)?;
+        out.push(Reconciled {
+            journal_id: e.id,
+            policy: e.target,
+            applied,
+        });
+    }
+    Ok(out)
+}
+
+/// `PATCH v1/NAME updateMask=A,B body={…}` → (mask, body).
+fn parse_request(r: &str) -> Option<(Vec<String>, serde_json::Value)> {
+    let (_, rest) = r.split_once(" updateMask=")?;
+    let (mask, body) = rest.split_once(" body=")?;
+    let body = serde_json::from_str(body).ok()?;
+    Some((mask.split(',').map(str::to_string).collect(), body))
 }

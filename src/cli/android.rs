@@ -188,11 +188,17 @@ async fn set(
     profile: &Profile,
     a: SetArgs,
 ) -> color_eyre::Result<()> {
-    for e in android::apply::unfinished(store)? {
+    // A patch a crash interrupted is settled first, by reading the policy back.
+    for r in android::reconcile(am, store).await? {
         eprintln!(
-            "offsync: warning: an earlier patch of {} (journal #{}, {}) never recorded its \
-             outcome; check the policy with `offsync android policy {}`",
-            e.target, e.id, e.request, e.target
+            "offsync: an interrupted patch of {} (journal #{}) {}",
+            r.policy,
+            r.journal_id,
+            if r.applied {
+                "had applied; recorded as succeeded"
+            } else {
+                "had not applied; recorded as failed (nothing re-sent)"
+            }
         );
     }
     let edit = a.edit();

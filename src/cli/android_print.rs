@@ -26,7 +26,11 @@ pub fn policy_line(p: &AndroidPolicy, devices: usize) -> String {
     };
     let rule = match p.account_rule() {
         Some(r) => {
-            let scope = match r.block_action.as_ref().and_then(|b| b.block_scope.as_deref()) {
+            let scope = match r
+                .block_action
+                .as_ref()
+                .and_then(|b| b.block_scope.as_deref())
+            {
                 Some("BLOCK_SCOPE_DEVICE") => "device",
                 _ => "work profile",
             };

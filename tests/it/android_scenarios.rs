@@ -371,3 +371,43 @@ async fn a_separate_service_account_key_calls_without_sub() {
         .unwrap();
     assert!(am.credential().to_string().contains("sub = "));
 }
+
+#[tokio::test]
+async fn an_interrupted_patch_is_settled_by_reading_the_policy_back() {
+    use offsync::store::{JournalEntry, Outcome};
+    let s = scene(frozen()).await;
+    let planned = |body: serde_json::Value| JournalEntry {
+        id: 0,
+        at: chrono::Utc::now(),
+        profile: "sim".into(),
+        actor: "test".into(),
+        action: "android.policy.patch".into(),
+        target: format!("{}/policies/staff", s.env.sim.credentials.enterprise),
+        count: 1,
+        request: format!("PATCH v1/x updateMask=workAccountSetupConfig body={body}"),
+        gam_command: String::new(),
+        outcome: Outcome::Planned,
+        dry_run: false,
+    };
+    // One patch reached Google before the crash, one did not.
+    let sent = json!({"workAccountSetupConfig": {"authenticationType": "GOOGLE_AUTHENTICATED"}});
+    let lost = json!({"workAccountSetupConfig": {"authenticationType": "AUTHENTICATION_TYPE_NOT_ENFORCED"}});
+    let a = s.store.journal().append(&planned(sent.clone())).unwrap();
+    let b = s.store.journal().append(&planned(lost)).unwrap();
+    s.create_policy("staff", sent).await;
+    let r = offsync::android::reconcile(&s.am, &s.store).await.unwrap();
+    assert_eq!(
+        r.iter()
+            .map(|r| (r.journal_id, r.applied))
+            .collect::<Vec<_>>(),
+        vec![(a, true), (b, false)]
+    );
+    let j = s.store.journal().list(5).unwrap();
+    let outcome = |id| j.iter().find(|e| e.id == id).unwrap().outcome.clone();
+    assert_eq!(outcome(a), Outcome::Succeeded);
+    assert!(matches!(outcome(b), Outcome::Failed(_)));
+    assert!(offsync::android::reconcile(&s.am, &s.store)
+        .await
+        .unwrap()
+        .is_empty());
+}
