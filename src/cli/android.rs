@@ -152,7 +152,8 @@ pub async fn run(g: &GlobalArgs, args: AndroidArgs) -> color_eyre::Result<()> {
         AndroidCommand::Status { json } => {
             let view = android::load(&am).await?;
             let status = android::status(&view, &open()?, &profile.name)?;
-            print::status(&view, &status, None, json)
+            print::status(&view, &status, None, json)?;
+            incomplete(&view)
         }
         AndroidCommand::Policy { name, json } => {
             let view = android::load(&am).await?;
@@ -164,7 +165,8 @@ pub async fn run(g: &GlobalArgs, args: AndroidArgs) -> color_eyre::Result<()> {
                 );
             }
             let status = android::status(&view, &open()?, &profile.name)?;
-            print::status(&view, &status, Some(&full), json)
+            print::status(&view, &status, Some(&full), json)?;
+            incomplete(&view)
         }
         AndroidCommand::Set(a) => set(&clients, &am, &open()?, &profile, a).await,
         AndroidCommand::UpgradeUrl { admin_email } => {
@@ -178,6 +180,19 @@ pub async fn run(g: &GlobalArgs, args: AndroidArgs) -> color_eyre::Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+/// A partial device listing is printed (what came is still worth seeing) and then fails the
+/// command, so a script or cron job cannot take it for the whole enterprise.
+fn incomplete(view: &android::AndroidView) -> color_eyre::Result<()> {
+    match &view.devices_incomplete {
+        None => Ok(()),
+        Some(why) => bail!(
+            "the Android device listing is incomplete ({} devices fetched): {why}\n  hint: run \
+             the command again; offsync retries transient errors, so a repeat failure needs a look",
+            view.devices.len()
+        ),
     }
 }
 

@@ -132,6 +132,19 @@ pub fn status(
     writeln!(out, "Policies")?;
     for p in &policies {
         writeln!(out, "  {}", policy_line(p, count(&p.name)))?;
+        let others: Vec<&str> = p
+            .policy_enforcement_rules
+            .iter()
+            .filter_map(|r| r.setting_name.as_deref())
+            .filter(|n| *n != crate::model::android::WORK_ACCOUNT_SETUP_CONFIG)
+            .collect();
+        if only_policy.is_some() && !others.is_empty() {
+            writeln!(
+                out,
+                "    other enforcement rules (offsync sends them back unchanged): {}",
+                others.join(", ")
+            )?;
+        }
     }
     for g in &groups {
         writeln!(out, "\n== {} ({})", g.label, g.devices.len())?;
