@@ -270,5 +270,9 @@ mod tests {
         );
         assert_eq!(p.body()["policyEnforcementRules"], serde_json::json!([]));
         assert!(PolicyPatch::new().is_empty());
+        let back = PolicyPatch::from_parts(&p.update_mask(), &p.body()).unwrap();
+        assert_eq!(back, p);
+        assert_eq!(PolicyPatch::from_parts("applications", &p.body()), None);
+        assert_eq!(PolicyPatch::from_parts("", &p.body()), None);
     }
 }

@@ -220,6 +220,19 @@ impl PolicyPatch {
         self
     }
 
+    /// Rebuilds a patch from its mask and body (a saved plan's request). Only the fields
+    /// offsync edits are accepted; `None` for anything else or a field missing from the body.
+    pub fn from_parts(mask: &str, body: &serde_json::Value) -> Option<PolicyPatch> {
+        let mut p = PolicyPatch::new();
+        for field in mask.split(',') {
+            let field = [WORK_ACCOUNT_SETUP_CONFIG, POLICY_ENFORCEMENT_RULES]
+                .into_iter()
+                .find(|f| *f == field)?;
+            p.set(field, body.get(field)?.clone());
+        }
+        (!p.is_empty()).then_some(p)
+    }
+
     fn set(&mut self, field: &'static str, value: serde_json::Value) {
         self.body.insert(field.to_string(), value);
         if !self.mask.contains(&field) {
