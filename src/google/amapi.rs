@@ -254,6 +254,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_custom_verb_keeps_its_colon_unescaped() {
+        // Google's `{+name}:generateEnterpriseUpgradeUrl` needs a literal `:` in the path.
+        let mut u =
+            Url::parse("https://androidmanagement.googleapis.com/v1/enterprises/LC1").unwrap();
+        u.path_segments_mut()
+            .unwrap()
+            .pop()
+            .push("LC1:generateEnterpriseUpgradeUrl");
+        assert_eq!(
+            u.as_str(),
+            "https://androidmanagement.googleapis.com/v1/enterprises/LC1:generateEnterpriseUpgradeUrl"
+        );
+    }
+
+    #[test]
     fn patches_carry_exactly_their_mask() {
         let cfg = WorkAccountSetupConfig {
             authentication_type: Some("GOOGLE_AUTHENTICATED".into()),
