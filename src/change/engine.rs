@@ -164,6 +164,21 @@ impl Engine {
                 .mobiledevice_action(&t.resource_id, action)
                 .await
                 .map_err(ChangeError::from),
+            ChangeKind::AndroidPolicy => match (&clients.amapi, super::android::patch(t)) {
+                (Some(am), Some(patch)) => am
+                    .patch_policy(&t.resource_id, &patch)
+                    .await
+                    .map(drop)
+                    .map_err(ChangeError::from),
+                (None, _) => Err(ChangeError::Refused(
+                    "Android Management is not configured for this profile (endpoints.enterprise)"
+                        .into(),
+                )),
+                (_, None) => Err(ChangeError::Refused(format!(
+                    "the plan's request for {} is not a masked policy patch",
+                    t.resource_id
+                ))),
+            },
         };
         abort_hook();
         if let Some(id) = row {
@@ -245,6 +260,7 @@ pub fn journal_entry(plan: &Plan, batch_id: Option<i64>, seq: usize, t: &Target)
         actor: plan.actor.clone(),
         action: match plan.change {
             ChangeKind::Device(a) => a.api_value().unwrap_or("delete").to_string(),
+            ChangeKind::AndroidPolicy => super::android::ACTION.to_string(),
         },
         target: t.resource_id.clone(),
         count: 1,

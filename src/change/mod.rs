@@ -5,8 +5,9 @@
 //! reading the targets back. `tui/` and `cli/` only plan, confirm and display.
 //!
 //! Kinds of change are the variants of [`ChangeKind`]; each adds its planning, request and
-//! read-back in its own file (device actions: [`device`]) and one arm where the engine
+//! read-back in its own file (device actions: [`device`], Android policies: [`android`]) and one arm where the engine
 //! sends and reads back. It must not import `tui` or `cli`.
+pub mod android;
 pub mod device;
 pub mod engine;
 pub mod error;

@@ -21,6 +21,8 @@ pub const PLAN_VERSION: u32 = 1;
 pub enum ChangeKind {
     /// `mobiledevices.action` or `mobiledevices.delete`.
     Device(DeviceAction),
+    /// Android Management `enterprises.policies.patch` with an exact `updateMask`.
+    AndroidPolicy,
 }
 
 impl ChangeKind {
@@ -28,6 +30,7 @@ impl ChangeKind {
     pub fn name(self) -> String {
         match self {
             ChangeKind::Device(a) => format!("device.{}", a.api_value().unwrap_or("delete")),
+            ChangeKind::AndroidPolicy => super::android::ACTION.into(),
         }
     }
 
@@ -35,6 +38,7 @@ impl ChangeKind {
     pub fn label(self) -> &'static str {
         match self {
             ChangeKind::Device(a) => a.label(),
+            ChangeKind::AndroidPolicy => "patch",
         }
     }
 
@@ -43,6 +47,8 @@ impl ChangeKind {
         match (self, n) {
             (ChangeKind::Device(_), 1) => "device",
             (ChangeKind::Device(_), _) => "devices",
+            (ChangeKind::AndroidPolicy, 1) => "Android policy",
+            (ChangeKind::AndroidPolicy, _) => "Android policies",
         }
     }
 
@@ -50,6 +56,8 @@ impl ChangeKind {
     pub fn is_destructive(self) -> bool {
         match self {
             ChangeKind::Device(a) => a.is_destructive(),
+            // A wipe rule is guarded by its own typed confirmation (migration::android).
+            ChangeKind::AndroidPolicy => false,
         }
     }
 }
@@ -153,6 +161,29 @@ impl Planner {
             targets,
             skipped,
             warnings: super::device::warnings(action, sync),
+        }
+    }
+}
+
+impl Planner {
+    /// Plans a validated Android policy patch: one target, the policy, with the masked
+    /// fields as they were (`before`) for the read-back after a crash.
+    pub fn android_policy(
+        &self,
+        plan: &crate::migration::android::PolicyPlan,
+        before: &crate::model::android::AndroidPolicy,
+        at: DateTime<Utc>,
+    ) -> Plan {
+        Plan {
+            version: PLAN_VERSION,
+            profile: self.profile.clone(),
+            customer_id: self.customer_id.clone(),
+            actor: self.actor.clone(),
+            change: ChangeKind::AndroidPolicy,
+            at,
+            targets: vec![super::android::target(plan, before)],
+            skipped: Vec::new(),
+            warnings: plan.warnings.clone(),
         }
     }
 }

@@ -178,6 +178,19 @@ impl Engine {
                     Err(e) => ReadBack::Unclear(format!("cannot read it back: {e}")),
                 }
             }
+            ChangeKind::AndroidPolicy => {
+                let (Some(am), Some(target)) = (&clients.amapi, plan.targets.get(t.seq as usize))
+                else {
+                    return ReadBack::Unclear(
+                        "cannot read it back: Android Management is not configured".into(),
+                    );
+                };
+                match am.policy(&t.resource_id).await {
+                    Ok(p) => super::android::read_back(target, Some(&p)),
+                    Err(e) if e.status() == Some(404) => super::android::read_back(target, None),
+                    Err(e) => ReadBack::Unclear(format!("cannot read it back: {e}")),
+                }
+            }
         }
     }
 

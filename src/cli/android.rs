@@ -1,15 +1,16 @@
 //! `offsync android status|policy|set|upgrade-url`: the Android account upgrade (managed
 //! Google Play accounts → managed Google accounts) in the customer's existing Android
 //! Management enterprise. Parse, call `crate::android` and `crate::migration::android`, print.
-use color_eyre::eyre::{bail, eyre, WrapErr};
+use color_eyre::eyre::{bail, eyre};
 
 use super::android_print as print;
 use super::GlobalArgs;
 use crate::android;
+use crate::change::{Engine, Planner};
 use crate::config::Profile;
+use crate::google::amapi::Credential;
 use crate::google::{Amapi, Clients};
 use crate::migration::android::{plan, AccountEdit, Enforcement};
-use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct AndroidArgs {
@@ -141,18 +142,25 @@ fn amapi(clients: &Clients, profile: &Profile) -> color_eyre::Result<Amapi> {
 pub async fn run(g: &GlobalArgs, args: AndroidArgs) -> color_eyre::Result<()> {
     let settings = g.settings()?;
     let profile = settings.require_profile()?.clone();
-    let (clients, warnings) = Clients::new(&profile, None)?;
-    for w in warnings {
-        eprintln!("offsync: warning: {w}");
-    }
+    // Like every command that opens the profile's database: settle interrupted changes first.
+    let engine = super::recovery::engine(&settings, &profile)?;
+    super::recovery::reconcile(&engine).await?;
+    let clients = engine.clients()?.clone();
     let am = amapi(&clients, &profile)?;
-    let db = settings.paths.database(&profile.name);
-    let open = || Store::open(&db).wrap_err_with(|| format!("opening {}", db.display()));
+    let store = engine
+        .store()
+        .expect("the engine has the profile's database")
+        .clone();
+    let first_seen = |view: &android::AndroidView| -> color_eyre::Result<_> {
+        let s = store
+            .lock()
+            .map_err(|_| eyre!("the database lock was poisoned by an earlier panic"))?;
+        Ok(android::status(view, &s, &profile.name)?)
+    };
     match args.command {
         AndroidCommand::Status { json } => {
             let view = android::load(&am).await?;
-            let status = android::status(&view, &open()?, &profile.name)?;
-            print::status(&view, &status, None, json)?;
+            print::status(&view, &first_seen(&view)?, None, json)?;
             incomplete(&view)
         }
         AndroidCommand::Policy { name, json } => {
@@ -164,11 +172,10 @@ pub async fn run(g: &GlobalArgs, args: AndroidArgs) -> color_eyre::Result<()> {
                     am.enterprise()
                 );
             }
-            let status = android::status(&view, &open()?, &profile.name)?;
-            print::status(&view, &status, Some(&full), json)?;
+            print::status(&view, &first_seen(&view)?, Some(&full), json)?;
             incomplete(&view)
         }
-        AndroidCommand::Set(a) => set(&clients, &am, &open()?, &profile, a).await,
+        AndroidCommand::Set(a) => set(&engine, &clients, &am, &profile, a).await,
         AndroidCommand::UpgradeUrl { admin_email } => {
             let url = am
                 .generate_enterprise_upgrade_url(admin_email.as_deref(), &profile.domains)
@@ -197,25 +204,12 @@ fn incomplete(view: &android::AndroidView) -> color_eyre::Result<()> {
 }
 
 async fn set(
+    engine: &Engine,
     clients: &Clients,
     am: &Amapi,
-    store: &Store,
     profile: &Profile,
     a: SetArgs,
 ) -> color_eyre::Result<()> {
-    // A patch a crash interrupted is settled first, by reading the policy back.
-    for r in android::reconcile(am, store).await? {
-        eprintln!(
-            "offsync: an interrupted patch of {} (journal #{}) {}",
-            r.policy,
-            r.journal_id,
-            if r.applied {
-                "had applied; recorded as succeeded"
-            } else {
-                "had not applied; recorded as failed (nothing re-sent)"
-            }
-        );
-    }
     let edit = a.edit();
     let policy = am.policy(&a.policy).await?;
     let email = edit.required_account_email.clone().flatten();
@@ -236,12 +230,34 @@ async fn set(
         eprintln!("offsync: dry run: nothing sent (add --yes to apply)");
         return Ok(());
     }
-    let now = am.client().server_now();
-    let after = android::apply(am, store, &profile.name, &plan, a.confirm.as_deref(), now).await?;
+    if profile.readonly {
+        bail!("read-only mode (--readonly or readonly = true): nothing was sent");
+    }
+    if let Some(expected) = &plan.typed_confirmation {
+        if a.confirm.as_deref() != Some(expected.as_str()) {
+            bail!(
+                "this change adds or changes a wipe rule: nothing was sent\n  hint: confirm with --yes --confirm \"{expected}\""
+            );
+        }
+    }
+    let actor = match am.credential() {
+        Credential::Delegated { admin, .. } => admin,
+        Credential::ServiceAccount { client_email } => client_email,
+    };
+    let planner = Planner {
+        profile: profile.name.clone(),
+        customer_id: profile.customer_id.clone(),
+        actor,
+    };
+    let change = planner.android_policy(&plan, &policy, am.client().server_now());
+    let report = engine.execute(&change, |_| {}).await?;
+    if let Some((target, why)) = report.failed.first() {
+        bail!("{target} was not patched: {why}");
+    }
     eprintln!(
-        "offsync: {} patched (version {}); devices apply it at their next policy sync",
-        after.name,
-        after.version.as_deref().unwrap_or("?")
+        "offsync: {} patched (journal batch {}); devices apply it at their next policy sync",
+        plan.policy,
+        report.batch_id.map_or("-".into(), |b| b.to_string())
     );
     Ok(())
 }

@@ -33,7 +33,10 @@ impl State {
                 Err(e) => failed = Some((o.resource_id, e)),
                 Ok(()) => {
                     ok += 1;
-                    let ChangeKind::Device(action) = kind;
+                    // Only device actions change rows of the inventory table.
+                    let ChangeKind::Device(action) = kind else {
+                        continue;
+                    };
                     let Some(&i) = self.index.get(&o.resource_id) else {
                         continue;
                     };

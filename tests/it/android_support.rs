@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use offsync::android::{self as headless, AndroidView};
+use offsync::change::{Engine, Planner, SharedStore};
 use offsync::google::amapi::Amapi;
 use offsync::migration::android::{classify, plan, AccountEdit, UpgradeState};
 use offsync::sim::{Behaviour, ClockConfig, Phase, SimConfig};
@@ -30,7 +31,8 @@ pub fn frozen() -> SimConfig {
 pub struct Scene {
     pub env: Env,
     pub am: Amapi,
-    pub store: Store,
+    /// The journal and the first-seen table, as the engine holds them.
+    pub store: SharedStore,
 }
 
 pub async fn scene(cfg: SimConfig) -> Scene {
@@ -42,7 +44,7 @@ pub async fn scene(cfg: SimConfig) -> Scene {
     Scene {
         env,
         am,
-        store: Store::open_in_memory().unwrap(),
+        store: std::sync::Arc::new(std::sync::Mutex::new(Store::open_in_memory().unwrap())),
     }
 }
 
@@ -74,8 +76,9 @@ impl Scene {
         Some(classify(d, p))
     }
 
-    /// Plans `edit` on `policy` with facts from the tenant, and applies it (journaled).
-    pub async fn apply(&self, policy: &str, edit: &AccountEdit, typed: Option<&str>) {
+    /// Plans `edit` on `policy` with facts from the tenant and sends it through the change
+    /// engine (journaled), as `offsync android set --yes` does.
+    pub async fn apply(&self, policy: &str, edit: &AccountEdit) {
         let current = self.am.policy(policy).await.unwrap();
         let email = edit.required_account_email.clone().flatten();
         let clients = self.env.clients();
@@ -83,10 +86,24 @@ impl Scene {
             .await
             .unwrap();
         let plan = plan(&current, edit, &facts).unwrap_or_else(|e| panic!("{e:?}"));
-        let now = self.am.client().server_now();
-        headless::apply(&self.am, &self.store, "sim", &plan, typed, now)
-            .await
-            .unwrap();
+        let planner = Planner {
+            profile: "sim".into(),
+            customer_id: "my_customer".into(),
+            actor: "test".into(),
+        };
+        let change = planner.android_policy(&plan, &current, self.am.client().server_now());
+        let engine = Engine::new(Ok(clients), Some(self.store.clone()));
+        let report = engine.execute(&change, |_| {}).await.unwrap();
+        assert_eq!(
+            (report.applied, report.failed.len()),
+            (1, 0),
+            "{:?}",
+            report.failed
+        );
+    }
+
+    pub fn status(&self, v: &AndroidView) -> offsync::migration::android::Status {
+        headless::status(v, &self.store.lock().unwrap(), "sim").unwrap()
     }
 
     /// Creates policy `id` with `body` (a new policy: the body is the whole policy).

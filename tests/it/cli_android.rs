@@ -55,7 +55,16 @@ async fn setup(with_enterprise: bool) -> Env {
 }
 
 async fn offsync(env: &Env, args: &[&str]) -> Output {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_offsync"))
+    offsync_with(env, args, None).await
+}
+
+/// `abort_after`: the change engine's crash hook (abort right after the N-th change response).
+async fn offsync_with(env: &Env, args: &[&str], abort_after: Option<u32>) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_offsync"));
+    if let Some(n) = abort_after {
+        cmd.env("OFFSYNC_TEST_ABORT_AFTER", n.to_string());
+    }
+    let out = cmd
         .arg("--config")
         .arg(&env.config)
         .args(args)
@@ -212,4 +221,38 @@ async fn without_an_enterprise_it_says_so_and_how() {
         "{stderr}"
     );
     assert!(stderr.contains("androidmanagement"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_patch_cut_off_by_a_crash_is_read_back_and_recorded_never_resent() {
+    let env = setup(true).await;
+    let set = [
+        "android",
+        "set",
+        "staff",
+        "--clear-required-account-email",
+        "--yes",
+    ];
+    let out = offsync_with(&env, &set, Some(1)).await;
+    assert!(!out.status.success(), "the process died after the response");
+    assert_eq!(patches(&env), 1);
+    // The next command that opens the database settles it by reading the policy back.
+    let out = offsync(&env, &["android", "status"]).await;
+    let (_, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        !stderr.contains("interrupted"),
+        "settled, not left open: {stderr}"
+    );
+    assert_eq!(patches(&env), 1, "nothing re-sent");
+    let out = offsync(&env, &["journal", "--json"]).await;
+    let j: Value = serde_json::from_str(&text(&out).0).unwrap();
+    let rows: Vec<&Value> = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "android.policy.patch")
+        .collect();
+    assert_eq!(rows.len(), 1, "{j}");
+    assert_eq!(rows[0]["outcome"], "succeeded", "{j}");
 }
