@@ -71,12 +71,12 @@ pub async fn facts(
     let domains = directory.domains().await?;
     let required_account_exists = match email {
         None => None,
-        Some(e) => Some(
-            directory
-                .user(e)
-                .await?
-                .is_some_and(|u| !u.suspended && u.primary_email.eq_ignore_ascii_case(e)),
-        ),
+        // users.get also finds aliases: only the primary address of an active user counts.
+        Some(e) => Some(match directory.user(e).await {
+            Ok(u) => !u.suspended && u.primary_email.eq_ignore_ascii_case(e),
+            Err(err) if err.status() == Some(404) => false,
+            Err(err) => return Err(err),
+        }),
     };
     let enterprise = amapi.get_enterprise().await?;
     let name = amapi.policy_name(policy);

@@ -1,6 +1,6 @@
 //! Every Android Management response the simulator gives, in every upgrade state and for both
 //! enterprise types, checked field by field against androidmanagement.v1.json.
-use offsync::sim::{AwaitingReading, Behaviour, EnterpriseType};
+use offsync::sim::{AmapiBehaviour as Behaviour, AwaitingReading, EnterpriseType};
 use reqwest::Method;
 use serde_json::{json, Value};
 

@@ -1,7 +1,7 @@
 //! The seeds' account-upgrade scenarios end to end: offsync's own client and logic against
 //! the simulator, with sim time advanced by hours and days instead of waited for.
 use offsync::migration::android::{AccountEdit, Enforcement, Estimate, UpgradeState};
-use offsync::sim::{AwaitingReading, Behaviour, EnterpriseType};
+use offsync::sim::{AmapiBehaviour as Behaviour, AwaitingReading, EnterpriseType};
 use serde_json::json;
 
 use super::android_support::*;

@@ -6,7 +6,7 @@ use offsync::android::{self as headless, AndroidView};
 use offsync::change::{Engine, Planner, SharedStore};
 use offsync::google::amapi::Amapi;
 use offsync::migration::android::{classify, plan, AccountEdit, UpgradeState};
-use offsync::sim::{Behaviour, ClockConfig, Phase, SimConfig};
+use offsync::sim::{AmapiBehaviour as Behaviour, ClockConfig, Phase, SimConfig};
 use offsync::store::Store;
 use serde_json::Value;
 

@@ -105,21 +105,4 @@ impl Directory {
             })
             .boxed()
     }
-
-    /// `users.get`: the user with this primary email, alias or id; `None` when Google says 404.
-    pub async fn user(&self, key: &str) -> Result<Option<User>, Error> {
-        let mut url = self.url(&["users", key]);
-        url.query_pairs_mut()
-            .append_pair("projection", "basic")
-            .append_pair(
-                "fields",
-                "id,primaryEmail,orgUnitPath,suspended,isAdmin,aliases",
-            );
-        let call = Call::get(Api::Admin, url, &[scopes::USER_READ]).about(format!("user {key}"));
-        match self.client.json(call).await {
-            Ok(u) => Ok(Some(u)),
-            Err(e) if e.status() == Some(404) => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
 }
