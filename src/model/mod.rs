@@ -3,6 +3,7 @@
 //! (callers pass `now`), so the CLI, the TUI and the tests all agree on what a filter means.
 pub mod action;
 pub mod device;
+pub mod intern;
 pub mod inventory;
 pub mod org_unit;
 pub mod query;
@@ -11,6 +12,7 @@ pub mod user;
 
 pub use action::DeviceAction;
 pub use device::{Device, DeviceStatus, DeviceType};
+pub use intern::{Interner, Shared};
 pub use inventory::{DeviceFilter, Inventory, OuCounts, OwnerIndex};
 pub use org_unit::{OrgUnit, OuPath};
 pub use query::{Clause, Field, Query, QueryError};
