@@ -39,7 +39,10 @@ fn status_mb(field: &str) -> f64 {
 
 /// Child: serve the simulator, print its credentials as one JSON line, exit when stdin closes.
 async fn sim_child(spec: &str) {
-    let n: Vec<u64> = spec.split(',').map(|v| v.parse().expect("number")).collect();
+    let n: Vec<u64> = spec
+        .split(',')
+        .map(|v| v.parse().expect("number"))
+        .collect();
     let cfg = SimConfig {
         users: n[0] as usize,
         devices: n[1] as usize,
@@ -143,7 +146,10 @@ async fn main() {
     let devices = env_num("OFFSYNC_BENCH_DEVICES", 100_000);
     let latency = env_num("OFFSYNC_BENCH_LATENCY_MS", 20);
     let mut child = tokio::process::Command::new(std::env::current_exe().expect("exe"))
-        .env("OFFSYNC_BENCH_SIM_CHILD", format!("{},{devices},{latency}", devices / 2))
+        .env(
+            "OFFSYNC_BENCH_SIM_CHILD",
+            format!("{},{devices},{latency}", devices / 2),
+        )
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -162,7 +168,10 @@ async fn main() {
     }
     let db = dir.path().join("bench.sqlite");
     println!("dashboard memory: {devices} devices, {} users", devices / 2);
-    for label in ["1. first start (no cache, pages streamed)", "2. second start (cache, then full refresh)"] {
+    for label in [
+        "1. first start (no cache, pages streamed)",
+        "2. second start (cache, then full refresh)",
+    ] {
         println!("{label}");
         let out = std::process::Command::new(std::env::current_exe().expect("exe"))
             .env("OFFSYNC_BENCH_DASH_CHILD", &hello)

@@ -41,10 +41,11 @@ impl Interner {
             &mut d.device_password_status,
             &mut d.device_compromised_status,
             &mut d.org_unit_path,
-        ] {
-            if let Some(v) = f {
-                *v = self.shared(v);
-            }
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *f = self.shared(f);
         }
     }
 
@@ -62,10 +63,16 @@ mod tests {
         let json = r#"{"resourceId":"r","model":"Pixel 8","os":"Android 14","userAgent":"UA/1"}"#;
         let mut a: Device = serde_json::from_str(json).unwrap();
         let mut b: Device = serde_json::from_str(json).unwrap();
-        assert!(!Arc::ptr_eq(a.model.as_ref().unwrap(), b.model.as_ref().unwrap()));
+        assert!(!Arc::ptr_eq(
+            a.model.as_ref().unwrap(),
+            b.model.as_ref().unwrap()
+        ));
         let mut i = Interner::default();
         i.devices([&mut a, &mut b]);
-        assert!(Arc::ptr_eq(a.model.as_ref().unwrap(), b.model.as_ref().unwrap()));
+        assert!(Arc::ptr_eq(
+            a.model.as_ref().unwrap(),
+            b.model.as_ref().unwrap()
+        ));
         assert!(Arc::ptr_eq(
             a.user_agent.as_ref().unwrap(),
             b.user_agent.as_ref().unwrap()
@@ -73,6 +80,9 @@ mod tests {
         assert_eq!(a, b);
         let v: serde_json::Value = serde_json::from_str(json).unwrap();
         assert_eq!(serde_json::to_value(&b).unwrap()["model"], v["model"]);
-        assert_eq!(serde_json::to_string(&a).unwrap(), serde_json::to_string(&b).unwrap());
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            serde_json::to_string(&b).unwrap()
+        );
     }
 }

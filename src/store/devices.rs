@@ -210,9 +210,8 @@ impl Store {
         };
         // Repeated values (model, OS, OU path, …) are shared as each chunk lands.
         let mut interner = Interner::default();
-        let devices: Vec<Device> = load_rows(&tx, "device", id, n_dev, &self.path, |d| {
-            interner.device(d)
-        })?;
+        let devices: Vec<Device> =
+            load_rows(&tx, "device", id, n_dev, &self.path, |d| interner.device(d))?;
         let users: Vec<User> = if with_users {
             load_rows(&tx, "user", id, n_user, &self.path, |_| {})?
         } else {

@@ -2,11 +2,11 @@
 //! index vector), in which order, where the cursor is and what is selected.
 //!
 //! Built for 100,000 devices: each device gets a lower-cased search string once, the first
-//! time a filter has free words (not before: at 100k devices they are ~15 MB a table never
-//! filtered by text does not need), and each
-//! column's ascending order is computed once per inventory, so a keystroke re-filters by
-//! walking a precomputed order (no sort, no allocation per device) and a sort change costs
-//! one pass. Rendering reads `rows[offset..offset + height]` only.
+//! time a filter has free words (at 100k devices they are ~15 MB a table never filtered by
+//! text does not need), and each column's ascending order is computed once per inventory,
+//! so a keystroke re-filters by walking a precomputed order (no sort, no allocation per
+//! device) and a sort change costs one pass. Rendering reads `rows[offset..offset + height]`
+//! only.
 use std::collections::HashSet;
 
 use super::scroll::ScrollList;
