@@ -93,7 +93,7 @@ fn streamed_pages_append_and_keep_cursor_and_selection_by_id() {
     s.on_msg(Msg::DevicesPage(all[..20].to_vec()));
     s.on_tick();
     assert_eq!(s.inventory.devices.len(), 20);
-    s.view.cursor = 5;
+    s.view.move_by(5, 20);
     let current = s.inventory.devices[s.view.current().unwrap() as usize]
         .resource_id
         .clone();
