@@ -68,7 +68,7 @@ fn tenant(n: usize, now: DateTime<Utc>) -> Inventory {
             ][i % 3]
                 .clone(),
             last_sync: Some(now - chrono::Duration::minutes((i * 37 % 90_000) as i64)),
-            user_agent: Some(format!("Agent/{}", i % 17)),
+            user_agent: Some(format!("Agent/{}", i % 17).into()),
             ..Default::default()
         })
         .collect();

@@ -52,7 +52,7 @@ pub fn target(customer_id: &str, action: DeviceAction, d: &Device) -> Target {
     Target {
         resource_id: d.resource_id.clone(),
         owner: d.owner().map(str::to_string),
-        org_unit: d.org_unit_path.clone(),
+        org_unit: d.org_unit_path.as_deref().map(str::to_string),
         before: d.status.as_str().to_string(),
         about: format!("{}  {}", d.display_model(), d.device_type),
         request: request(customer_id, action, &d.resource_id),

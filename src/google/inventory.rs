@@ -11,7 +11,7 @@ use super::client::{CallObserver, Client};
 use super::directory::Directory;
 use super::{partition, Error};
 use crate::config::Profile;
-use crate::model::{Device, Inventory, OrgUnit, Query, User};
+use crate::model::{Device, Interner, Inventory, OrgUnit, Query, User};
 
 /// Every typed client for one profile, sharing one [`Client`].
 #[derive(Clone)]
@@ -116,13 +116,18 @@ pub async fn load_inventory(
     let users = partition::users(dir, None, partitioned)
         .map(|r| r.map(LoadEvent::Users))
         .boxed();
+    // One interner per listing: devices share repeated values (model, OS, user agent, …),
+    // and the copies below (the inventory's and the streamed page's) share them too.
+    let mut interner = Interner::default();
     let devices = partition::mobiledevices(dir, server_query, partitioned)
         .map(move |r| {
             r.map(|page| {
-                LoadEvent::Devices(match &local {
+                let mut page: Vec<Device> = match &local {
                     Some(q) => page.into_iter().filter(|d| q.matches(d)).collect(),
                     None => page,
-                })
+                };
+                interner.devices(&mut page);
+                LoadEvent::Devices(page)
             })
         })
         .boxed();

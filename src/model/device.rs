@@ -4,10 +4,13 @@
 //! Field names follow Google's JSON exactly so the client can deserialise straight into
 //! this type; unknown fields are ignored, and `type`/`status` are free strings in the API,
 //! so unknown values are kept verbatim instead of failing or being folded into a default.
+//! Fields that repeat across devices are [`Shared`] so a listing can intern them.
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::intern::Shared;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -24,9 +27,9 @@ pub struct Device {
     #[serde(default)]
     pub name: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
+    pub model: Option<Shared>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub os: Option<String>,
+    pub os: Option<Shared>,
     #[serde(rename = "type", default)]
     pub device_type: DeviceType,
     #[serde(default)]
@@ -36,25 +39,25 @@ pub struct Device {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_sync: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_agent: Option<String>,
+    pub user_agent: Option<Shared>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imei: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand: Option<String>,
+    pub brand: Option<Shared>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manufacturer: Option<String>,
+    pub manufacturer: Option<Shared>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hardware_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub release_version: Option<String>,
+    pub release_version: Option<Shared>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub encryption_status: Option<String>,
+    pub encryption_status: Option<Shared>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_password_status: Option<String>,
+    pub device_password_status: Option<Shared>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_compromised_status: Option<String>,
+    pub device_compromised_status: Option<Shared>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub other_accounts_info: Vec<String>,
     /// The owner's `orgUnitPath`, joined in by offsync (devices carry no OU in the API).
@@ -64,7 +67,7 @@ pub struct Device {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub org_unit_path: Option<String>,
+    pub org_unit_path: Option<Shared>,
 }
 
 impl Device {

@@ -187,7 +187,7 @@ pub fn default_order(a: &Device, b: &Device) -> std::cmp::Ordering {
 /// One column's value for CSV and JSON: timestamps in RFC 3339 (UTC, seconds), empty when
 /// absent. Several owner names are joined with "; " so nothing is dropped.
 fn cell(d: &Device, field: &str) -> String {
-    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    let opt = |o: &Option<crate::model::Shared>| o.as_deref().unwrap_or_default().to_string();
     match field {
         "owner" => d.owner().unwrap_or("").to_string(),
         "name" => d.name.join("; "),

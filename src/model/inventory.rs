@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::{Device, DeviceStatus, DeviceType, OrgUnit, OuPath, Query, User};
+use super::{Device, DeviceStatus, DeviceType, OrgUnit, OuPath, Query, Shared, User};
 
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
@@ -106,7 +106,7 @@ impl Inventory {
 #[derive(Debug, Default)]
 pub struct OwnerIndex {
     by_email: HashMap<String, u32>,
-    ous: Vec<String>,
+    ous: Vec<Shared>,
     ou_ids: HashMap<String, u32>,
 }
 
@@ -123,7 +123,7 @@ impl OwnerIndex {
             Some(id) => *id,
             None => {
                 let id = self.ous.len() as u32;
-                self.ous.push(u.org_unit_path.clone());
+                self.ous.push(u.org_unit_path.as_str().into());
                 self.ou_ids.insert(u.org_unit_path.clone(), id);
                 id
             }
@@ -136,13 +136,17 @@ impl OwnerIndex {
 
     /// The OU of `d`'s owner (`email[0]`), if that owner is known.
     pub fn ou_of(&self, d: &Device) -> Option<&str> {
-        let id = self.by_email.get(&d.owner()?.to_lowercase())?;
-        Some(&self.ous[*id as usize])
+        Some(&self.ous[self.ou_id(d)? as usize])
+    }
+
+    fn ou_id(&self, d: &Device) -> Option<u32> {
+        self.by_email.get(&d.owner()?.to_lowercase()).copied()
     }
 
     /// Sets `d.org_unit_path` from its owner (`None` when the owner is unknown).
+    /// Devices of one OU share its path.
     pub fn join(&self, d: &mut Device) {
-        d.org_unit_path = self.ou_of(d).map(str::to_string);
+        d.org_unit_path = self.ou_id(d).map(|id| self.ous[id as usize].clone());
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod action;
 pub mod android;
 pub mod device;
+pub mod intern;
 pub mod inventory;
 pub mod org_unit;
 pub mod query;
@@ -12,6 +13,7 @@ pub mod user;
 
 pub use action::DeviceAction;
 pub use device::{Device, DeviceStatus, DeviceType};
+pub use intern::{Interner, Shared};
 pub use inventory::{DeviceFilter, Inventory, OuCounts, OwnerIndex};
 pub use org_unit::{OrgUnit, OuPath};
 pub use query::{Clause, Field, Query, QueryError};

@@ -251,9 +251,9 @@ pub fn text_haystack(d: &Device) -> String {
     let parts = [
         d.email.join(" "),
         d.name.join(" "),
-        d.model.clone().unwrap_or_default(),
-        d.os.clone().unwrap_or_default(),
-        d.user_agent.clone().unwrap_or_default(),
+        d.model.as_deref().unwrap_or_default().to_string(),
+        d.os.as_deref().unwrap_or_default().to_string(),
+        d.user_agent.as_deref().unwrap_or_default().to_string(),
         d.device_type.as_str().to_string(),
     ];
     parts.join("\u{1}").to_lowercase()

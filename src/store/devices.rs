@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 
 use super::{Store, StoreError};
-use crate::model::{Device, Inventory, OrgUnit, Tenant, User};
+use crate::model::{Device, Interner, Inventory, OrgUnit, Tenant, User};
 
 /// Complete snapshots kept after each save by default (`keep_snapshots` in the config);
 /// as many query-listed (partial) ones are kept besides. Older ones are pruned.
@@ -208,13 +208,16 @@ impl Store {
         let Some((id, fetched_at, saved_at, [n_dev, n_user, n_ou])) = latest else {
             return Ok(None);
         };
-        let devices: Vec<Device> = load_rows(&tx, "device", id, n_dev, &self.path)?;
+        // Repeated values (model, OS, OU path, …) are shared as each chunk lands.
+        let mut interner = Interner::default();
+        let devices: Vec<Device> =
+            load_rows(&tx, "device", id, n_dev, &self.path, |d| interner.device(d))?;
         let users: Vec<User> = if with_users {
-            load_rows(&tx, "user", id, n_user, &self.path)?
+            load_rows(&tx, "user", id, n_user, &self.path, |_| {})?
         } else {
             Vec::new()
         };
-        let org_units: Vec<OrgUnit> = load_rows(&tx, "org_unit", id, n_ou, &self.path)?;
+        let org_units: Vec<OrgUnit> = load_rows(&tx, "org_unit", id, n_ou, &self.path, |_| {})?;
         tx.finish().map_err(sql)?;
         let fetched_at = fetched_at.map(|s| parse_ts(&s, &self.path)).transpose()?;
         // `fetched_at` is the server's clock and `saved_at` this machine's, taken moments
@@ -316,13 +319,15 @@ fn prune(conn: &Connection, keep: usize) -> rusqlite::Result<()> {
 /// Memory is what bounds `devices --cached` and the dashboard at 100k devices: the result
 /// is allocated once at its final size (`expected`, the count stored with the snapshot) and
 /// parsed chunks are moved into it as soon as they are next in order, so neither a second
-/// copy of every device nor a growing-and-copying vector ever exists.
+/// copy of every device nor a growing-and-copying vector ever exists. `each` sees every
+/// value as it moves into place (e.g. to intern a device's repeated strings).
 fn load_rows<T: DeserializeOwned + Send>(
     tx: &Connection,
     table: &str,
     snapshot: i64,
     expected: i64,
     path: &std::path::Path,
+    mut each: impl FnMut(&mut T),
 ) -> Result<Vec<T>, StoreError> {
     let sql = |e| StoreError::from_sql(path, e);
     let bad = |e| StoreError::bad_json(path, table, e);
@@ -343,7 +348,9 @@ fn load_rows<T: DeserializeOwned + Send>(
                 .get_ref(0)
                 .and_then(|v| v.as_str().map_err(Into::into))
                 .map_err(sql)?;
-            out.push(serde_json::from_str(text).map_err(bad)?);
+            let mut v = serde_json::from_str(text).map_err(bad)?;
+            each(&mut v);
+            out.push(v);
         }
         return Ok(out);
     }
@@ -386,7 +393,8 @@ fn load_rows<T: DeserializeOwned + Send>(
                     failed.get_or_insert(e);
                 }
             }
-            while let Some(p) = early.remove(&next) {
+            while let Some(mut p) = early.remove(&next) {
+                p.iter_mut().for_each(&mut each);
                 out.extend(p);
                 next += 1;
             }

@@ -156,9 +156,12 @@ pub struct State {
     pub filter_text: String,
     pub filter_error: Option<String>,
     pub loading: Loading,
-    /// Devices streamed during a load with no cache, merged into the view on ticks.
+    /// Devices streamed during a load with no cache that arrived since the last tick;
+    /// a tick moves them into the inventory (the first tick of a listing replaces it).
     pub streamed: Vec<Device>,
     pub(super) streamed_dirty: bool,
+    /// This listing's first pages are on screen: later pages are appended.
+    pub(super) streamed_shown: bool,
     /// The Log pane's own state.
     pub log: LogPane,
     /// Change outcomes received since the last draw, applied together (one refilter).
@@ -205,6 +208,7 @@ impl State {
             loading: Loading::default(),
             streamed: Vec::new(),
             streamed_dirty: false,
+            streamed_shown: false,
             log: LogPane::default(),
             outcomes: Vec::new(),
             status: None,
@@ -237,6 +241,7 @@ impl State {
             ..Default::default()
         };
         self.streamed.clear();
+        self.streamed_shown = false;
         self.tasks.push(Task::LoadInventory);
         self.dirty = true;
     }

@@ -1,6 +1,8 @@
 //! Applying background results to the state: cache and fresh inventories, streamed
 //! pages, API calls for the Log pane, action outcomes and export results. Like input
 //! handling, it only changes the state and marks it dirty; it never does I/O.
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::msg::Msg;
@@ -15,15 +17,37 @@ impl State {
             return;
         }
         self.loading.spinner = self.loading.spinner.wrapping_add(1);
-        if self.streamed_dirty {
-            self.streamed_dirty = false;
-            let devices = self.streamed.clone();
-            self.install(Inventory {
-                devices,
-                ..Default::default()
-            });
+        if std::mem::take(&mut self.streamed_dirty) {
+            self.merge_streamed();
         }
         self.dirty = true;
+    }
+
+    /// Moves the pages that arrived since the last tick into the inventory: the first
+    /// ones of a listing replace what is shown, later ones are appended (no copy of what
+    /// is already on screen, and every device index stays valid).
+    fn merge_streamed(&mut self) {
+        let pages = std::mem::take(&mut self.streamed);
+        if !std::mem::replace(&mut self.streamed_shown, true) {
+            self.install(Inventory {
+                devices: pages,
+                ..Default::default()
+            });
+            return;
+        }
+        let from = self.inventory.devices.len() as u32;
+        self.index.extend(
+            pages
+                .iter()
+                .enumerate()
+                .map(|(i, d)| (d.resource_id.clone(), from + i as u32)),
+        );
+        self.view.extend(&pages);
+        self.inventory.devices.extend(pages);
+        self.counts = self.inventory.counts_by_ou();
+        self.funnel = funnel(&self.inventory.devices, self.now);
+        self.tree.rebuild(&self.counts);
+        self.refilter();
     }
 
     pub fn on_msg(&mut self, msg: Msg) {
@@ -52,6 +76,7 @@ impl State {
                 self.loading.error = None;
                 self.streamed = Vec::new();
                 self.streamed_dirty = false;
+                self.streamed_shown = false;
                 let mut inv = *inv;
                 inv.fetched_at = inv.fetched_at.or(Some(self.now));
                 self.install(inv);
@@ -62,12 +87,9 @@ impl State {
                 // says it is incomplete).
                 self.loading.partial |= self.loading.stream;
                 if std::mem::take(&mut self.streamed_dirty) {
-                    let devices = std::mem::take(&mut self.streamed);
-                    self.install(Inventory {
-                        devices,
-                        ..Default::default()
-                    });
+                    self.merge_streamed();
                 }
+                self.streamed_shown = false;
                 self.log_note(format!("listing failed: {e}"));
                 self.loading.error = Some(e);
             }
@@ -118,21 +140,25 @@ impl State {
             .collect();
         let current = self.view.current().and_then(id_of);
         let detail = self.detail.and_then(id_of);
-        self.counts = inv.counts_by_ou();
         // Re-base "now" on the new listing's server clock before counting the active ones.
         let local_now = self.now - self.inventory.server_offset;
         self.now = inv.server_now(local_now);
-        self.funnel = funnel(&inv.devices, self.now);
+        // The old inventory and what is derived from it go before the new indexes are
+        // built: at 100k devices each is tens of MB.
+        self.inventory = inv;
+        self.index = HashMap::new();
         let sort = (self.view.sort, self.view.reverse);
-        self.view = DeviceView::new(&inv.devices);
+        self.view = DeviceView::new(&self.inventory.devices);
         (self.view.sort, self.view.reverse) = sort;
-        self.index = inv
+        self.counts = self.inventory.counts_by_ou();
+        self.funnel = funnel(&self.inventory.devices, self.now);
+        self.index = self
+            .inventory
             .devices
             .iter()
             .enumerate()
             .map(|(i, d)| (d.resource_id.clone(), i as u32))
             .collect();
-        self.inventory = inv;
         self.tree.rebuild(&self.counts);
         let index = &self.index;
         self.view.selected = selected

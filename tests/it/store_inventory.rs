@@ -41,7 +41,7 @@ pub fn sample_inventory(n: usize) -> Inventory {
             } else {
                 "Pixel 8".into()
             }),
-            os: Some(format!("iOS 17.{}", i % 7)),
+            os: Some(format!("iOS 17.{}", i % 7).into()),
             device_type: types[i % types.len()].clone(),
             status: if i % 11 == 0 {
                 DeviceStatus::Other("QUARANTINED".into())
@@ -50,7 +50,7 @@ pub fn sample_inventory(n: usize) -> Inventory {
             },
             first_sync: Some(base + chrono::Duration::hours(i as i64)),
             last_sync: (i % 13 != 0).then(|| base + chrono::Duration::hours(2 * i as i64)),
-            user_agent: Some(format!("Apple-iPhone15C2/2101.{i}")),
+            user_agent: Some(format!("Apple-iPhone15C2/2101.{i}").into()),
             serial_number: Some(format!("SN{i}")),
             ..Default::default()
         })

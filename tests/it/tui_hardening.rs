@@ -75,3 +75,67 @@ fn a_partial_listing_is_marked_incomplete_at_every_width() {
     s.on_msg(Msg::Loaded(Box::new(crate::tui_support::inventory(60))));
     assert!(!screen(&s, 80, 24).contains("INCOMPLETE"));
 }
+
+/// Pages streamed with nothing on screen are appended on each tick (not re-copied): the
+/// cursor and the selection stay on their devices, text search covers the new pages, and
+/// a refresh after a partial listing replaces the partial table with its first pages.
+#[test]
+fn streamed_pages_append_and_keep_cursor_and_selection_by_id() {
+    let mut s = State::new(
+        std::sync::Arc::new(offsync::tui::keymap::Keymap::default_keymap()),
+        offsync::tui::theme::Palette::mono(),
+        crate::tui_support::profile(false),
+        now(),
+    );
+    s.resize(ratatui::layout::Rect::new(0, 0, 120, 30));
+    let all = crate::tui_support::inventory(60).devices;
+    s.refresh();
+    s.on_msg(Msg::DevicesPage(all[..20].to_vec()));
+    s.on_tick();
+    assert_eq!(s.inventory.devices.len(), 20);
+    s.view.move_by(5, 20);
+    let current = s.inventory.devices[s.view.current().unwrap() as usize]
+        .resource_id
+        .clone();
+    s.view.selected.insert(3);
+    let chosen = s.inventory.devices[3].resource_id.clone();
+    s.on_msg(Msg::DevicesPage(all[20..45].to_vec()));
+    s.on_tick();
+    let ids: Vec<&str> = s
+        .inventory
+        .devices
+        .iter()
+        .map(|d| d.resource_id.as_str())
+        .collect();
+    let want: Vec<&str> = all[..45].iter().map(|d| d.resource_id.as_str()).collect();
+    assert_eq!(ids, want, "appended in arrival order");
+    let at = s.view.current().unwrap() as usize;
+    assert_eq!(s.inventory.devices[at].resource_id, current);
+    let sel: Vec<u32> = s.view.selected.iter().copied().collect();
+    assert_eq!(sel.len(), 1);
+    assert_eq!(s.inventory.devices[sel[0] as usize].resource_id, chosen);
+    assert_eq!(s.index[&all[40].resource_id], 40);
+    assert_eq!(s.funnel.total, 45);
+    // Free words search every streamed device, those appended after the search began too.
+    let owner = all[44].owner().unwrap().to_string();
+    s.filter.device_type = None;
+    s.filter.query = Some(offsync::model::Query::parse_local(&owner).unwrap());
+    s.refilter();
+    assert!(s.view.rows.contains(&44), "{owner}");
+    s.on_msg(Msg::DevicesPage(all[45..].to_vec()));
+    s.on_tick();
+    let last = all[59].owner().unwrap().to_string();
+    s.filter.query = Some(offsync::model::Query::parse_local(&last).unwrap());
+    s.refilter();
+    assert!(s.view.rows.contains(&59), "{last}");
+    s.filter.query = None;
+    s.refilter();
+    s.on_msg(Msg::LoadFailed("HTTP 503 backendError".into()));
+    assert_eq!(s.inventory.devices.len(), 60);
+    // The next listing's first pages replace the partial table.
+    s.refresh();
+    s.on_msg(Msg::DevicesPage(all[50..].to_vec()));
+    s.on_tick();
+    assert_eq!(s.inventory.devices.len(), 10);
+    assert_eq!(s.inventory.devices[0].resource_id, all[50].resource_id);
+}

@@ -84,7 +84,7 @@ pub fn inventory(n_devices: usize) -> Inventory {
                 first_sync: Some(now() - Duration::days(400 + i as i64 % 90)),
                 last_sync: (i % 11 != 10)
                     .then(|| now() - Duration::hours(i as i64 * 23 % (60 * 24))),
-                user_agent: Some(format!("Agent/{}", i % 4)),
+                user_agent: Some(format!("Agent/{}", i % 4).into()),
                 serial_number: Some(format!("SN{i:06}")),
                 ..Default::default()
             }

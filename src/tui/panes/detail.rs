@@ -51,7 +51,7 @@ fn when(t: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
 
 /// Label/value pairs, in the order an admin reads them: who, what, state, then hardware.
 pub fn fields(d: &Device, now: DateTime<Utc>) -> Vec<(&'static str, String)> {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let opt = |v: Option<&str>| v.unwrap_or("-").to_string();
     let list = |v: &[String]| {
         if v.is_empty() {
             "-".to_string()
@@ -65,27 +65,28 @@ pub fn fields(d: &Device, now: DateTime<Utc>) -> Vec<(&'static str, String)> {
         (
             "OU (owner's)",
             d.org_unit_path
-                .clone()
-                .unwrap_or_else(|| "? (owner not found)".into()),
+                .as_deref()
+                .unwrap_or("? (owner not found)")
+                .to_string(),
         ),
         ("Type", d.device_type.to_string()),
         ("Status", d.status.to_string()),
-        ("Model", opt(&d.model)),
-        ("OS", opt(&d.os)),
+        ("Model", opt(d.model.as_deref())),
+        ("OS", opt(d.os.as_deref())),
         ("First sync", when(d.first_sync, now)),
         ("Last sync", when(d.last_sync, now)),
-        ("User agent", opt(&d.user_agent)),
+        ("User agent", opt(d.user_agent.as_deref())),
         ("Resource ID", d.resource_id.clone()),
-        ("Device ID", opt(&d.device_id)),
-        ("Serial number", opt(&d.serial_number)),
-        ("IMEI", opt(&d.imei)),
-        ("Brand", opt(&d.brand)),
-        ("Manufacturer", opt(&d.manufacturer)),
-        ("Hardware ID", opt(&d.hardware_id)),
-        ("Release version", opt(&d.release_version)),
-        ("Encryption", opt(&d.encryption_status)),
-        ("Password", opt(&d.device_password_status)),
-        ("Compromised", opt(&d.device_compromised_status)),
+        ("Device ID", opt(d.device_id.as_deref())),
+        ("Serial number", opt(d.serial_number.as_deref())),
+        ("IMEI", opt(d.imei.as_deref())),
+        ("Brand", opt(d.brand.as_deref())),
+        ("Manufacturer", opt(d.manufacturer.as_deref())),
+        ("Hardware ID", opt(d.hardware_id.as_deref())),
+        ("Release version", opt(d.release_version.as_deref())),
+        ("Encryption", opt(d.encryption_status.as_deref())),
+        ("Password", opt(d.device_password_status.as_deref())),
+        ("Compromised", opt(d.device_compromised_status.as_deref())),
         ("Other accounts", list(&d.other_accounts_info)),
     ]
 }

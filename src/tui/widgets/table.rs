@@ -51,11 +51,11 @@ fn cell(d: &Device, col: Column, s: &State) -> String {
     match col {
         Column::Owner => d.owner().unwrap_or("(no owner)").to_string(),
         Column::Model => d.display_model().to_string(),
-        Column::Os => d.os.clone().unwrap_or_default(),
+        Column::Os => d.os.as_deref().unwrap_or_default().to_string(),
         Column::Type => d.device_type.to_string(),
         Column::Status => d.status.to_string(),
         Column::LastSync => ago(d.last_sync, s.now),
-        Column::Ou => d.org_unit_path.clone().unwrap_or_else(|| "?".into()),
+        Column::Ou => d.org_unit_path.as_deref().unwrap_or("?").to_string(),
     }
 }
 
