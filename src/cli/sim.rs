@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 use color_eyre::eyre::{eyre, WrapErr};
@@ -64,6 +65,30 @@ pub struct ServeArgs {
     /// (unverified upstream): `user-action` (USER_ACTION) or `pending` (PENDING).
     #[arg(long, default_value = "user-action", value_parser = ["user-action", "pending"])]
     pub amapi_awaiting: String,
+    /// How the per-minute quota is enforced: fixed (per clock minute), sliding (any 60 s)
+    /// or second (quota/60 in any second).
+    #[arg(long, default_value = "fixed", value_parser = sim::QuotaWindow::from_str)]
+    pub quota_window: sim::QuotaWindow,
+    /// Android Management queries per 100 s per project (Google's default is 1000).
+    #[arg(long)]
+    pub amapi_quota_per_100s: Option<u32>,
+    /// How `email:` search values match: prefix (of the address) or words (word starts of
+    /// the local part and domain, split at . @ - _).
+    #[arg(long, default_value = "prefix", value_parser = sim::EmailMatch::from_str)]
+    pub email_match: sim::EmailMatch,
+    /// Search lag in seconds: devices created or changed within it are hidden from queries
+    /// (a listing without query and get still show them).
+    #[arg(long, default_value_t = 0)]
+    pub search_lag_secs: u64,
+    /// With --search-lag-secs: share of devices created within the lag at start (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub search_lag_share: f64,
+    /// Comma list of the `type:` tokens that select Google Sync devices.
+    #[arg(long, value_delimiter = ',', default_value = "google_sync,googlesync")]
+    pub google_sync_tokens: Vec<String>,
+    /// What another `type:` token gets: error (400) or empty (no device).
+    #[arg(long, default_value = "error", value_parser = sim::UnknownTypeToken::from_str)]
+    pub unknown_type_token: sim::UnknownTypeToken,
     /// Write sa-key.json, authorized-user.json and config.toml pointing offsync at this server,
     /// and a GAM7 config directory in DIR/gam (also makes the service account an admin).
     #[arg(long, value_name = "DIR")]
@@ -168,6 +193,19 @@ async fn serve(a: ServeArgs) -> color_eyre::Result<()> {
     if a.amapi_awaiting == "pending" {
         cfg.amapi.awaiting = sim::AwaitingReading::Pending;
     }
+    cfg.quota_window = a.quota_window;
+    cfg.amapi_quota_per_100s = a.amapi_quota_per_100s;
+    cfg.email_match = a.email_match;
+    cfg.search_lag = Duration::from_secs(a.search_lag_secs);
+    if !(0.0..=1.0).contains(&a.search_lag_share) {
+        return Err(eyre!(
+            "--search-lag-share {} is outside 0..=1",
+            a.search_lag_share
+        ));
+    }
+    cfg.search_lag_share = a.search_lag_share;
+    cfg.google_sync_type_tokens = a.google_sync_tokens;
+    cfg.unknown_type_token = a.unknown_type_token;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", a.port))
         .await
         .wrap_err_with(|| format!("cannot listen on 127.0.0.1:{}", a.port))?;

@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 
 use super::error::{ApiError, ApiResult};
 use super::oauth;
+use super::quota::{Bucket, QuotaWindow};
 use super::state::Shared;
 use super::tenant::{AdminRole, Tenant};
 
@@ -159,24 +160,41 @@ fn self_signed(s: &Shared, jwt: &str, path: &str) -> Option<Caller> {
 }
 
 fn quota(s: &Shared, parts: &Parts, caller: &Caller) -> ApiResult<()> {
-    let Some(limit) = s.cfg.quota_per_minute else {
+    let path = parts.uri.path();
+    let now = Instant::now();
+    let admitted = if path.starts_with("/admin/") {
+        let Some(limit) = s.cfg.quota_per_minute else {
+            return Ok(());
+        };
+        let who = caller
+            .subject
+            .map(|u| u.to_string())
+            .unwrap_or_else(|| "service-account".into());
+        let window = std::time::Duration::from_secs(60);
+        s.quota
+            .admit(Bucket::Admin(who), limit, window, s.cfg.quota_window, s.started, now)
+    } else if path.starts_with("/v1/enterprises") {
+        let Some(limit) = s.cfg.amapi_quota_per_100s else {
+            return Ok(());
+        };
+        let window = std::time::Duration::from_secs(100);
+        // A newer API: quota errors are 429 RESOURCE_EXHAUSTED, not the Admin SDK's 403.
+        let ok = s
+            .quota
+            .admit(Bucket::Amapi, limit, window, QuotaWindow::FixedMinute, s.started, now);
+        return if ok {
+            Ok(())
+        } else {
+            Err(ApiError::too_many_requests(None))
+        };
+    } else {
         return Ok(());
     };
-    let who = caller
-        .subject
-        .map(|u| u.to_string())
-        .unwrap_or_else(|| "service-account".into());
-    let minute = s.started.elapsed().as_secs() / 60;
-    let mut q = s.quota.lock().expect("quota lock");
-    let slot = q.entry(who).or_insert((minute, 0));
-    if slot.0 != minute {
-        *slot = (minute, 0);
+    if admitted {
+        Ok(())
+    } else {
+        Err(ApiError::user_rate_limit(service_of(path)))
     }
-    slot.1 += 1;
-    if slot.1 > limit {
-        return Err(ApiError::user_rate_limit(service_of(parts.uri.path())));
-    }
-    Ok(())
 }
 
 /// The Google host a path belongs to, for quota messages.

@@ -30,6 +30,7 @@ mod oidc;
 mod paging;
 mod params;
 mod policy;
+mod quota;
 mod reports;
 mod search;
 mod server;
@@ -52,6 +53,8 @@ pub use clock::{ClockConfig, SimClock};
 pub use faults::FaultSpec;
 pub use gam::{config_files as gam_config_files, GamFile};
 pub use policy::{ImapRestrictionShape, PolicyReadback};
+pub use quota::QuotaWindow;
+pub use search::{EmailMatch, UnknownTypeToken};
 pub use stats::Stats;
 pub use tenant::{AdminRole, Device, DeviceKind, DeviceStatus, OrgUnit, Tenant, User};
 
@@ -68,6 +71,20 @@ pub struct SimConfig {
     pub faults: FaultSpec,
     /// Google's default Directory quota is 2,400 queries per minute per user; off by default.
     pub quota_per_minute: Option<u32>,
+    /// How that per-minute quota is enforced (undocumented: each reading is an option).
+    pub quota_window: QuotaWindow,
+    /// Android Management: 1,000 queries per 100 s per project (Google's default); off by default.
+    pub amapi_quota_per_100s: Option<u32>,
+    /// How `email:` search values match addresses (undocumented: each reading is an option).
+    pub email_match: EmailMatch,
+    /// Google: "it may take up to 36 hours for new data to be reflected in all search results".
+    /// A device created or changed within this window is hidden from every query; a listing
+    /// without `query` (with or without `orderBy`) and `get` show it. Zero = no lag.
+    pub search_lag: Duration,
+    /// With a search lag: the share of generated devices created within the window.
+    pub search_lag_share: f64,
+    /// What a `type:` token outside `google_sync_type_tokens` gets: 400 or an empty result.
+    pub unknown_type_token: UnknownTypeToken,
     pub clock: ClockConfig,
     /// Devices whose `email` list is empty (Google returns such devices; rare in practice).
     pub devices_without_email: usize,
@@ -110,6 +127,12 @@ impl Default for SimConfig {
             latency: Duration::ZERO,
             faults: FaultSpec::default(),
             quota_per_minute: None,
+            quota_window: QuotaWindow::default(),
+            amapi_quota_per_100s: None,
+            email_match: EmailMatch::default(),
+            search_lag: Duration::ZERO,
+            search_lag_share: 0.0,
+            unknown_type_token: UnknownTypeToken::default(),
             clock: ClockConfig::default(),
             devices_without_email: 0,
             google_sync_type_tokens: vec!["google_sync".into(), "googlesync".into()],

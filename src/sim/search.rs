@@ -2,10 +2,79 @@
 //! ANDed; values may be quoted; a trailing `*` makes a prefix match; case-insensitive; `sync:`
 //! takes a day or an inclusive `a..b` range of YYYY-MM-DD days. Anything else is a 400: a query
 //! that silently matched more than asked is the dangerous failure for a migration tool.
+//!
+//! Where Google's documentation allows more than one reading, each is an option of
+//! [`SimConfig`]: how `email:` matches ([`EmailMatch`]), what an unknown `type:` token does
+//! ([`UnknownTypeToken`]), and the search lag (`SimConfig::search_lag`: a device created or
+//! changed within it is hidden from every query; listings without `query` and `get` see it).
+//! `sync:` takes days or date-times (`2016-04-26T14:23:05`, read as UTC), each bound inclusive
+//! as the documentation says: a day covers its whole day, a date-time its whole second.
 
-use chrono::NaiveDate;
+use std::str::FromStr;
+
+use chrono::{NaiveDate, NaiveDateTime};
 
 use super::tenant::{Device, DeviceKind, Tenant};
+use super::SimConfig;
+
+/// How an `email:` value matches an address.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum EmailMatch {
+    /// The whole address (or its prefix with `*`), case-insensitively.
+    #[default]
+    AddressPrefix,
+    /// Any word of the address, words split at `.`, `@`, `-` and `_` (Google's example:
+    /// `email:joe@example.com` matches joe.sabia@example.com and joe.sciarrillo@example.org).
+    WordStart,
+}
+
+impl FromStr for EmailMatch {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "prefix" => Ok(EmailMatch::AddressPrefix),
+            "words" => Ok(EmailMatch::WordStart),
+            other => Err(format!("unknown email match `{other}`; use prefix or words")),
+        }
+    }
+}
+
+/// What a `type:` value the server does not know gets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UnknownTypeToken {
+    /// 400 `invalid` (the query is refused).
+    #[default]
+    Reject,
+    /// An empty result, as a search for a value no device has.
+    Empty,
+}
+
+impl FromStr for UnknownTypeToken {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "error" | "reject" => Ok(UnknownTypeToken::Reject),
+            "empty" => Ok(UnknownTypeToken::Empty),
+            other => Err(format!("unknown type-token reading `{other}`; use error or empty")),
+        }
+    }
+}
+
+fn words(s: &str) -> impl Iterator<Item = &str> {
+    s.split(['.', '@', '-', '_']).filter(|w| !w.is_empty())
+}
+
+/// Word-start matching: the value's first word is an address word (or, with `*`, starts
+/// one). Google's example matches joe.sciarrillo@example.org for `joe@example.com`, so not
+/// every word of the value has to match; the first one does.
+fn word_match(address: &str, value: &str, prefix: bool) -> bool {
+    let all: Vec<&str> = words(value).collect();
+    let Some(first) = all.first() else {
+        return false;
+    };
+    let as_prefix = prefix && all.len() == 1;
+    words(address).any(|w| if as_prefix { w.starts_with(first) } else { w == *first })
+}
 
 #[derive(Debug, Clone)]
 enum Field {
@@ -33,6 +102,18 @@ struct Clause {
 #[derive(Debug, Clone, Default)]
 pub struct DeviceQuery {
     clauses: Vec<Clause>,
+    email: EmailMatch,
+}
+
+/// A `sync:` bound: a day, or a date-time to the second.
+fn bound(s: &str, end: bool) -> Result<i64, String> {
+    if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S") {
+        return Ok(t.and_utc().timestamp());
+    }
+    let start = day_start(s).map_err(|_| {
+        format!("bad date '{s}' (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)")
+    })?;
+    Ok(if end { start + 86_399 } else { start })
 }
 
 fn day_start(s: &str) -> Result<i64, String> {
@@ -71,8 +152,10 @@ fn tokenize(q: &str) -> Result<Vec<String>, String> {
 }
 
 impl DeviceQuery {
-    /// Parses `q`; `google_sync_tokens` are the accepted spellings of the Google Sync type.
-    pub fn parse(q: &str, google_sync_tokens: &[String]) -> Result<DeviceQuery, String> {
+    /// Parses `q` under the readings of `cfg` (`google_sync_type_tokens` are the accepted
+    /// spellings of the Google Sync type).
+    pub fn parse(q: &str, cfg: &SimConfig) -> Result<DeviceQuery, String> {
+        let google_sync_tokens = &cfg.google_sync_type_tokens;
         let mut clauses = Vec::new();
         for token in tokenize(q)? {
             let (field, value) = token
@@ -105,15 +188,14 @@ impl DeviceQuery {
                     if prefix {
                         return Err("sync: takes dates, not prefixes".into());
                     }
+                    let value = value.to_ascii_uppercase();
                     range = match value.split_once("..") {
                         Some((a, b)) if !a.is_empty() || !b.is_empty() => (
-                            (!a.is_empty()).then(|| day_start(a)).transpose()?,
-                            (!b.is_empty())
-                                .then(|| day_start(b).map(|t| t + 86_399))
-                                .transpose()?,
+                            (!a.is_empty()).then(|| bound(a, false)).transpose()?,
+                            (!b.is_empty()).then(|| bound(b, true)).transpose()?,
                         ),
                         Some(_) => return Err("sync: range needs at least one date".into()),
-                        None => (Some(day_start(&value)?), Some(day_start(&value)? + 86_399)),
+                        None => (Some(bound(&value, false)?), Some(bound(&value, true)?)),
                     };
                 }
                 Field::Type => {
@@ -122,8 +204,10 @@ impl DeviceQuery {
                         .any(|t| t.eq_ignore_ascii_case(&value))
                     {
                         "google_sync".into()
-                    } else if ["ios_sync", "android"].contains(&value.as_str()) {
-                        value
+                    } else if ["ios_sync", "android"].contains(&value.as_str())
+                        || cfg.unknown_type_token == UnknownTypeToken::Empty
+                    {
+                        value // an unknown token then matches no device
                     } else {
                         return Err(format!("unknown device type '{value}'"));
                     };
@@ -137,12 +221,23 @@ impl DeviceQuery {
                 range,
             });
         }
-        Ok(DeviceQuery { clauses })
+        Ok(DeviceQuery {
+            clauses,
+            email: cfg.email_match,
+        })
+    }
+
+    /// Whether the query has any clause (an empty query is a plain listing).
+    pub fn is_empty(&self) -> bool {
+        self.clauses.is_empty()
     }
 
     /// The only devices that can match, ascending by index, when an `email:` clause lets
     /// the search index narrow them; `None` = every device is a candidate.
     pub fn candidates(&self, t: &Tenant) -> Option<Vec<usize>> {
+        if self.email == EmailMatch::WordStart {
+            return None; // the index holds whole addresses only
+        }
         let c = self
             .clauses
             .iter()
@@ -151,7 +246,7 @@ impl DeviceQuery {
     }
 
     pub fn matches(&self, t: &Tenant, d: &Device, now: i64) -> bool {
-        self.clauses.iter().all(|c| c.matches(t, d, now))
+        self.clauses.iter().all(|c| c.matches(t, d, now, self.email))
     }
 }
 
@@ -168,13 +263,16 @@ impl Clause {
         hit(&field) || (field.contains(' ') && field.split_whitespace().any(hit))
     }
 
-    fn matches(&self, t: &Tenant, d: &Device, now: i64) -> bool {
+    fn matches(&self, t: &Tenant, d: &Device, now: i64, email: EmailMatch) -> bool {
         let p = d.profile();
         match self.field {
-            Field::Email => d
-                .owners
-                .iter()
-                .any(|&u| self.text(&t.users[u as usize].email)),
+            Field::Email => d.owners.iter().any(|&u| {
+                let address = t.users[u as usize].email.to_lowercase();
+                match email {
+                    EmailMatch::AddressPrefix => self.text(&address),
+                    EmailMatch::WordStart => word_match(&address, &self.value, self.prefix),
+                }
+            }),
             Field::Name => d
                 .owners
                 .iter()
@@ -193,5 +291,20 @@ impl Clause {
                 self.range.0.is_none_or(|a| ls >= a) && self.range.1.is_none_or(|b| ls <= b)
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::word_match;
+
+    #[test]
+    fn word_start_reading_matches_googles_example() {
+        assert!(word_match("joe.sabia@example.com", "joe@example.com", false));
+        assert!(word_match("joe.sciarrillo@example.org", "joe@example", false));
+        assert!(word_match("ann.lee@example.test", "e", true));
+        assert!(word_match("ann.lee@example.test", "le", true));
+        assert!(!word_match("ann.lee@example.test", "nn", true));
+        assert!(!word_match("bob@example.test", "joe", true));
     }
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 use super::clock::SimClock;
 use super::faults::FaultDice;
 use super::oauth;
+use super::quota::Quotas;
 use super::stats::Stats;
 use super::{SimConfig, SimCredentials, Tenant};
 
@@ -28,8 +29,8 @@ pub struct Shared {
     pub tokens: Mutex<HashMap<String, TokenInfo>>,
     pub stats: Mutex<Stats>,
     pub dice: Mutex<FaultDice>,
-    /// Per caller: (minute number, requests in it). A fixed window, like Google's per-minute quota.
-    pub quota: Mutex<HashMap<String, (u64, u32)>>,
+    /// Request times per quota bucket (see `quota`).
+    pub quota: Quotas,
     pub started: Instant,
     pub dwd_scopes: Vec<String>,
     pub next_token: Mutex<u64>,
@@ -49,7 +50,7 @@ impl Shared {
             tenant: RwLock::new(tenant),
             tokens: Mutex::new(HashMap::new()),
             stats: Mutex::new(Stats::default()),
-            quota: Mutex::new(HashMap::new()),
+            quota: Quotas::default(),
             started: Instant::now(),
             dwd_scopes,
             next_token: Mutex::new(0),

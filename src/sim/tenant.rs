@@ -135,6 +135,9 @@ pub struct Device {
     /// Blocked and wiped devices stop syncing; approving one lets it resume its period.
     pub active: bool,
     pub deleted_at: Option<i64>,
+    /// When the device was created or last changed, if recently: within the search lag
+    /// (`SimConfig::search_lag`) after it, queries do not see it. `None` = long ago.
+    pub changed_at: Option<i64>,
 }
 
 const ALPHABET: &[u8; 64] = b"-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
@@ -189,6 +192,11 @@ impl Device {
         let phase = (self.id % self.sync_every as u64) as i64;
         let tick = now - (now - phase).rem_euclid(every);
         Some(stored.max(tick.min(now)))
+    }
+
+    /// Whether the search index has caught up with this device (queries see it).
+    pub fn in_search_index(&self, now: i64, lag_secs: i64) -> bool {
+        self.changed_at.is_none_or(|c| now - c >= lag_secs)
     }
 
     /// Deleting a Google Sync device does not stop the phone: it reappears at its next sync.
@@ -284,10 +292,32 @@ impl Tenant {
             search: EmailIndex::default(),
         };
         t.reindex();
+        t.mark_recent(cfg);
         t.amapi = amapi::Enterprise::generate(&mut rng, &t, &cfg.amapi);
         t.policies = policy::generate(&mut rng, &t);
         t.audit = reports::generate_audit(&mut rng, &t);
         t
+    }
+
+    /// With a search lag, makes `search_lag_share` of the devices new: created (first and
+    /// last sync) within the lag window before the epoch, so queries do not see them yet.
+    /// Chosen by a hash of the id, so the rest of the tenant is the same as without lag.
+    fn mark_recent(&mut self, cfg: &SimConfig) {
+        let lag = cfg.search_lag.as_secs() as i64;
+        if lag == 0 || cfg.search_lag_share <= 0.0 {
+            return;
+        }
+        let cut = (cfg.search_lag_share.min(1.0) * 1_000_000.0) as u64;
+        for d in &mut self.devices {
+            let h = mix(d.id ^ 0x1a9);
+            if h % 1_000_000 >= cut {
+                continue;
+            }
+            let at = self.epoch - (h >> 20) as i64 % lag.max(1);
+            d.changed_at = Some(at);
+            d.first_sync = Some(at);
+            d.last_sync = Some(d.last_sync.unwrap_or(at).max(at));
+        }
     }
 
     /// Rebuilds the search index after emails or device owners changed.
@@ -359,6 +389,7 @@ impl Tenant {
         let d = &mut self.devices[i];
         d.last_sync = Some(now);
         d.first_sync.get_or_insert(now);
+        d.changed_at = Some(now);
         if d.kind == DeviceKind::GoogleSync && d.deleted_at.is_some() {
             d.deleted_at = None;
         }
@@ -381,6 +412,7 @@ impl Tenant {
         };
         d.status = status;
         d.active = syncing;
+        d.changed_at = Some(now);
         true
     }
 

@@ -200,6 +200,7 @@ pub fn devices(rng: &mut ChaCha8Rng, cfg: &SimConfig, users: &[User], epoch: i64
             sync_every,
             active: syncing,
             deleted_at: None,
+            changed_at: None,
         });
     }
     devices.sort_by_key(|d| d.id);

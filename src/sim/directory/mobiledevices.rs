@@ -171,11 +171,10 @@ pub async fn list(
     let order = p.one_of("orderBy", ORDER_BY)?;
     let desc = p.one_of("sortOrder", &["ASCENDING", "DESCENDING"])? == Some("DESCENDING");
     let full = p.one_of("projection", &["BASIC", "FULL"])? != Some("BASIC");
-    let query = DeviceQuery::parse(
-        p.get("query").unwrap_or_default(),
-        &s.cfg.google_sync_type_tokens,
-    )
-    .map_err(ApiError::invalid_input)?;
+    let query = DeviceQuery::parse(p.get("query").unwrap_or_default(), &s.cfg)
+        .map_err(ApiError::invalid_input)?;
+    // The search index lags: any query misses devices created or changed within the lag.
+    let lag = (!query.is_empty()).then(|| s.cfg.search_lag.as_secs() as i64);
     let binding = format!(
         "devices;{};{}",
         t.customer_id,
@@ -192,7 +191,11 @@ pub async fn list(
             .as_ref()
             .is_none_or(|a| if desc { k < a } else { k > a })
     };
-    let wanted = |d: &Device| d.visible(now) && query.matches(&t, d, now);
+    let wanted = |d: &Device| {
+        d.visible(now)
+            && lag.is_none_or(|lag| d.in_search_index(now, lag))
+            && query.matches(&t, d, now)
+    };
     // An `email:` clause narrows the scan to the index's candidates (in device order);
     // every clause is still applied to them.
     let candidates = query.candidates(&t);
@@ -226,8 +229,19 @@ pub async fn list(
             .map(|(i, d)| (key(&t, d, order, now), i))
             .filter(|(k, _)| beyond(k))
             .collect();
-        page.sort_unstable_by(|a, b| if desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
-        page.truncate(max + 1);
+        let cmp = |a: &(Key, usize), b: &(Key, usize)| {
+            if desc {
+                b.0.cmp(&a.0)
+            } else {
+                a.0.cmp(&b.0)
+            }
+        };
+        // Only the first `max + 1` matter: select them in linear time, then sort those.
+        if page.len() > max + 1 {
+            page.select_nth_unstable_by(max, cmp);
+            page.truncate(max + 1);
+        }
+        page.sort_unstable_by(cmp);
     }
     let more = page.len() > max;
     page.truncate(max);
