@@ -72,14 +72,27 @@ pub fn configured_tenant(profile: &Profile) -> Tenant {
 
 /// Lists every device (or those `query` matches) with users and OUs, resolving the
 /// customer ID at the same time. Pages stream to `on_event` already joined to owners.
+/// The dashboard's listing: the index-only view first, then confirmed (see
+/// [`google::Listing`]); the result is the confirmed answer.
 pub async fn list(
     clients: &Clients,
     query: Option<&Query>,
+    on_event: impl FnMut(ListEvent) + Send,
+) -> Result<Listed, ListingError> {
+    list_with(clients, query, google::Listing::FastThenConfirmed, on_event).await
+}
+
+/// [`list`] with the device listing chosen: `Confirmed` for anything that acts or checks,
+/// `IndexOnly` only where the admin accepts the search index's lag.
+pub async fn list_with(
+    clients: &Clients,
+    query: Option<&Query>,
+    mode: google::Listing,
     mut on_event: impl FnMut(ListEvent) + Send,
 ) -> Result<Listed, ListingError> {
     let profile = &clients.profile;
     let mut owners = OwnerIndex::default();
-    let loading = google::load_inventory(clients, query, |ev| match ev {
+    let loading = google::load_inventory_with(clients, query, mode, |ev| match ev {
         LoadEvent::Users(users) => users.iter().for_each(|u| owners.add(u)),
         LoadEvent::Devices(mut page) => {
             page.iter_mut().for_each(|d| owners.join(d));

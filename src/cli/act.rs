@@ -310,7 +310,7 @@ async fn list(clients: &Clients, q: Option<&Query>) -> color_eyre::Result<Invent
     }
     // The shared listing path (owners joined with aliases, like `offsync devices`), always
     // fresh: a plan from a stale cache could target devices that changed since.
-    crate::listing::list(clients, q, |_| {})
+    crate::listing::list_with(clients, q, crate::google::Listing::Confirmed, |_| {})
         .await
         .map(|l| l.inventory)
         .wrap_err("listing devices to plan the change")

@@ -110,6 +110,7 @@ pub async fn run(g: &GlobalArgs, args: CheckArgs) -> color_eyre::Result<()> {
         scopes::DEVICE_READ,
         d.mobiledevices_page(&one, None).await.map(|_| ()),
     ));
+    rows.push(sync_token_row(&profile, d).await);
     rows.push(row(
         "list users",
         scopes::USER_READ,
@@ -195,6 +196,51 @@ pub async fn run(g: &GlobalArgs, args: CheckArgs) -> color_eyre::Result<()> {
         ));
     }
     finish(rows)
+}
+
+/// Which `type:` spelling of Google Sync the tenant's search accepts (see
+/// `google::partition::token`). Never a failure: without one, listings filter client-side.
+async fn sync_token_row(profile: &crate::config::Profile, d: &crate::google::Directory) -> Row {
+    use crate::google::partition::token::{self, Verdict};
+    let verdicts = match token::probe(d).await {
+        Ok(v) => v,
+        Err(e) => return row("Google Sync search token", scopes::DEVICE_READ, Err(e)),
+    };
+    let accepted = verdicts
+        .iter()
+        .find(|(_, v)| *v == Verdict::Accepted)
+        .map(|(c, _)| *c);
+    let seen: Vec<String> = verdicts
+        .iter()
+        .map(|(c, v)| format!("type:{c} {v:?}"))
+        .collect();
+    let works = |t: &str| {
+        verdicts
+            .iter()
+            .any(|(c, v)| *c == t && *v == Verdict::Accepted)
+    };
+    let ok = match (profile.google_sync_query_token.explicit(), accepted) {
+        (Some(cfg), _) if works(cfg) => Ok(()),
+        (Some(cfg), _) => Err(format!(
+            "warning: google_sync_query_token = \"{cfg}\" is configured, but the tenant \
+             answered: {}; remove it (default auto) so offsync uses what works",
+            seen.join(", ")
+        )),
+        (None, Some(_)) => Ok(()),
+        (None, None) => Err(format!(
+            "warning: no spelling is proven ({}); offsync lists every device and filters \
+             Google Sync client-side (exact, slower)",
+            seen.join(", ")
+        )),
+    };
+    Row {
+        what: match accepted {
+            Some(c) => format!("Google Sync search token: type:{c}"),
+            None => "Google Sync search token".into(),
+        },
+        scope: scopes::DEVICE_READ,
+        ok,
+    }
 }
 
 /// Prints the table; an error (non-zero exit) when any row failed. Warnings do not fail.

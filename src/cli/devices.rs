@@ -47,6 +47,14 @@ pub struct DevicesArgs {
     /// Use the cached inventory only; send no request.
     #[arg(long)]
     pub cached: bool,
+    /// Print the fast listing built from Google's search index, without confirming it by a
+    /// plain listing: devices created or changed recently (Google: up to 36 hours) may be
+    /// missing. Default with `trust_search_index = true` in the profile.
+    #[arg(long, conflicts_with_all = ["confirmed", "cached"])]
+    pub index_only: bool,
+    /// Print the confirmed listing even when the profile trusts the search index.
+    #[arg(long, conflicts_with = "cached")]
+    pub confirmed: bool,
     /// Write to this file instead of stdout (`-` is stdout). A regular file is replaced
     /// atomically, keeping its mode; a FIFO or device is written into.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -151,7 +159,13 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
     let profile = settings.require_profile()?.clone();
     let cache = settings.cache(&profile);
     let server_query = args.server_query();
-    let server_text = server_query.to_google(&profile.google_sync_query_token);
+    // The cache key: one spelling of the query whatever token the tenant accepts.
+    let server_text = server_query.to_google(
+        profile
+            .google_sync_query_token
+            .explicit()
+            .unwrap_or("googlesync"),
+    );
     let server_text = (!server_text.is_empty()).then_some(server_text);
     let interactive = std::io::stderr().is_terminal();
 
@@ -170,7 +184,18 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
         }
         inv
     } else {
-        let listed = fetch(&profile, &server_query, interactive).await?;
+        let index_only = args.index_only || (profile.trust_search_index && !args.confirmed);
+        let listing = if index_only {
+            eprintln!(
+                "offsync: warning: index-only listing: devices created or changed recently \
+                 (Google: up to 36 hours) may be missing; run with --confirmed for the \
+                 confirmed answer"
+            );
+            crate::google::Listing::IndexOnly
+        } else {
+            crate::google::Listing::Confirmed
+        };
+        let listed = fetch(&profile, &server_query, listing, interactive).await?;
         for w in &listed.warnings {
             eprintln!("offsync: warning: {w}");
         }
@@ -239,6 +264,7 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
 async fn fetch(
     profile: &crate::config::Profile,
     query: &Query,
+    listing: crate::google::Listing,
     interactive: bool,
 ) -> color_eyre::Result<Listed> {
     let (clients, warnings) = Clients::new(profile, None)?;
@@ -264,7 +290,7 @@ async fn fetch(
         }
     };
     let query = (!query.is_empty()).then_some(query);
-    let result = listing::list(&clients, query, on_event).await;
+    let result = listing::list_with(&clients, query, listing, on_event).await;
     bar.finish_and_clear();
     Ok(result?)
 }

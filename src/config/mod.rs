@@ -9,5 +9,5 @@ pub mod settings;
 
 pub use migration::MigrationSettings;
 pub use paths::Paths;
-pub use profile::{Endpoints, HttpSettings, Profile};
+pub use profile::{Endpoints, HttpSettings, Profile, SyncToken};
 pub use settings::{ConfigError, Settings, Theme, UiSettings};

@@ -65,6 +65,27 @@ impl Default for HttpSettings {
     }
 }
 
+/// How offsync writes the Google Sync type in queries sent to Google. Google does not
+/// document the token (GAM uses `googlesync`; `google_sync` is as plausible).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncToken {
+    /// Find out which spelling the tenant accepts (a spelling counts only when it returns
+    /// Google Sync devices and nothing else); with none proven, filter a full listing
+    /// client-side.
+    Auto,
+    /// The configured spelling, used as is.
+    Explicit(String),
+}
+
+impl SyncToken {
+    pub fn explicit(&self) -> Option<&str> {
+        match self {
+            SyncToken::Auto => None,
+            SyncToken::Explicit(t) => Some(t),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Profile {
     pub name: String,
@@ -76,7 +97,10 @@ pub struct Profile {
     pub readonly: bool,
     /// How `type:` is written for Google Sync in queries sent to Google (unverified:
     /// GAM documents `googlesync`; offsync also filters client-side on `GOOGLE_SYNC`).
-    pub google_sync_query_token: String,
+    pub google_sync_query_token: SyncToken,
+    /// The admin accepts the search index's lag: `offsync devices` prints the index-only
+    /// (query-built) listing by default instead of the confirmed one.
+    pub trust_search_index: bool,
     pub endpoints: Endpoints,
     pub http: HttpSettings,
     pub migration: super::migration::MigrationSettings,
@@ -106,7 +130,8 @@ impl Profile {
             key_file,
             domains,
             readonly: false,
-            google_sync_query_token: "googlesync".into(),
+            google_sync_query_token: SyncToken::Auto,
+            trust_search_index: false,
             endpoints: Endpoints {
                 directory: root.clone(),
                 reports: root.clone(),
@@ -244,14 +269,19 @@ pub(super) fn resolve_profile(
     let token = rp
         .google_sync_query_token
         .clone()
-        .unwrap_or_else(|| "googlesync".into());
+        .unwrap_or_else(|| "auto".into());
     if token.is_empty() || token.contains(char::is_whitespace) || token.contains(':') {
         return Err(invalid(
             file,
             key("google_sync_query_token"),
-            format!("is `{token}`; use googlesync or google_sync"),
+            format!("is `{token}`; use auto (the default), googlesync or google_sync"),
         ));
     }
+    let token = if token == "auto" {
+        SyncToken::Auto
+    } else {
+        SyncToken::Explicit(token)
+    };
     Ok(Profile {
         name: name.to_string(),
         customer_id: rp
@@ -263,6 +293,7 @@ pub(super) fn resolve_profile(
         domains: rp.domains.clone(),
         readonly: readonly_flag || rp.readonly.unwrap_or(false),
         google_sync_query_token: token,
+        trust_search_index: rp.trust_search_index.unwrap_or(false),
         endpoints,
         http,
         migration: super::migration::resolve(name, &rp.migration, file)?,

@@ -39,6 +39,7 @@ pub struct RawProfile {
     pub domains: Vec<String>,
     pub readonly: Option<bool>,
     pub google_sync_query_token: Option<String>,
+    pub trust_search_index: Option<bool>,
     #[serde(default)]
     pub endpoints: RawEndpoints,
     #[serde(default)]

@@ -196,9 +196,14 @@ impl Client {
         }
     }
 
-    /// The Admin SDK requests per second the pacer lets through.
+    /// The Admin SDK requests per second the quota allows on average (the ceiling ÷ 60).
     pub fn admin_rate_per_sec(&self) -> f64 {
         self.inner.admin_per_minute as f64 / 60.0
+    }
+
+    /// The Admin SDK rate the adaptive pacer allows right now, per second.
+    pub fn admin_pace(&self) -> f64 {
+        self.inner.pacer.admin_rate()
     }
 
     /// How many requests may be in flight at once.
@@ -302,7 +307,12 @@ impl Client {
         let mut refreshes = 0u32;
         loop {
             me.pacer.wait(call.api).await;
+            let before = out.tries;
             let attempt = self.attempt(call, refused.as_deref(), out).await;
+            // The pacer adapts to every answer the server gave (not to transport failures).
+            if out.tries > before && out.status.is_some() {
+                me.pacer.answered(call.api, out.quota_error);
+            }
             let (retryable, retry_after, err) = match attempt {
                 Ok(body) => return Ok(body),
                 Err(Failure::Unauthorized { error, token }) => {
@@ -365,6 +375,7 @@ impl Client {
         let _permit = me.inflight.acquire().await.expect("semaphore never closed");
         let sent = Instant::now();
         out.tries += 1;
+        out.status = None;
         me.counters.requests.fetch_add(1, Ordering::Relaxed);
         let mut rb = me
             .http
@@ -387,6 +398,7 @@ impl Client {
         let resp = rb.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
         out.status = Some(status);
+        out.quota_error = false;
         if let Some(date) = resp
             .headers()
             .get(reqwest::header::DATE)
@@ -413,6 +425,8 @@ impl Client {
         }
         let g = GoogleError::parse(&body);
         let reason = g.reason.clone();
+        out.quota_error =
+            status == 429 || (status == 403 && retry::is_retryable(403, reason.as_deref()));
         let error = api_error(call, request.clone(), status, g);
         if status == 401 {
             return Err(Failure::Unauthorized { error, token });
@@ -427,6 +441,8 @@ impl Client {
 #[derive(Default)]
 struct Outcome {
     status: Option<u16>,
+    /// The latest answer was a quota error (429, or 403 with a rate-limit reason).
+    quota_error: bool,
     tries: u32,
     bytes: u64,
 }

@@ -2,16 +2,23 @@
 //! streaming events as pages arrive so the TUI can draw while 100k devices load, and
 //! returning the joined [`Inventory`]. Also [`Clients`], every typed client built from one
 //! profile over one shared request path (one token cache, one quota pacer).
+//!
+//! Devices come from one of two listings ([`Listing`]): the index-only one is built from
+//! queries and fast, but no query sees a device the search index has not caught up with
+//! (Google: up to 36 hours); the confirmed one sends no query and sees every device.
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, BoxStream, StreamExt};
+use tokio::sync::OnceCell;
 
 use super::auth::Warning;
 use super::client::{CallObserver, Client};
 use super::directory::Directory;
 use super::{partition, Error};
 use crate::config::Profile;
-use crate::model::{Device, Interner, Inventory, OrgUnit, Query, User};
+use crate::model::{Clause, Device, DeviceType, Field, Interner, Inventory, OrgUnit, Query, User};
 
 /// Every typed client for one profile, sharing one [`Client`].
 #[derive(Clone)]
@@ -24,6 +31,8 @@ pub struct Clients {
     /// `None` when the profile names no Android Management enterprise.
     pub amapi: Option<super::Amapi>,
     pub profile: Profile,
+    /// The Google Sync token this tenant was found to accept (`auto`), probed once.
+    sync_token: Arc<OnceCell<Option<String>>>,
 }
 
 impl Clients {
@@ -49,9 +58,46 @@ impl Clients {
             },
             client,
             profile: profile.clone(),
+            sync_token: Arc::new(OnceCell::new()),
         };
         Ok((clients, warnings))
     }
+
+    /// How to write the Google Sync type in a query: the configured token, or with `auto`
+    /// the spelling this tenant was proven to accept (probed on first use, then kept).
+    /// `None`: no spelling is proven; leave the type out and filter client-side.
+    pub async fn google_sync_token(&self) -> Result<Option<String>, Error> {
+        if let Some(t) = self.profile.google_sync_query_token.explicit() {
+            return Ok(Some(t.to_string()));
+        }
+        self.sync_token
+            .get_or_try_init(|| async {
+                let t = partition::token::accepted(&self.directory).await?;
+                if t.is_none() {
+                    tracing::info!(
+                        "no type: token for Google Sync is proven on this tenant; \
+                         filtering a full listing client-side"
+                    );
+                }
+                Ok(t.map(str::to_string))
+            })
+            .await
+            .cloned()
+    }
+}
+
+/// Which device listing [`load_inventory_with`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Built from queries, partitioned: fast, but blind to devices the search index has not
+    /// caught up with.
+    IndexOnly,
+    /// No query: every device, from two chains meeting in the middle. What `act` and every
+    /// migration check use.
+    Confirmed,
+    /// Both at once (the dashboard): the index-only view arrives first, the plain listing
+    /// adds whatever the index missed; [`LoadProgress::confirming`] says it is still running.
+    FastThenConfirmed,
 }
 
 /// The Android Management client's request path: the shared one (domain-wide delegation key,
@@ -89,67 +135,138 @@ pub struct LoadProgress {
     pub requests: u64,
     pub retries: u64,
     pub elapsed: Duration,
+    /// The index-only view is complete and the plain listing that confirms it still runs.
+    pub confirming: bool,
+}
+
+/// The query for Google: `q` with the tenant's Google Sync token, or without the Google
+/// Sync type when no token is proven (the local filter applies it).
+async fn server_query(clients: &Clients, q: &Query) -> Result<Option<String>, Error> {
+    let is_sync_type = |c: &Clause| {
+        matches!(c, Clause::Match { field: Field::Type, value, prefix: false }
+            if DeviceType::parse(value) == DeviceType::GoogleSync)
+    };
+    let text = if q.clauses.iter().any(is_sync_type) {
+        match clients.google_sync_token().await? {
+            Some(token) => q.to_google(&token),
+            None => Query {
+                clauses: q
+                    .clauses
+                    .iter()
+                    .filter(|c| !is_sync_type(c))
+                    .cloned()
+                    .collect(),
+            }
+            .to_google(""),
+        }
+    } else {
+        q.to_google("")
+    };
+    Ok((!text.is_empty()).then_some(text))
+}
+
+/// [`load_inventory_with`] as the dashboard runs it: the fast view first, then confirmed.
+pub async fn load_inventory(
+    clients: &Clients,
+    filter_query: Option<&Query>,
+    on_event: impl FnMut(LoadEvent) + Send,
+) -> Result<Inventory, Error> {
+    load_inventory_with(clients, filter_query, Listing::FastThenConfirmed, on_event).await
 }
 
 /// Lists OUs, all users and the devices matching `filter_query` concurrently and joins them.
 ///
-/// The query goes to Google via `Query::to_google` with the profile's Google Sync token,
-/// and is applied again locally (`Query::matches`): Google's search index lags, and a token
-/// spelling Google ignores must never widen the result. On error, events already sent stay
-/// valid: the TUI keeps what it has.
-pub async fn load_inventory(
+/// The query goes to Google (index-only listings) via `Query::to_google` with the tenant's
+/// Google Sync token, and is applied again locally (`Query::matches`) to every listing:
+/// a confirmed listing sends no query at all, and a token spelling Google ignores must never
+/// widen the result. On error, events already sent stay valid: the TUI keeps what it has.
+pub async fn load_inventory_with(
     clients: &Clients,
     filter_query: Option<&Query>,
+    listing: Listing,
     mut on_event: impl FnMut(LoadEvent) + Send,
 ) -> Result<Inventory, Error> {
     let started = Instant::now();
     let base = clients.client.stats();
-    let server_query = filter_query.map(|q| q.to_google(&clients.profile.google_sync_query_token));
     let local = filter_query.cloned();
     let dir = &clients.directory;
-
-    let ous: BoxStream<'static, Result<LoadEvent, Error>> = {
-        let dir = dir.clone();
-        stream::once(async move { dir.orgunits().await.map(LoadEvent::OrgUnits) }).boxed()
-    };
     let partitioned = clients.profile.http.partitioned_listing;
-    let users = partition::users(dir, None, partitioned)
-        .map(|r| r.map(LoadEvent::Users))
-        .boxed();
+    let index_only = || async {
+        let q = match filter_query {
+            Some(q) => server_query(clients, q).await?,
+            None => None,
+        };
+        // An empty page after the last marks the end of the index-only listing.
+        let done = stream::once(async { (true, Ok(Vec::new())) });
+        Ok::<_, Error>(
+            partition::mobiledevices(dir, q, partitioned)
+                .map(|r| (false, r))
+                .chain(done),
+        )
+    };
+    let confirmed = || partition::mobiledevices_confirmed(dir).map(|r| (false, r));
+    // (end of the index-only listing, page)
+    let raw: BoxStream<'static, (bool, Result<Vec<Device>, Error>)> = match listing {
+        Listing::IndexOnly => index_only().await?.boxed(),
+        Listing::Confirmed => confirmed().boxed(),
+        Listing::FastThenConfirmed => stream::select(index_only().await?, confirmed()).boxed(),
+    };
     // One interner per listing: devices share repeated values (model, OS, user agent, …),
     // and the copies below (the inventory's and the streamed page's) share them too.
     let mut interner = Interner::default();
-    let devices = partition::mobiledevices(dir, server_query, partitioned)
-        .map(move |r| {
+    // Both listings of `FastThenConfirmed` deliver many of the same devices: once each.
+    let mut seen: HashSet<String> = HashSet::new();
+    let devices = raw
+        .map(move |(end, r)| {
             r.map(|page| {
-                let mut page: Vec<Device> = match &local {
-                    Some(q) => page.into_iter().filter(|d| q.matches(d)).collect(),
-                    None => page,
-                };
+                let mut page: Vec<Device> = page
+                    .into_iter()
+                    .filter(|d| local.as_ref().is_none_or(|q| q.matches(d)))
+                    .filter(|d| seen.insert(d.resource_id.clone()))
+                    .collect();
                 interner.devices(&mut page);
-                LoadEvent::Devices(page)
+                (end, LoadEvent::Devices(page))
             })
         })
+        .boxed();
+
+    let ous: BoxStream<'static, Result<(bool, LoadEvent), Error>> = {
+        let dir = dir.clone();
+        stream::once(async move {
+            dir.orgunits()
+                .await
+                .map(|o| (false, LoadEvent::OrgUnits(o)))
+        })
+        .boxed()
+    };
+    let users = partition::users(dir, None, partitioned)
+        .map(|r| r.map(|u| (false, LoadEvent::Users(u))))
         .boxed();
 
     let mut all = stream::select_all([ous, users, devices]);
     let (mut org_units, mut user_list, mut device_list) = (Vec::new(), Vec::new(), Vec::new());
     let mut pages = 0u64;
+    let mut confirming = false;
     while let Some(ev) = all.next().await {
-        let ev = ev?;
+        let (end, ev) = ev?;
+        if end {
+            confirming = listing == Listing::FastThenConfirmed;
+        }
         match &ev {
             LoadEvent::OrgUnits(o) => org_units.extend(o.iter().cloned()),
             LoadEvent::Users(u) => {
                 pages += 1;
                 user_list.extend(u.iter().cloned())
             }
-            LoadEvent::Devices(d) => {
+            LoadEvent::Devices(d) if !end => {
                 pages += 1;
                 device_list.extend(d.iter().cloned())
             }
-            LoadEvent::Progress(_) => {}
+            LoadEvent::Devices(_) | LoadEvent::Progress(_) => {}
         }
-        on_event(ev);
+        if !end {
+            on_event(ev);
+        }
         let now = clients.client.stats();
         on_event(LoadEvent::Progress(LoadProgress {
             pages,
@@ -158,6 +275,7 @@ pub async fn load_inventory(
             requests: now.requests - base.requests,
             retries: now.retries - base.retries,
             elapsed: started.elapsed(),
+            confirming,
         }));
     }
     let mut inv = Inventory::new(device_list, user_list, org_units);

@@ -26,6 +26,8 @@ pub use client::{Call, CallObserver, CallRecord, Client, ClientStats};
 pub use directory::Directory;
 pub use error::Error;
 pub use gmail::Gmail;
-pub use inventory::{load_inventory, Clients, LoadEvent, LoadProgress};
+pub use inventory::{
+    load_inventory, load_inventory_with, Clients, Listing, LoadEvent, LoadProgress,
+};
 pub use policy::Policy;
 pub use reports::Reports;

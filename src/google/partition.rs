@@ -1,7 +1,17 @@
-//! Partitioned listing of mobile devices and users: several page chains over query
-//! partitions run at once, merged and de-duplicated, so 100k devices and 50k users take
-//! seconds instead of minutes of sequential round trips. The character arithmetic is in
-//! [`bounds`], the scheduler in [`engine`]; this module decides the plan.
+//! Fast listings: several page chains run at once, merged and de-duplicated, so 100k
+//! devices and 50k users take seconds instead of minutes of sequential round trips.
+//!
+//! - Devices, index-only: partitioned by `sync:` ranges ([`by_sync`]), whose meaning the
+//!   documentation pins down, so the speed does not depend on how the server reads `email:`
+//!   (as an address prefix, or word by word as Google's own example suggests: then `email:e*`
+//!   matches every device of `example.com`).
+//! - Devices, confirmed: no query at all, two chains meeting in the middle ([`confirmed`]).
+//!   Only this one sees devices the search index has not caught up with.
+//! - Users: `email:` prefix partitions (below), whose reading for users is the documented one.
+//!
+//! The character arithmetic is in [`bounds`], the scheduler in [`engine`].
+//!
+//! # Users: why the result is exactly the plain listing
 //!
 //! # Why the result is exactly the plain listing
 //!
@@ -54,7 +64,10 @@
 //! repeat items within a chain. When `Q` has its own `email:` clause (an `email:` AND
 //! another `email:` could mean something else) or partitioning is off, the plain chain runs.
 mod bounds;
+pub mod by_sync;
+pub mod confirmed;
 mod engine;
+pub mod token;
 
 use std::sync::Arc;
 
@@ -63,7 +76,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 pub use bounds::{next_chars, partition_chars};
 use engine::{Req, Source, Task};
 
-use super::directory::{DeviceListing, Directory};
+use super::directory::Directory;
 use super::page::Page;
 use super::Error;
 use crate::model::{Device, User};
@@ -74,30 +87,6 @@ pub enum Plan {
     Plain,
     /// The lower-case first characters, one chain each.
     Partitions(Vec<char>),
-}
-
-fn device_source(dir: &Directory) -> Source<Device> {
-    let d = dir.clone();
-    Source {
-        what: "mobile devices",
-        fetch: Arc::new(move |r: Req| {
-            let d = d.clone();
-            Box::pin(async move {
-                let l = DeviceListing {
-                    query: r.query,
-                    order_by: r.order.map(|_| "email"),
-                    descending: r.order == Some(true),
-                    max_results: r.max,
-                };
-                d.mobiledevices_page(&l, r.token.as_deref()).await
-            })
-        }),
-        id: |d| &d.resource_id,
-        keys: |d| d.email.iter().map(String::as_str).collect(),
-        page_max: 100,
-        plain_when_quota_bound: false,
-        client: dir.client().clone(),
-    }
 }
 
 fn user_source(dir: &Directory) -> Source<User> {
@@ -168,11 +157,6 @@ async fn plan_with<T: Send + 'static>(
     }
 }
 
-/// Decides the device plan with the two probes described in the module docs.
-pub async fn plan(dir: &Directory, query: Option<&str>, enabled: bool) -> Result<Plan, Error> {
-    plan_with(&device_source(dir), query, enabled).await
-}
-
 /// Decides the user plan the same way (users sort by primary email).
 pub async fn plan_users(
     dir: &Directory,
@@ -226,16 +210,19 @@ fn listing<T: Send + 'static>(
     .boxed()
 }
 
-/// Lists devices matching `query`, partitioned when the plan allows, as a stream of
-/// de-duplicated pages. At most `HttpSettings.concurrency` requests are in flight (the
-/// client enforces it) and the quota pacer spaces them. The first failed page ends the
-/// stream with an [`Error::Listing`] counting every device delivered before it.
+/// The index-only device listing: devices the search index holds for `query`, partitioned
+/// by `sync:` ranges when `enabled` (see [`by_sync`]).
 pub fn mobiledevices(
     dir: &Directory,
     query: Option<String>,
     enabled: bool,
 ) -> BoxStream<'static, Result<Vec<Device>, Error>> {
-    listing(device_source(dir), query, enabled)
+    by_sync::mobiledevices(dir, query, enabled)
+}
+
+/// The confirmed device listing: every device, without a query (see [`confirmed`]).
+pub fn mobiledevices_confirmed(dir: &Directory) -> BoxStream<'static, Result<Vec<Device>, Error>> {
+    confirmed::mobiledevices(dir)
 }
 
 /// Lists users matching the user-search `query` the same way (500 per page).

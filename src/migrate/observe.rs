@@ -134,7 +134,9 @@ fn join(
 }
 
 pub async fn observe(m: &Migrator) -> Result<Observed> {
-    let inventory = google::load_inventory(&m.clients, None, |_| {}).await?;
+    // Confirmed: a check must not miss a device the search index has not caught up with.
+    let inventory =
+        google::load_inventory_with(&m.clients, None, google::Listing::Confirmed, |_| {}).await?;
     let now = inventory.server_now(Utc::now());
     let mut tree = OuTree::new(&inventory.org_units);
     if let Some(root) = inventory

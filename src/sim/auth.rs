@@ -171,17 +171,28 @@ fn quota(s: &Shared, parts: &Parts, caller: &Caller) -> ApiResult<()> {
             .map(|u| u.to_string())
             .unwrap_or_else(|| "service-account".into());
         let window = std::time::Duration::from_secs(60);
-        s.quota
-            .admit(Bucket::Admin(who), limit, window, s.cfg.quota_window, s.started, now)
+        s.quota.admit(
+            Bucket::Admin(who),
+            limit,
+            window,
+            s.cfg.quota_window,
+            s.started,
+            now,
+        )
     } else if path.starts_with("/v1/enterprises") {
         let Some(limit) = s.cfg.amapi_quota_per_100s else {
             return Ok(());
         };
         let window = std::time::Duration::from_secs(100);
         // A newer API: quota errors are 429 RESOURCE_EXHAUSTED, not the Admin SDK's 403.
-        let ok = s
-            .quota
-            .admit(Bucket::Amapi, limit, window, QuotaWindow::FixedMinute, s.started, now);
+        let ok = s.quota.admit(
+            Bucket::Amapi,
+            limit,
+            window,
+            QuotaWindow::FixedMinute,
+            s.started,
+            now,
+        );
         return if ok {
             Ok(())
         } else {

@@ -235,5 +235,7 @@ fn replacement(owner: u32, user_id: u64, at: i64, android: bool, gmail: bool) ->
         sync_every: 900 + (mix(user_id ^ 0x5e) % 5 * 3600) as u32,
         active: true,
         deleted_at: None,
+        // New: with a search lag, queries do not see it until the index catches up.
+        changed_at: Some(at),
     }
 }

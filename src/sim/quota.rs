@@ -72,7 +72,9 @@ impl Quotas {
                 let start = started + window.mul_f64(n.floor());
                 (window, limit, start)
             }
-            QuotaWindow::SlidingMinute => (window, limit, at.checked_sub(window).unwrap_or(started)),
+            QuotaWindow::SlidingMinute => {
+                (window, limit, at.checked_sub(window).unwrap_or(started))
+            }
             QuotaWindow::StrictSecond => {
                 let per_sec = (limit as f64 / window.as_secs_f64()).floor().max(1.0) as u32;
                 let s = Duration::from_secs(1);
@@ -117,10 +119,7 @@ mod tests {
         let burst = [0, 1, 2];
         assert_eq!(run(QuotaWindow::FixedMinute, &burst), [true; 3]);
         assert_eq!(run(QuotaWindow::SlidingMinute, &burst), [true; 3]);
-        assert_eq!(
-            run(QuotaWindow::StrictSecond, &burst),
-            [true, true, false]
-        );
+        assert_eq!(run(QuotaWindow::StrictSecond, &burst), [true, true, false]);
         // 120 at the end of minute 0, 120 at the start of minute 1: the fixed window
         // allows both, the sliding window refuses the second batch.
         let mut times: Vec<u64> = (0..120).map(|i| 59_000 + i).collect();

@@ -34,7 +34,9 @@ impl FromStr for EmailMatch {
         match s {
             "prefix" => Ok(EmailMatch::AddressPrefix),
             "words" => Ok(EmailMatch::WordStart),
-            other => Err(format!("unknown email match `{other}`; use prefix or words")),
+            other => Err(format!(
+                "unknown email match `{other}`; use prefix or words"
+            )),
         }
     }
 }
@@ -55,7 +57,9 @@ impl FromStr for UnknownTypeToken {
         match s {
             "error" | "reject" => Ok(UnknownTypeToken::Reject),
             "empty" => Ok(UnknownTypeToken::Empty),
-            other => Err(format!("unknown type-token reading `{other}`; use error or empty")),
+            other => Err(format!(
+                "unknown type-token reading `{other}`; use error or empty"
+            )),
         }
     }
 }
@@ -73,7 +77,13 @@ fn word_match(address: &str, value: &str, prefix: bool) -> bool {
         return false;
     };
     let as_prefix = prefix && all.len() == 1;
-    words(address).any(|w| if as_prefix { w.starts_with(first) } else { w == *first })
+    words(address).any(|w| {
+        if as_prefix {
+            w.starts_with(first)
+        } else {
+            w == *first
+        }
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -110,9 +120,8 @@ fn bound(s: &str, end: bool) -> Result<i64, String> {
     if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S") {
         return Ok(t.and_utc().timestamp());
     }
-    let start = day_start(s).map_err(|_| {
-        format!("bad date '{s}' (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)")
-    })?;
+    let start = day_start(s)
+        .map_err(|_| format!("bad date '{s}' (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)"))?;
     Ok(if end { start + 86_399 } else { start })
 }
 
@@ -246,7 +255,9 @@ impl DeviceQuery {
     }
 
     pub fn matches(&self, t: &Tenant, d: &Device, now: i64) -> bool {
-        self.clauses.iter().all(|c| c.matches(t, d, now, self.email))
+        self.clauses
+            .iter()
+            .all(|c| c.matches(t, d, now, self.email))
     }
 }
 
@@ -300,8 +311,16 @@ mod tests {
 
     #[test]
     fn word_start_reading_matches_googles_example() {
-        assert!(word_match("joe.sabia@example.com", "joe@example.com", false));
-        assert!(word_match("joe.sciarrillo@example.org", "joe@example", false));
+        assert!(word_match(
+            "joe.sabia@example.com",
+            "joe@example.com",
+            false
+        ));
+        assert!(word_match(
+            "joe.sciarrillo@example.org",
+            "joe@example",
+            false
+        ));
         assert!(word_match("ann.lee@example.test", "e", true));
         assert!(word_match("ann.lee@example.test", "le", true));
         assert!(!word_match("ann.lee@example.test", "nn", true));

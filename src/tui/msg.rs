@@ -44,6 +44,8 @@ pub struct LoadProgress {
     pub devices: usize,
     /// Known only when the source can tell (e.g. a previous listing's size).
     pub expected: Option<usize>,
+    /// The fast view is complete; a plain listing is confirming it (search index lag).
+    pub confirming: bool,
 }
 
 /// An API call as the Log pane shows it: the google layer's own record.

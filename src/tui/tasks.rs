@@ -161,6 +161,7 @@ impl Tasks {
                     pages: p.pages as usize,
                     devices: p.devices as usize,
                     expected,
+                    confirming: p.confirming,
                 }));
             }
         })

@@ -109,12 +109,18 @@ fn clock(fetched_at: chrono::DateTime<chrono::Utc>, s: &State) -> String {
     }
 }
 
-/// "⠙ loading 12 pages · 1,200 devices · 3,400/s · ETA 5s".
+/// "⠙ loading 12 pages · 1,200 devices · 3,400/s · ETA 5s"; once the fast (index-only)
+/// view is complete and a plain listing confirms it, "confirming" instead of "loading".
 pub fn progress(s: &State) -> String {
     let l = &s.loading;
     let spin = SPINNER[l.spinner % SPINNER.len()];
+    let verb = if l.progress.confirming {
+        "confirming"
+    } else {
+        "loading"
+    };
     let mut out = format!(
-        "{spin} loading {} pages · {} devices",
+        "{spin} {verb} {} pages · {} devices",
         l.progress.pages,
         thousands(l.progress.devices)
     );
