@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use futures::StreamExt;
-use offsync::google::partition::{self, Plan};
+use offsync::google::partition;
 use offsync::google::{load_inventory, page, Error, LoadEvent};
 use offsync::model::{DeviceAction, Query};
 use offsync::sim::SimConfig;
@@ -33,12 +33,23 @@ async fn plain_and_partitioned_listings_agree_with_the_tenant() {
     assert_eq!(plain.len(), n);
     assert!(plain.len() > 400);
 
-    let plan = partition::plan(&c.directory, None, true).await.unwrap();
-    assert!(
-        matches!(plan, Plan::Partitions(ref cs) if cs.len() > 1),
-        "{plan:?}"
-    );
+    let paths = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = paths.clone();
+    let observer: offsync::google::CallObserver =
+        std::sync::Arc::new(move |r: &offsync::google::CallRecord| {
+            seen.lock().unwrap().push(r.path.clone())
+        });
+    let c = offsync::google::Clients::new(&e.profile, Some(observer))
+        .unwrap()
+        .0;
     let (parts, err) = page::collect(partition::mobiledevices(&c.directory, None, true)).await;
+    let ranges: BTreeSet<String> = paths
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.split("sync%3A").nth(1).map(|r| r.split('&').next().unwrap_or("").to_string()))
+        .collect();
+    assert!(ranges.len() > 2, "several sync: ranges: {ranges:?}");
     assert!(err.is_none(), "{err:?}");
     let a: BTreeSet<_> = ids(&plain).into_iter().collect();
     let b = ids(&parts);

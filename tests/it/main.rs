@@ -18,6 +18,7 @@ mod google_check;
 mod google_documented;
 mod google_paging;
 mod google_partition;
+mod google_readings;
 mod google_retry;
 mod google_util;
 mod migration_crash;

@@ -30,7 +30,7 @@ use futures::stream::{self, BoxStream, FuturesUnordered, StreamExt};
 
 use crate::google::directory::{DeviceListing, Directory};
 use crate::google::Error;
-use crate::model::Device;
+use crate::model::{Device, Query};
 
 /// Margin below the server's now for `T0`: its `Date` header has whole seconds.
 const T0_MARGIN_SECS: i64 = 5;
@@ -205,7 +205,7 @@ fn start(
                     descending: desc,
                     ..Default::default()
                 };
-                let page = dir.mobiledevices_page(&l, token.as_deref()).await?;
+                let mut page = dir.mobiledevices_page(&l, token.as_deref()).await?;
                 let here = page.items.first().is_some_and(|d| d.last_sync.is_none());
                 let all_never = page.items.iter().all(|d| d.last_sync.is_none());
                 let token = page.next_page_token.filter(|t| !t.is_empty());
@@ -225,6 +225,11 @@ fn start(
                 } else {
                     vec![]
                 };
+                // A listing without query: keep what `Q` selects (checked the way the
+                // simulator and Google's documentation read it; the caller filters again).
+                if let Some(q) = query.as_deref().and_then(|q| Query::parse_google(q).ok()) {
+                    page.items.retain(|d| q.matches(d));
+                }
                 Ok(Step {
                     items: page.items,
                     next,
