@@ -1,12 +1,17 @@
-//! Inventory loading benchmark against the simulator (harness = false):
-//! (a) GAM-style single sequential page chain, (b) offsync's partitioned `load_inventory`
-//! with the simulator enforcing Google's default 2,400 queries/min, (c) the same with the
-//! quota raised; plus requests, bytes, peak RSS and cache-to-inventory time on restart.
+//! Inventory loading benchmark against the simulator (harness = false), one table per
+//! reading of Google's documentation the simulator offers (how `email:` matches, how the
+//! per-minute quota is enforced, a lagging search index). First the GAM-style sequential
+//! page chain, once (it sends no query, so no reading changes it); then per reading:
+//! offsync's index-only listing under the default quota (2,400/min, enforced the reading's
+//! way), the same with the quota raised, and the confirmed listing (no query). Plus
+//! requests, retries, bytes, peak RSS, and the start from cache.
 //!
 //! Sizes are configurable for a quick run:
 //! `OFFSYNC_BENCH_DEVICES` (100000), `OFFSYNC_BENCH_USERS` (50000), `OFFSYNC_BENCH_LATENCY_MS`
-//! (150), `OFFSYNC_BENCH_QUOTA` (2400), `OFFSYNC_BENCH_CONCURRENCY` for (c) (32),
-//! `OFFSYNC_BENCH_SKIP_BASELINE=1` to skip the slow (a), `OFFSYNC_BENCH_SKIP_QUOTA=1` (b).
+//! (150), `OFFSYNC_BENCH_QUOTA` (2400), `OFFSYNC_BENCH_CONCURRENCY` for the raised quota (32),
+//! `OFFSYNC_BENCH_SKIP_BASELINE=1` to skip the slow sequential chain (ratios then use
+//! 1,100 requests × the latency as its time), `OFFSYNC_BENCH_READINGS=1,4` to run only some
+//! tables (numbers as printed).
 //!
 //! The simulator runs in a child process (this same binary, started with
 //! `OFFSYNC_BENCH_SIM_CHILD` set) so the peak RSS reported per run is offsync's own.
@@ -15,8 +20,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use offsync::config::Profile;
-use offsync::google::{load_inventory, Clients};
-use offsync::sim::{self, SimConfig};
+use offsync::google::{load_inventory_with, Clients, Listing};
+use offsync::sim::{self, EmailMatch, QuotaWindow, SimConfig};
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -38,9 +43,11 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 struct Run {
-    label: &'static str,
+    label: String,
     secs: f64,
     devices: usize,
+    /// Devices the tenant has (what a confirmed listing must return).
+    expected: u64,
     users: usize,
     requests: u64,
     retries: u64,
@@ -49,28 +56,68 @@ struct Run {
     peak_mb: Option<f64>,
 }
 
+/// What the child simulator serves: sizes and the readings.
+#[derive(Clone)]
+struct Spec {
+    users: usize,
+    devices: usize,
+    latency_ms: u64,
+    quota: u32,
+    window: QuotaWindow,
+    words: bool,
+    lag_share: f64,
+}
+
+impl Spec {
+    fn encode(&self) -> String {
+        let w = match self.window {
+            QuotaWindow::FixedMinute => "fixed",
+            QuotaWindow::SlidingMinute => "sliding",
+            QuotaWindow::StrictSecond => "second",
+        };
+        format!(
+            "{},{},{},{},{w},{},{}",
+            self.users, self.devices, self.latency_ms, self.quota, self.words, self.lag_share
+        )
+    }
+
+    fn decode(s: &str) -> SimConfig {
+        let f: Vec<&str> = s.split(',').collect();
+        let quota: u32 = f[3].parse().expect("quota");
+        SimConfig {
+            users: f[0].parse().expect("users"),
+            devices: f[1].parse().expect("devices"),
+            latency: Duration::from_millis(f[2].parse().expect("latency")),
+            quota_per_minute: (quota > 0).then_some(quota),
+            quota_window: f[4].parse().expect("window"),
+            email_match: if f[5] == "true" {
+                EmailMatch::WordStart
+            } else {
+                EmailMatch::AddressPrefix
+            },
+            search_lag: Duration::from_secs(36 * 3600),
+            search_lag_share: f[6].parse().expect("lag share"),
+            devices_keep_syncing: false,
+            ..SimConfig::default()
+        }
+    }
+}
+
 /// Child mode: serve the simulator, print its credentials as one JSON line, and when stdin
 /// closes print the quota errors it answered and exit.
 async fn sim_child(spec: &str) {
-    let n: Vec<u64> = spec
-        .split(',')
-        .map(|v| v.parse().expect("number"))
-        .collect();
-    let cfg = SimConfig {
-        users: n[0] as usize,
-        devices: n[1] as usize,
-        latency: Duration::from_millis(n[2]),
-        quota_per_minute: (n[3] > 0).then_some(n[3] as u32),
-        devices_keep_syncing: false,
-        ..SimConfig::default()
-    };
+    let cfg = Spec::decode(spec);
     let sim = sim::start(cfg).await.expect("simulator");
     let c = &sim.credentials;
+    let total = sim.tenant_snapshot()["mobiledevices"]
+        .as_array()
+        .map_or(0, |d| d.iter().filter(|d| d["_deleted"] != true).count());
     let hello = serde_json::json!({
         "base_url": sim.base_url,
         "key_json": c.key_json,
         "admin_email": c.admin_email,
         "domains": c.domains,
+        "devices": total,
     });
     println!("{hello}");
     let mut sink = Vec::new();
@@ -89,7 +136,7 @@ async fn sim_child(spec: &str) {
         let ticks: f64 = f.get(11..13).map_or(0.0, |t| {
             t.iter().filter_map(|v| v.parse::<f64>().ok()).sum()
         });
-        eprintln!("simulator CPU: {:.1} s", ticks / 100.0);
+        eprintln!("  simulator CPU: {:.1} s", ticks / 100.0);
     }
     sim.shutdown().await;
 }
@@ -100,16 +147,9 @@ struct SimProcess {
     hello: serde_json::Value,
 }
 
-async fn spawn_sim(cfg: &SimConfig) -> SimProcess {
-    let spec = format!(
-        "{},{},{},{}",
-        cfg.users,
-        cfg.devices,
-        cfg.latency.as_millis(),
-        cfg.quota_per_minute.unwrap_or(0)
-    );
+async fn spawn_sim(spec: &Spec) -> SimProcess {
     let mut child = tokio::process::Command::new(std::env::current_exe().expect("exe"))
-        .env("OFFSYNC_BENCH_SIM_CHILD", spec)
+        .env("OFFSYNC_BENCH_SIM_CHILD", spec.encode())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
@@ -126,12 +166,13 @@ async fn spawn_sim(cfg: &SimConfig) -> SimProcess {
 }
 
 async fn run(
-    label: &'static str,
-    cfg: SimConfig,
+    label: String,
+    spec: &Spec,
+    listing: Listing,
     tune: impl FnOnce(&mut Profile),
     keep: bool,
 ) -> (Run, Option<offsync::model::Inventory>) {
-    let mut sim = spawn_sim(&cfg).await;
+    let mut sim = spawn_sim(spec).await;
     let h = &sim.hello;
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("key.json");
@@ -147,6 +188,7 @@ async fn run(
         .iter()
         .map(|d| d.as_str().unwrap_or_default().to_string())
         .collect();
+    let expected = h["devices"].as_u64().unwrap_or(0);
     let mut p = Profile::for_simulator(
         h["base_url"].as_str().expect("url"),
         key,
@@ -158,14 +200,11 @@ async fn run(
     let (clients, _) = Clients::new(&p, None).expect("clients");
     reset_peak_rss();
     let t = Instant::now();
-    let inv = load_inventory(&clients, None, |_| {})
+    let inv = load_inventory_with(&clients, None, listing, |_| {})
         .await
         .expect("inventory loads");
     let secs = t.elapsed().as_secs_f64();
     let peak_mb = peak_rss_mb();
-    if let Some(rtt) = clients.client.mean_round_trip() {
-        eprintln!("{label}: mean round trip {:.0} ms", rtt.as_secs_f64() * 1e3);
-    }
     let s = clients.client.stats();
     drop(sim.child.stdin.take());
     let quota_errors = sim
@@ -181,6 +220,7 @@ async fn run(
         label,
         secs,
         devices: inv.devices.len(),
+        expected,
         users: inv.users.len(),
         requests: s.requests,
         retries: s.retries,
@@ -188,7 +228,34 @@ async fn run(
         quota_errors,
         peak_mb,
     };
+    eprintln!("  {}: {:.1} s, {} requests", r.label, r.secs, r.requests);
     (r, keep.then_some(inv))
+}
+
+fn table(title: &str, runs: &[Run], base: (f64, u64)) {
+    println!("\n## {title}");
+    println!(
+        "{:34} {:>7} {:>7} {:>8} {:>7} {:>6} {:>8} {:>6} {:>7} {:>6} {:>6} {:>6}",
+        "run", "seconds", "x seq", "devices", "missing", "users", "requests", "x seq", "retries",
+        "quota", "MB", "peakMB"
+    );
+    for r in runs {
+        println!(
+            "{:34} {:>7.1} {:>7.2} {:>8} {:>7} {:>6} {:>8} {:>6.2} {:>7} {:>6} {:>6.1} {:>6.0}",
+            r.label,
+            r.secs,
+            r.secs / base.0,
+            r.devices,
+            r.expected.saturating_sub(r.devices as u64),
+            r.users,
+            r.requests,
+            r.requests as f64 / base.1.max(1) as f64,
+            r.retries,
+            r.quota_errors,
+            r.bytes as f64 / 1e6,
+            r.peak_mb.unwrap_or(f64::NAN)
+        );
+    }
 }
 
 #[tokio::main]
@@ -201,97 +268,133 @@ async fn main() {
     }
     let devices = env_num("OFFSYNC_BENCH_DEVICES", 100_000) as usize;
     let users = env_num("OFFSYNC_BENCH_USERS", 50_000) as usize;
-    let latency = Duration::from_millis(env_num("OFFSYNC_BENCH_LATENCY_MS", 150));
+    let latency_ms = env_num("OFFSYNC_BENCH_LATENCY_MS", 150);
     let quota = env_num("OFFSYNC_BENCH_QUOTA", 2400) as u32;
     let fast_conc = env_num("OFFSYNC_BENCH_CONCURRENCY", 32) as usize;
-    let base = SimConfig {
+    let only: Option<Vec<usize>> = std::env::var("OFFSYNC_BENCH_READINGS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect());
+    let base = Spec {
         users,
         devices,
-        latency,
-        devices_keep_syncing: false,
-        ..SimConfig::default()
+        latency_ms,
+        quota,
+        window: QuotaWindow::FixedMinute,
+        words: false,
+        lag_share: 0.0,
     };
     println!(
-        "tenant: {devices} devices, {users} users, {} ms latency per request",
-        latency.as_millis()
+        "tenant: {devices} devices, {users} users, {latency_ms} ms latency per request; \
+         quota {quota}/min per user"
     );
 
-    let mut runs = Vec::new();
-    if std::env::var("OFFSYNC_BENCH_SKIP_BASELINE").is_err() {
-        let cfg = SimConfig {
-            quota_per_minute: Some(quota),
-            ..base.clone()
-        };
-        runs.push(
-            run(
-                "(a) sequential chain (GAM-style)",
-                cfg,
-                |p| {
-                    p.http.partitioned_listing = false;
-                    p.http.concurrency = 1;
-                },
-                false,
-            )
-            .await
-            .0,
-        );
-    }
-    let cfg = SimConfig {
-        quota_per_minute: Some(quota),
-        ..base.clone()
+    // The sequential chain sends no query: the same under every reading.
+    let seq = if std::env::var("OFFSYNC_BENCH_SKIP_BASELINE").is_err() {
+        let (r, _) = run(
+            "sequential chain (GAM-style)".into(),
+            &base,
+            Listing::IndexOnly,
+            |p| {
+                p.http.partitioned_listing = false;
+                p.http.concurrency = 1;
+            },
+            false,
+        )
+        .await;
+        let b = (r.secs, r.requests);
+        table("baseline (every reading)", &[r], b);
+        b
+    } else {
+        let pages = (devices.div_ceil(100) + users.div_ceil(500) + 1) as u64;
+        (pages as f64 * latency_ms as f64 / 1000.0, pages)
     };
-    if std::env::var("OFFSYNC_BENCH_SKIP_QUOTA").is_err() {
+
+    let readings: [(&str, Spec); 5] = [
+        ("1. email: as address prefix; quota per fixed minute", base.clone()),
+        (
+            "2. email: by word starts; quota per fixed minute",
+            Spec {
+                words: true,
+                ..base.clone()
+            },
+        ),
+        (
+            "3. email: by word starts; quota over a sliding minute",
+            Spec {
+                words: true,
+                window: QuotaWindow::SlidingMinute,
+                ..base.clone()
+            },
+        ),
+        (
+            "4. email: by word starts; quota strictly per second (40/s)",
+            Spec {
+                words: true,
+                window: QuotaWindow::StrictSecond,
+                ..base.clone()
+            },
+        ),
+        (
+            "5. search lag: 2% of devices not yet in the index (word starts, fixed minute)",
+            Spec {
+                words: true,
+                lag_share: 0.02,
+                ..base.clone()
+            },
+        ),
+    ];
+    let mut cached = None;
+    for (i, (title, spec)) in readings.iter().enumerate() {
+        if only.as_ref().is_some_and(|o| !o.contains(&(i + 1))) {
+            continue;
+        }
+        eprintln!("{title}");
+        let mut runs = Vec::new();
         runs.push(
             run(
-                "(b) offsync, quota 2400/min",
-                cfg,
+                "index-only, quota 2400/min".into(),
+                spec,
+                Listing::IndexOnly,
                 |p| p.http.directory_requests_per_minute = quota,
                 false,
             )
             .await
             .0,
         );
-    }
-    let (fast, inv) = run(
-        "(c) offsync, quota raised",
-        base.clone(),
-        |p| {
-            p.http.directory_requests_per_minute = 1_000_000;
-            p.http.concurrency = fast_conc;
-        },
-        true,
-    )
-    .await;
-    runs.push(fast);
-
-    println!(
-        "{:36} {:>9} {:>8} {:>7} {:>9} {:>8} {:>10} {:>7} {:>8}",
-        "run", "seconds", "devices", "users", "requests", "retries", "MB recv", "quota", "peak MB"
-    );
-    for r in &runs {
-        println!(
-            "{:36} {:>9.1} {:>8} {:>7} {:>9} {:>8} {:>10.1} {:>7} {:>8.0}",
-            r.label,
-            r.secs,
-            r.devices,
-            r.users,
-            r.requests,
-            r.retries,
-            r.bytes as f64 / 1e6,
-            r.quota_errors,
-            r.peak_mb.unwrap_or(f64::NAN)
+        let raised = Spec {
+            quota: 0,
+            ..spec.clone()
+        };
+        let (r, inv) = run(
+            "index-only, quota raised".into(),
+            &raised,
+            Listing::IndexOnly,
+            |p| {
+                p.http.directory_requests_per_minute = 1_000_000;
+                p.http.concurrency = fast_conc;
+            },
+            cached.is_none(),
+        )
+        .await;
+        runs.push(r);
+        cached = cached.or(inv);
+        runs.push(
+            run(
+                "confirmed, quota 2400/min".into(),
+                spec,
+                Listing::Confirmed,
+                |p| p.http.directory_requests_per_minute = quota,
+                false,
+            )
+            .await
+            .0,
         );
-    }
-    if let (Some(a), Some(c)) = (
-        runs.iter().find(|r| r.label.starts_with("(a)")),
-        runs.last(),
-    ) {
-        println!("speed-up (c) vs (a): {:.1}x", a.secs / c.secs);
+        table(title, &runs, seq);
     }
 
     // Second start: the inventory from the local cache, in a fresh process, so neither
     // the time nor the peak memory includes what this process kept from the listings.
-    if let Some(inv) = inv {
+    if let Some(inv) = cached {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bench.sqlite");
         let mut store = offsync::store::Store::open(&path).expect("store");
@@ -302,6 +405,7 @@ async fn main() {
             .env("OFFSYNC_BENCH_CACHE_CHILD", &path)
             .output()
             .expect("cache child");
+        println!();
         print!("{}", String::from_utf8_lossy(&out.stdout));
     }
 }

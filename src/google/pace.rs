@@ -66,8 +66,8 @@ impl Pacer {
     }
 }
 
-/// How long after a rate-limit error the pacer stays under the rate that failed.
-const HOLD: Duration = Duration::from_secs(30);
+/// How long after a rate-limit error the pacer stays at or under the base rate.
+const HOLD: Duration = Duration::from_secs(60);
 /// The fastest the per-second rate may grow to, as a multiple of the ceiling ÷ 60.
 const MAX_BURST: f64 = 4.0;
 
@@ -82,6 +82,8 @@ struct State {
     cap: f64,
     hold_until: Option<Instant>,
     last_cut: Option<Instant>,
+    /// Back-offs so far: waiters whose slot predates one reserve again.
+    cuts: u64,
 }
 
 /// The Admin SDK pacer: additive increase while answers come, multiplicative decrease on a
@@ -107,13 +109,21 @@ impl Adaptive {
                 cap: base * MAX_BURST,
                 hold_until: None,
                 last_cut: None,
+                cuts: 0,
             }),
         }
     }
 
     pub async fn wait(&self) {
-        let slot = self.reserve(Instant::now());
-        tokio::time::sleep_until(slot).await;
+        loop {
+            let cuts = self.state.lock().expect("pacer lock").cuts;
+            let slot = self.reserve(Instant::now());
+            tokio::time::sleep_until(slot).await;
+            // A slot reserved before a back-off was spaced for the old rate: take a new one.
+            if self.state.lock().expect("pacer lock").cuts == cuts {
+                return;
+            }
+        }
     }
 
     /// Takes the next slot at or after `now`.
@@ -145,10 +155,16 @@ impl Adaptive {
             {
                 return;
             }
-            st.cap = (st.rate * 0.97).max(self.base * 0.5);
-            st.rate = (st.rate * 0.7).max(self.base * 0.1);
+            // The ceiling ÷ 60 per second is safe under every reading the quota allows; a
+            // rate-limit error above it means the server counts per second: back to it
+            // (a little under, so the window drains) and stay there for a while. At or below
+            // it (arrival jitter, or a quota lower than configured): 10% less each time.
+            let above = st.rate > self.base * 1.001;
+            st.cap = if above { self.base } else { st.rate * 0.9 };
+            st.rate = (if above { self.base } else { st.rate } * 0.9).max(self.base * 0.05);
             st.hold_until = Some(now + HOLD);
             st.last_cut = Some(now);
+            st.cuts += 1;
             // Pause the next slot a little so the window can drain.
             st.next = st.next.max(now + Duration::from_secs_f64(1.0 / st.rate));
             return;
@@ -157,8 +173,8 @@ impl Adaptive {
             st.hold_until = None;
             st.cap = self.base * MAX_BURST;
         }
-        // About +1% of the base rate per answer: doubling takes ~100 answers.
-        st.rate = (st.rate + self.base * 0.01).min(st.cap);
+        // About +0.25% of the base rate per answer: doubling takes ~400 answers.
+        st.rate = (st.rate + self.base * 0.0025).min(st.cap);
     }
 }
 
@@ -195,22 +211,24 @@ mod tests {
         let t0 = Instant::now();
         let rate = |a: &Adaptive| a.state.lock().unwrap().rate;
         let base = rate(&a);
-        for _ in 0..100 {
+        for _ in 0..400 {
             a.answered(false, t0);
         }
         assert!(rate(&a) > base * 1.9, "{}", rate(&a));
-        let fast = rate(&a);
         a.answered(true, t0);
         a.answered(true, t0 + Duration::from_millis(10)); // same round: one cut
-        assert!((rate(&a) - fast * 0.7).abs() < 1e-9);
-        // Held under the rate that failed...
+        assert!((rate(&a) - base * 0.9).abs() < 1e-9);
+        // Held at the base rate...
         for _ in 0..1000 {
             a.answered(false, t0 + Duration::from_secs(1));
         }
-        assert!(rate(&a) <= fast * 0.97 + 1e-9);
+        assert!((rate(&a) - base).abs() < 1e-9);
+        // ...and 10% less when errors come even there (jitter, or a lower real quota).
+        a.answered(true, t0 + Duration::from_secs(2));
+        assert!((rate(&a) - base * 0.9).abs() < 1e-9);
         // ...until the hold ends, then up to the burst ceiling.
-        for _ in 0..1000 {
-            a.answered(false, t0 + HOLD + Duration::from_secs(1));
+        for _ in 0..2000 {
+            a.answered(false, t0 + Duration::from_secs(3) + HOLD);
         }
         assert!((rate(&a) - base * MAX_BURST).abs() < 1e-9);
     }
@@ -219,7 +237,7 @@ mod tests {
     fn never_more_than_the_ceiling_in_a_minute() {
         let a = Adaptive::new(60); // 1/s base, bursts to 4/s
         let t0 = Instant::now();
-        for _ in 0..400 {
+        for _ in 0..2000 {
             a.answered(false, t0);
         }
         let slots: Vec<Instant> = (0..61).map(|_| a.reserve(t0)).collect();

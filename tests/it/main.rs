@@ -31,6 +31,7 @@ mod sim_directory;
 mod sim_migration;
 mod sim_oauth;
 mod sim_oidc;
+mod sim_readings;
 mod sim_search;
 mod sim_util;
 mod store_inventory;
