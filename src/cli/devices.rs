@@ -338,6 +338,8 @@ mod tests {
             &["--type", ""],
             &["--type", " "],
             &["--status", ""],
+            &["--index-only", "--confirmed"],
+            &["--index-only", "--cached"],
         ] {
             let e = parse(bad)
                 .err()

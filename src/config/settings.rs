@@ -254,6 +254,16 @@ mod tests {
         assert_eq!(p.endpoints.directory, GOOGLE_DIRECTORY);
         assert_eq!(p.http.directory_requests_per_minute, 2400);
         assert!(!p.readonly);
+        assert_eq!(p.google_sync_query_token, crate::config::SyncToken::Auto);
+        assert!(!p.trust_search_index);
+        let s = load(
+            "[profiles.a]\nsubject = \"x@y\"\nkey_file = \"k\"\n\
+             google_sync_query_token = \"google_sync\"\ntrust_search_index = true\n",
+        )
+        .unwrap();
+        let p = s.profile.unwrap();
+        assert_eq!(p.google_sync_query_token.explicit(), Some("google_sync"));
+        assert!(p.trust_search_index);
     }
 
     #[test]

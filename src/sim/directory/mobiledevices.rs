@@ -218,6 +218,25 @@ pub async fn list(
                 }
             }
         }
+    } else if order == Some("email") && candidates.is_none() {
+        // Indexed: walk the email order from the cursor, either way.
+        let ord = &t.search.by_email;
+        let k = |i: u32| super::super::email_index::email_key(&t.devices[i as usize]);
+        let walk: Box<dyn Iterator<Item = &u32>> = match (&after, desc) {
+            (None, false) => Box::new(ord.iter()),
+            (None, true) => Box::new(ord.iter().rev()),
+            (Some(a), false) => Box::new(ord[ord.partition_point(|&i| k(i) <= (a.0, a.2))..].iter()),
+            (Some(a), true) => Box::new(ord[..ord.partition_point(|&i| k(i) < (a.0, a.2))].iter().rev()),
+        };
+        for &i in walk {
+            let d = &t.devices[i as usize];
+            if wanted(d) {
+                page.push((key(&t, d, order, now), i as usize));
+                if page.len() > max {
+                    break;
+                }
+            }
+        }
     } else {
         let all: Box<dyn Iterator<Item = usize>> = match candidates {
             Some(c) => Box::new(c.into_iter()),
