@@ -236,8 +236,18 @@ fn table(title: &str, runs: &[Run], base: (f64, u64)) {
     println!("\n## {title}");
     println!(
         "{:34} {:>7} {:>7} {:>8} {:>7} {:>6} {:>8} {:>6} {:>7} {:>6} {:>6} {:>6}",
-        "run", "seconds", "x seq", "devices", "missing", "users", "requests", "x seq", "retries",
-        "quota", "MB", "peakMB"
+        "run",
+        "seconds",
+        "x seq",
+        "devices",
+        "missing",
+        "users",
+        "requests",
+        "x seq",
+        "retries",
+        "quota",
+        "MB",
+        "peakMB"
     );
     for r in runs {
         println!(
@@ -310,7 +320,10 @@ async fn main() {
     };
 
     let readings: [(&str, Spec); 5] = [
-        ("1. email: as address prefix; quota per fixed minute", base.clone()),
+        (
+            "1. email: as address prefix; quota per fixed minute",
+            base.clone(),
+        ),
         (
             "2. email: by word starts; quota per fixed minute",
             Spec {

@@ -19,7 +19,7 @@ pub struct SimArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum SimCommand {
     /// Serve the simulated Google APIs until Ctrl-C.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the generated tenant (ground truth) as JSON.
     Dump(TenantArgs),
 }
@@ -171,7 +171,7 @@ pub async fn run(args: SimArgs) -> color_eyre::Result<()> {
             out.flush()?;
             Ok(())
         }
-        SimCommand::Serve(a) => serve(a).await,
+        SimCommand::Serve(a) => serve(*a).await,
     }
 }
 

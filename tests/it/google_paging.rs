@@ -47,7 +47,11 @@ async fn plain_and_partitioned_listings_agree_with_the_tenant() {
         .lock()
         .unwrap()
         .iter()
-        .filter_map(|p| p.split("sync%3A").nth(1).map(|r| r.split('&').next().unwrap_or("").to_string()))
+        .filter_map(|p| {
+            p.split("sync%3A")
+                .nth(1)
+                .map(|r| r.split('&').next().unwrap_or("").to_string())
+        })
         .collect();
     assert!(ranges.len() > 2, "several sync: ranges: {ranges:?}");
     assert!(err.is_none(), "{err:?}");

@@ -131,10 +131,16 @@ async fn check(c: Case) -> Result<(), TestCaseError> {
     prop_assert_eq!(&ids(&clients, None, Listing::Confirmed).await?, &all);
     let fast = ids(&clients, None, Listing::IndexOnly).await?;
     prop_assert!(fast.is_superset(&indexed) && fast.is_subset(&all));
-    prop_assert_eq!(&ids(&clients, None, Listing::FastThenConfirmed).await?, &all);
+    prop_assert_eq!(
+        &ids(&clients, None, Listing::FastThenConfirmed).await?,
+        &all
+    );
 
     let q = Query::parse_google("type:google-sync").unwrap();
-    prop_assert_eq!(&ids(&clients, Some(&q), Listing::Confirmed).await?, &sync_all);
+    prop_assert_eq!(
+        &ids(&clients, Some(&q), Listing::Confirmed).await?,
+        &sync_all
+    );
     let fast = ids(&clients, Some(&q), Listing::IndexOnly).await?;
     prop_assert!(
         fast.is_superset(&sync_indexed) && fast.is_subset(&sync_all),
@@ -177,7 +183,10 @@ async fn an_empty_token_answer_and_a_lagging_index_do_not_shorten_the_answer() {
     let mut e = env(cfg).await;
     e.profile.google_sync_query_token = offsync::config::SyncToken::Auto;
     let c = Clients::new(&e.profile, None).unwrap().0;
-    assert_eq!(c.google_sync_token().await.unwrap().as_deref(), Some("google_sync"));
+    assert_eq!(
+        c.google_sync_token().await.unwrap().as_deref(),
+        Some("google_sync")
+    );
     let truth = e.sim.tenant_snapshot();
     let sync = truth["mobiledevices"]
         .as_array()
@@ -189,7 +198,11 @@ async fn an_empty_token_answer_and_a_lagging_index_do_not_shorten_the_answer() {
     let confirmed = ids(&c, Some(&q), Listing::Confirmed).await.unwrap();
     assert_eq!(confirmed.len(), sync);
     let fast = ids(&c, Some(&q), Listing::IndexOnly).await.unwrap();
-    assert!(fast.len() < sync, "the lag hides some: {} of {sync}", fast.len());
+    assert!(
+        fast.len() < sync,
+        "the lag hides some: {} of {sync}",
+        fast.len()
+    );
 
     // An explicit token the server answers with nothing is the user's choice, but `auto`
     // never picks it: with only the unknown spelling configured, the result is empty.
@@ -197,5 +210,8 @@ async fn an_empty_token_answer_and_a_lagging_index_do_not_shorten_the_answer() {
     let c = Clients::new(&e.profile, None).unwrap().0;
     let wrong = ids(&c, Some(&q), Listing::IndexOnly).await.unwrap();
     assert!(wrong.is_empty());
-    assert_eq!(ids(&c, Some(&q), Listing::Confirmed).await.unwrap().len(), sync);
+    assert_eq!(
+        ids(&c, Some(&q), Listing::Confirmed).await.unwrap().len(),
+        sync
+    );
 }

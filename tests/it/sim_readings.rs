@@ -66,7 +66,8 @@ async fn a_lagging_index_hides_new_devices_from_queries_only() {
     // The hidden ones are new (created within the lag), and `get` shows them.
     let now = h.now();
     for d in &hidden {
-        let first: chrono::DateTime<chrono::Utc> = d["firstSync"].as_str().unwrap().parse().unwrap();
+        let first: chrono::DateTime<chrono::Utc> =
+            d["firstSync"].as_str().unwrap().parse().unwrap();
         assert!(now - first <= chrono::Duration::hours(36), "{d}");
     }
     let rid = hidden[0]["resourceId"].as_str().unwrap();
@@ -84,7 +85,10 @@ async fn a_lagging_index_hides_new_devices_from_queries_only() {
 
 #[tokio::test]
 async fn an_unknown_google_sync_token_is_a_400_or_an_empty_result() {
-    for (reading, want) in [(UnknownTypeToken::Reject, 400), (UnknownTypeToken::Empty, 200)] {
+    for (reading, want) in [
+        (UnknownTypeToken::Reject, 400),
+        (UnknownTypeToken::Empty, 200),
+    ] {
         let mut cfg = small();
         cfg.google_sync_type_tokens = vec!["google_sync".into()];
         cfg.unknown_type_token = reading;
@@ -118,14 +122,22 @@ async fn sync_takes_documented_date_times_inclusively() {
         let got = list_all(&h, &t, &q(&query)).await;
         assert!(ids(&got).contains(&rid), "{query}");
     }
-    let (status, _) = get(&h, &t, &format!("{DEVICES}?query={}", enc("sync:2026-01-02T25:00:00"))).await;
+    let (status, _) = get(
+        &h,
+        &t,
+        &format!("{DEVICES}?query={}", enc("sync:2026-01-02T25:00:00")),
+    )
+    .await;
     assert_eq!(status, 400);
     h.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_strict_per_second_quota_refuses_bursts_a_minute_window_allows() {
-    for (window, refused) in [(QuotaWindow::FixedMinute, false), (QuotaWindow::StrictSecond, true)] {
+    for (window, refused) in [
+        (QuotaWindow::FixedMinute, false),
+        (QuotaWindow::StrictSecond, true),
+    ] {
         let mut cfg = small();
         cfg.quota_per_minute = Some(120); // 2 per second when strict
         cfg.quota_window = window;
@@ -146,7 +158,12 @@ async fn android_management_has_its_own_per_project_quota() {
     cfg.quota_per_minute = Some(1000);
     cfg.amapi_quota_per_100s = Some(2);
     let h = start(cfg).await;
-    let t = token_for(&h, Some(&h.credentials.admin_email), "https://www.googleapis.com/auth/androidmanagement").await;
+    let t = token_for(
+        &h,
+        Some(&h.credentials.admin_email),
+        "https://www.googleapis.com/auth/androidmanagement",
+    )
+    .await;
     let path = format!("v1/{}/devices", h.credentials.enterprise);
     let mut statuses = Vec::new();
     for _ in 0..3 {

@@ -89,11 +89,10 @@ impl Meet {
     }
 }
 
-fn fetch(
-    dir: &Directory,
-    desc: bool,
-    token: Option<String>,
-) -> BoxFuture<'static, (bool, Result<Page<Device>, Error>)> {
+/// One page of one chain: (descending, the page).
+type PageFuture = BoxFuture<'static, (bool, Result<Page<Device>, Error>)>;
+
+fn fetch(dir: &Directory, desc: bool, token: Option<String>) -> PageFuture {
     let dir = dir.clone();
     Box::pin(async move {
         let l = DeviceListing {
@@ -107,7 +106,7 @@ fn fetch(
 
 struct Driver {
     dir: Directory,
-    pending: FuturesUnordered<BoxFuture<'static, (bool, Result<Page<Device>, Error>)>>,
+    pending: FuturesUnordered<PageFuture>,
     meet: Meet,
     seen: HashSet<String>,
     fetched: u64,

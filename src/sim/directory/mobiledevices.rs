@@ -225,8 +225,14 @@ pub async fn list(
         let walk: Box<dyn Iterator<Item = &u32>> = match (&after, desc) {
             (None, false) => Box::new(ord.iter()),
             (None, true) => Box::new(ord.iter().rev()),
-            (Some(a), false) => Box::new(ord[ord.partition_point(|&i| k(i) <= (a.0, a.2))..].iter()),
-            (Some(a), true) => Box::new(ord[..ord.partition_point(|&i| k(i) < (a.0, a.2))].iter().rev()),
+            (Some(a), false) => {
+                Box::new(ord[ord.partition_point(|&i| k(i) <= (a.0, a.2))..].iter())
+            }
+            (Some(a), true) => Box::new(
+                ord[..ord.partition_point(|&i| k(i) < (a.0, a.2))]
+                    .iter()
+                    .rev(),
+            ),
         };
         for &i in walk {
             let d = &t.devices[i as usize];
