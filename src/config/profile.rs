@@ -107,6 +107,7 @@ pub struct Profile {
     /// `android.key_file`: a separate key for the Android Management API, used without `sub`.
     /// `None` = the domain-wide delegation key, impersonating `subject`.
     pub android_key_file: Option<PathBuf>,
+    pub feed: super::FeedSettings,
 }
 
 impl Profile {
@@ -143,6 +144,7 @@ impl Profile {
             http: HttpSettings::default(),
             migration: Default::default(),
             android_key_file: None,
+            feed: super::FeedSettings::default(),
         }
     }
 }
@@ -298,6 +300,7 @@ pub(super) fn resolve_profile(
         http,
         migration: super::migration::resolve(name, &rp.migration, file)?,
         android_key_file: rp.android.key_file.as_ref().map(|k| base.join(k)),
+        feed: super::feed::resolve(&rp.feed, file, &key)?,
     })
 }
 

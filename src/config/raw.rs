@@ -47,6 +47,8 @@ pub struct RawProfile {
     #[serde(default)]
     pub migration: super::migration::RawMigration,
     #[serde(default)]
+    pub feed: super::feed::RawFeed,
+    #[serde(default)]
     pub android: RawAndroid,
 }
 

@@ -276,6 +276,11 @@ mod tests {
             HttpSettings::default(),
             "example documents the defaults"
         );
+        assert_eq!(
+            p.feed,
+            crate::config::FeedSettings::default(),
+            "example documents the feed defaults"
+        );
     }
 
     #[test]

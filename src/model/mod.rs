@@ -4,6 +4,8 @@
 pub mod action;
 pub mod android;
 pub mod device;
+pub mod event;
+pub mod feed_state;
 pub mod intern;
 pub mod inventory;
 pub mod org_unit;
@@ -13,6 +15,7 @@ pub mod user;
 
 pub use action::DeviceAction;
 pub use device::{Device, DeviceStatus, DeviceType};
+pub use event::{Event, EventKind, Severity, Source};
 pub use intern::{Interner, Shared};
 pub use inventory::{DeviceFilter, Inventory, OuCounts, OwnerIndex};
 pub use org_unit::{OrgUnit, OuPath};

@@ -50,6 +50,12 @@ pub enum StoreError {
     #[error("journal entry {id} does not exist in {path}")]
     NoSuchEntry { path: PathBuf, id: i64 },
 
+    #[error("this offsync no longer holds the feed lease in {path} ({holder}); another offsync is polling now, and this one only reads")]
+    NotLeaseHolder { path: PathBuf, holder: String },
+
+    #[error("the {source_name} feed state in {path} changed while this poll ran (another poller committed first); the poll is discarded and the next one diffs against the new state")]
+    StaleFeedState { path: PathBuf, source_name: String },
+
     #[error("database {path}: {source}")]
     Sql {
         path: PathBuf,

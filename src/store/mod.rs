@@ -1,5 +1,6 @@
-//! SQLite storage, one file per profile: the inventory cache ([`devices`]) and the
-//! append-only audit journal ([`journal`]). This is the only module that uses rusqlite and
+//! SQLite storage, one file per profile: the inventory cache ([`devices`]), the
+//! append-only audit journal ([`journal`]), and the live feed's events, burndown, diff
+//! state ([`feed`]) and poller lease ([`lease`]). This is the only module that uses rusqlite and
 //! the only one that knows the schema ([`schema`]); everything else sees model values.
 //!
 //! It must not call Google or know about the UI. The inventory part is only a cache (it can
@@ -10,9 +11,11 @@ pub mod atomic;
 pub mod batch;
 pub mod devices;
 mod error;
+pub mod feed;
 pub mod journal;
 pub mod migration;
 mod migration_plan;
+pub mod lease;
 pub mod private;
 pub mod schema;
 
@@ -25,9 +28,11 @@ pub use atomic::write_atomically;
 pub use batch::{Batch, BatchTarget, Batches, Finding, NewBatch, TargetRecord};
 pub use devices::KEEP_SNAPSHOTS;
 pub use error::StoreError;
+pub use feed::{Commit, CountRow, SourceState, SourceStatus, StoredEvent};
 pub use journal::{Journal, JournalEntry, Outcome};
 pub use migration::{Claim, MigrationDb, MigrationStoreError};
 pub use migration_plan::ChangeRow;
+pub use lease::Lease;
 
 /// How long a write waits for another offsync (say the TUI's feed and a cron'd
 /// `offsync devices`) before reporting the database as locked.

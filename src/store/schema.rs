@@ -278,8 +278,66 @@ CREATE TABLE android_noncompliance (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 7: the live feed. Events keyed by their content-derived ID (so re-diffing the
+/// same poll inserts nothing), the per-OU Google Sync burndown (independent of snapshots,
+/// which are pruned), the compact state each source diffs against, per-source status, and
+/// the lease that makes one process per profile the poller.
+const V7: &str = r#"
+CREATE TABLE feed_event (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    id       TEXT NOT NULL UNIQUE,
+    at       TEXT NOT NULL,
+    source   TEXT NOT NULL,
+    kind     TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    ou       TEXT,
+    device   TEXT,
+    user     TEXT,
+    step     TEXT,
+    detail   TEXT NOT NULL
+);
+CREATE INDEX feed_event_at ON feed_event (at);
+
+-- One row per OU whenever its count changed (and at the first poll): a step function.
+CREATE TABLE feed_count (
+    ou     TEXT NOT NULL,
+    at     TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    total  INTEGER NOT NULL,
+    PRIMARY KEY (ou, at)
+) WITHOUT ROWID;
+
+CREATE TABLE feed_seen (
+    source TEXT NOT NULL,
+    key    TEXT NOT NULL,
+    json   TEXT NOT NULL,
+    PRIMARY KEY (source, key)
+) WITHOUT ROWID;
+
+-- `generation` counts committed polls: a commit names the generation it diffed against,
+-- so two pollers can never both apply a diff of the same state.
+CREATE TABLE feed_source (
+    source        TEXT PRIMARY KEY,
+    generation    INTEGER NOT NULL DEFAULT 0,
+    cursor        TEXT,
+    last_ok_at    TEXT,
+    last_requests INTEGER,
+    last_error    TEXT,
+    last_error_at TEXT
+);
+
+-- Times here are this machine's clock in ms: the lease coordinates local processes and is
+-- never compared with Google's data.
+CREATE TABLE feed_lease (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    holder      TEXT NOT NULL,
+    acquired_ms INTEGER NOT NULL,
+    expires_ms  INTEGER NOT NULL
+);
+"#;
+
 /// Every migration, oldest first. Append new steps; never edit or reorder old ones.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {
