@@ -25,6 +25,8 @@ enum Command {
     Demo(cli::demo::DemoArgs),
     /// List mobile devices (filters, CSV/JSON/table export) for scripts and cron.
     Devices(cli::devices::DevicesArgs),
+    /// Print the live feed's stored events; --follow keeps streaming (and polling).
+    Feed(cli::feed::FeedArgs),
     /// Print every path offsync uses (config, data, database, cache, log) and the profiles.
     Info(cli::info::InfoArgs),
     /// Verify the config, key file, token and every scope; say exactly what to fix.
@@ -173,6 +175,7 @@ async fn dispatch(cli: Cli) -> color_eyre::Result<ExitCode> {
         None => cli::ui::run(&g).await,
         Some(Command::Demo(a)) => cli::demo::run(&g, a).await,
         Some(Command::Devices(a)) => cli::devices::run(&g, a).await,
+        Some(Command::Feed(a)) => cli::feed::run(&g, a).await,
         Some(Command::Info(a)) => cli::info::run(&g, a).await,
         Some(Command::Check(a)) => cli::check::run(&g, a).await,
         Some(Command::Journal(a)) => cli::journal::run(&g, a).await,

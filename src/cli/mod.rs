@@ -33,6 +33,7 @@ pub mod completions;
 pub mod declare;
 pub mod demo;
 pub mod devices;
+pub mod feed;
 pub mod info;
 pub mod journal;
 pub mod migrate;

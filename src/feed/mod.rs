@@ -9,6 +9,7 @@
 pub mod burndown;
 mod cycle;
 pub mod diff;
+pub mod follow;
 pub mod poll;
 mod sources;
 

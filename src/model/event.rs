@@ -286,7 +286,9 @@ mod tests {
         assert_eq!(event_id(&["a", "b"]), event_id(&["a", "b"]));
         assert_ne!(event_id(&["ab", ""]), event_id(&["a", "b"]));
         // Pinned: a changed hash would duplicate every stored event after an upgrade.
-        assert_eq!(event_id(&["directory"]).len(), 32);
-        assert_eq!(event_id(&[]), "cbf29ce4842223256c62272e07bb0142");
+        assert_eq!(
+            event_id(&["directory", "left-google-sync", "AFiQxQ", "1900000000"]),
+            "f0b0fa9428aea47beb1905018834b9da"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Reports API: per-user Gmail usage (`usage/users/{userKey}/dates/{date}`) and Admin console
 //! audit events (`activity/users/all/applications/admin`). Usage rows are derived from the user
 //! and date on demand (no storage); like Google, data for the last two days is not yet available.
+//! Activities are listed newest first within `startTime`..`endTime`, paged by cursor.
 
 use std::sync::Arc;
 
@@ -172,16 +173,39 @@ fn native_imap(t: &Tenant, u: u32, day_end: i64) -> Option<i64> {
         .max()
 }
 
+/// An RFC 3339 `startTime`/`endTime` (the pattern in the discovery document) as unix seconds.
+fn time_param(p: &Params, name: &str) -> ApiResult<Option<i64>> {
+    let Some(raw) = p.text(name) else {
+        return Ok(None);
+    };
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .map(|t| Some(t.timestamp()))
+        .map_err(|_| ApiError::invalid(format!("Invalid value '{raw}' for {name}")))
+}
+
+/// `activities.list`: newest first, `startTime`..`endTime` inclusive (no `startTime`, or
+/// one more than 180 days back, reads the last 180 days; no `endTime` reads up to now), paged
+/// by a cursor on (time, event index) so events recorded during a listing never shift pages.
 pub async fn activities(
     State(s): State<Arc<Shared>>,
     Path((user_key, app)): Path<(String, String)>,
     caller: Caller,
     p: Params,
 ) -> ApiResult<Json<Value>> {
+    let now = s.clock.now();
     let t = s.read();
     caller.admin_call("reports.activities.list", &t)?;
     let max = p.int("maxResults", 1000, 1, 1000)? as usize;
     let event = p.text("eventName");
+    let start = time_param(&p, "startTime")?;
+    let end = time_param(&p, "endTime")?;
+    if start.is_some_and(|st| st > now || end.is_some_and(|e| st > e)) {
+        return Err(ApiError::invalid(
+            "Start time must be less than or equal to the end time and the current time.",
+        ));
+    }
+    let start = start.unwrap_or(i64::MIN).max(now - 180 * 86_400);
+    let end = end.unwrap_or(now).min(now);
     let actor = if user_key == "all" {
         None
     } else {
@@ -190,16 +214,37 @@ pub async fn activities(
                 .ok_or_else(|| ApiError::not_found("Resource Not Found: userKey"))?,
         )
     };
-    let items: Vec<Value> = t
-        .audit
-        .iter()
-        .enumerate()
-        .rev()
+    let binding = format!(
+        "activities;{user_key};{app};{}",
+        p.binding(&["eventName", "startTime", "endTime"])
+    );
+    let after: Option<(i64, usize)> = paging::cursor(p.get("pageToken"), &binding)?
+        .and_then(|c| {
+            let (time, i) = c.split_once(':')?;
+            Some((time.parse().ok()?, i.parse().ok()?))
+        });
+    let mut order: Vec<usize> = (0..t.audit.len())
         .filter(|_| app == "admin")
-        .filter(|(_, e)| actor.is_none_or(|a| a == e.actor))
-        .filter(|_| event.is_none_or(|n| n == "CHANGE_APPLICATION_SETTING"))
-        .take(max)
-        .map(|(i, e)| {
+        .filter(|&i| {
+            let e = &t.audit[i];
+            (start..=end).contains(&e.time)
+                && actor.is_none_or(|a| a == e.actor)
+                && event.is_none_or(|n| n == "CHANGE_APPLICATION_SETTING")
+        })
+        .collect();
+    // Newest first, as Google lists them; ties by the order they were recorded.
+    order.sort_by_key(|&i| std::cmp::Reverse((t.audit[i].time, i)));
+    let page: Vec<usize> = order
+        .into_iter()
+        .filter(|&i| after.is_none_or(|a| (t.audit[i].time, i) < a))
+        .take(max + 1)
+        .collect();
+    let more = page.len() > max;
+    let page = &page[..page.len().min(max)];
+    let items: Vec<Value> = page
+        .iter()
+        .map(|&i| {
+            let e = &t.audit[i];
             let who = &t.users[e.actor as usize];
             json!({
                 "kind": "admin#reports#activity",
@@ -221,9 +266,13 @@ pub async fn activities(
             })
         })
         .collect();
-    let mut body = json!({"kind": "admin#reports#activities", "etag": etag(t.seed, "activities")});
+    let mut body = json!({"kind": "admin#reports#activities", "etag": etag(t.seed, &binding)});
     if !items.is_empty() {
         body["items"] = json!(items);
+    }
+    if let (true, Some(&last)) = (more, page.last()) {
+        let cursor = format!("{}:{last}", t.audit[last].time);
+        body["nextPageToken"] = json!(paging::encode(&binding, &cursor));
     }
     Ok(Json(body))
 }
