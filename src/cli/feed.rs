@@ -122,8 +122,14 @@ pub async fn run(g: &GlobalArgs, args: FeedArgs) -> color_eyre::Result<()> {
         let _ = tokio::signal::ctrl_c().await;
     };
     let json = args.json;
-    follow::follow(poller, args.since, |e| print(&mut out, e, json), notice, shutdown)
-        .await
-        .wrap_err_with(|| format!("following the feed of profile `{}` failed", profile.name))??;
+    follow::follow(
+        poller,
+        args.since,
+        |e| print(&mut out, e, json),
+        notice,
+        shutdown,
+    )
+    .await
+    .wrap_err_with(|| format!("following the feed of profile `{}` failed", profile.name))??;
     Ok(())
 }

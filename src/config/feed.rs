@@ -57,11 +57,11 @@ impl Default for FeedSettings {
         FeedSettings {
             lease: Duration::from_secs(90),
             sources: [
-                every(900, 6_000),   // directory: ~1,100 requests per listing at 100k devices
-                every(300, 240),     // policy
-                every(900, 2_400),   // android: ~300 pages at 30k Android devices
-                every(300, 240),     // audit
-                every(86_400, 200),  // usage: daily, ~51 pages at 50k users
+                every(900, 6_000),  // directory: ~1,100 requests per listing at 100k devices
+                every(300, 240),    // policy
+                every(900, 2_400),  // android: ~300 pages at 30k Android devices
+                every(300, 240),    // audit
+                every(86_400, 200), // usage: daily, ~51 pages at 50k users
             ],
         }
     }
@@ -69,11 +69,17 @@ impl Default for FeedSettings {
 
 impl FeedSettings {
     pub fn source(&self, s: Source) -> SourceSettings {
-        self.sources[Source::ALL.iter().position(|x| *x == s).expect("known source")]
+        self.sources[Source::ALL
+            .iter()
+            .position(|x| *x == s)
+            .expect("known source")]
     }
 
     pub fn source_mut(&mut self, s: Source) -> &mut SourceSettings {
-        &mut self.sources[Source::ALL.iter().position(|x| *x == s).expect("known source")]
+        &mut self.sources[Source::ALL
+            .iter()
+            .position(|x| *x == s)
+            .expect("known source")]
     }
 }
 
@@ -86,11 +92,19 @@ fn min_interval(s: Source) -> u64 {
     }
 }
 
-pub(super) fn resolve(raw: &RawFeed, file: &Path, key: &dyn Fn(&str) -> String) -> Result<FeedSettings, ConfigError> {
+pub(super) fn resolve(
+    raw: &RawFeed,
+    file: &Path,
+    key: &dyn Fn(&str) -> String,
+) -> Result<FeedSettings, ConfigError> {
     let mut out = FeedSettings::default();
     if let Some(s) = raw.lease_secs {
         if s < 10 {
-            return Err(invalid(file, key("feed.lease_secs"), format!("is {s}; use at least 10")));
+            return Err(invalid(
+                file,
+                key("feed.lease_secs"),
+                format!("is {s}; use at least 10"),
+            ));
         }
         out.lease = Duration::from_secs(s);
     }

@@ -40,10 +40,9 @@ pub(super) fn load(store: &Store, source: Source) -> Result<Loaded, StoreError> 
     Ok(match source {
         Source::Directory => Loaded::Directory(store.feed_state(name)?),
         Source::Policy => Loaded::Policy(store.feed_state(name)?),
-        Source::Android => Loaded::Android(
-            store.feed_state(name)?,
-            store.feed_state(ANDROID_POLICIES)?,
-        ),
+        Source::Android => {
+            Loaded::Android(store.feed_state(name)?, store.feed_state(ANDROID_POLICIES)?)
+        }
         Source::Audit | Source::Usage => Loaded::Cursor(source, store.feed_state(name)?),
     })
 }

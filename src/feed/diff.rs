@@ -43,13 +43,20 @@ impl<T> Diff<T> {
 }
 
 /// The rows of `new` that differ from `old`, and the keys `old` has and `new` lacks.
-pub(crate) fn delta<T: Clone + PartialEq>(old: &Seen<T>, new: &Seen<T>) -> (Vec<(String, T)>, Vec<String>) {
+pub(crate) fn delta<T: Clone + PartialEq>(
+    old: &Seen<T>,
+    new: &Seen<T>,
+) -> (Vec<(String, T)>, Vec<String>) {
     let upsert = new
         .iter()
         .filter(|(k, v)| old.get(*k) != Some(v))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let remove = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
+    let remove = old
+        .keys()
+        .filter(|k| !new.contains_key(*k))
+        .cloned()
+        .collect();
     (upsert, remove)
 }
 
@@ -61,4 +68,3 @@ pub fn sync_off_for<'a>(offs: &'a SyncOffs, ou: Option<&str>) -> Option<&'a Sync
         .rev()
         .find_map(|p| offs.get(p))
 }
-

@@ -18,7 +18,9 @@ pub enum Notice {
     /// This process now polls.
     Polling,
     /// Another process polls; this one reads.
-    Reading { holder: String },
+    Reading {
+        holder: String,
+    },
     Report(PollReport),
 }
 
@@ -60,7 +62,9 @@ pub async fn follow<E>(
                     on_notice(Notice::Polling);
                 }
                 polling = Some(true);
-                reports.into_iter().for_each(|r| on_notice(Notice::Report(r)));
+                reports
+                    .into_iter()
+                    .for_each(|r| on_notice(Notice::Report(r)));
             }
             Tick::Reading { holder } => {
                 if polling != Some(false) {

@@ -43,19 +43,32 @@ pub async fn directory(clients: &Clients) -> Result<(Seen<DeviceSeen>, Directory
             .users
             .iter()
             .map(|u| {
-                let v = (u.primary_email.to_ascii_lowercase(), u.org_unit_path.clone());
+                let v = (
+                    u.primary_email.to_ascii_lowercase(),
+                    u.org_unit_path.clone(),
+                );
                 (u.id.clone(), v)
             })
             .collect(),
         ou_paths: inv
             .org_units
             .iter()
-            .map(|o| {
-                let id = o.org_unit_id.strip_prefix("id:").unwrap_or(&o.org_unit_id);
-                (id.to_string(), o.org_unit_path.clone())
+            .map(|o| (&o.org_unit_id, o.org_unit_path.as_str()))
+            // The listing omits the root OU: top-level OUs name its ID as their parent.
+            .chain(inv.org_units.iter().filter_map(|o| {
+                let top = o.parent_org_unit_path.as_deref() == Some("/");
+                Some((o.parent_org_unit_id.as_ref().filter(|_| top)?, "/"))
+            }))
+            .map(|(id, path)| {
+                let id = id.strip_prefix("id:").unwrap_or(id);
+                (id.to_string(), path.to_string())
             })
             .collect(),
-        ous: inv.org_units.iter().map(|o| o.org_unit_path.clone()).collect(),
+        ous: inv
+            .org_units
+            .iter()
+            .map(|o| o.org_unit_path.clone())
+            .collect(),
     };
     Ok((devices, dir))
 }
@@ -70,10 +83,17 @@ pub async fn policies(
         .into_iter()
         .map(|p| {
             let q = &p.policy_query;
-            let target = q.org_unit.clone().or_else(|| q.group.clone()).unwrap_or_default();
+            let target = q
+                .org_unit
+                .clone()
+                .or_else(|| q.group.clone())
+                .unwrap_or_default();
             let ou = q.org_unit.as_deref().map(|o| {
                 let id = o.strip_prefix("orgUnits/").unwrap_or(o);
-                dir.ou_paths.get(id).cloned().unwrap_or_else(|| o.to_string())
+                dir.ou_paths
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| o.to_string())
             });
             let key = format!("{}@{target}", p.setting.setting_type);
             let seen = SettingSeen {
@@ -125,7 +145,9 @@ pub async fn android(
                     format!(
                         "{}/{}",
                         n.non_compliance_reason.as_deref().unwrap_or("UNSPECIFIED"),
-                        n.specific_non_compliance_reason.as_deref().unwrap_or("UNSPECIFIED")
+                        n.specific_non_compliance_reason
+                            .as_deref()
+                            .unwrap_or("UNSPECIFIED")
                     )
                 })
                 .collect();
@@ -173,7 +195,10 @@ fn records(a: &Activity) -> Vec<AuditRecord> {
         .iter()
         .enumerate()
         .map(|(i, e)| AuditRecord {
-            id: format!("{}/{qualifier}/{i}", a.id["time"].as_str().unwrap_or_default()),
+            id: format!(
+                "{}/{qualifier}/{i}",
+                a.id["time"].as_str().unwrap_or_default()
+            ),
             time,
             actor: a.actor["email"].as_str().map(str::to_string),
             name: e.name.clone(),
@@ -184,9 +209,10 @@ fn records(a: &Activity) -> Vec<AuditRecord> {
                     let name = p["name"].as_str()?.to_string();
                     let v = &p["value"];
                     let value = v.as_str().map(str::to_string).or_else(|| {
-                        ["boolValue", "intValue"]
-                            .iter()
-                            .find_map(|k| p.get(*k).map(|x| x.to_string().trim_matches('"').to_string()))
+                        ["boolValue", "intValue"].iter().find_map(|k| {
+                            p.get(*k)
+                                .map(|x| x.to_string().trim_matches('"').to_string())
+                        })
                     })?;
                     Some((name, value))
                 })
@@ -208,11 +234,7 @@ pub async fn usage(
     }
     let date = day.format("%Y-%m-%d").to_string();
     let rows = collect(clients.reports.gmail_usage(&date)).await?;
-    let window_start = day
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight")
-        .and_utc()
-        - Duration::days(30);
+    let window_start = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc() - Duration::days(30);
     let imap_users = rows
         .iter()
         .filter(|r| {

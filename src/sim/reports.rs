@@ -218,11 +218,10 @@ pub async fn activities(
         "activities;{user_key};{app};{}",
         p.binding(&["eventName", "startTime", "endTime"])
     );
-    let after: Option<(i64, usize)> = paging::cursor(p.get("pageToken"), &binding)?
-        .and_then(|c| {
-            let (time, i) = c.split_once(':')?;
-            Some((time.parse().ok()?, i.parse().ok()?))
-        });
+    let after: Option<(i64, usize)> = paging::cursor(p.get("pageToken"), &binding)?.and_then(|c| {
+        let (time, i) = c.split_once(':')?;
+        Some((time.parse().ok()?, i.parse().ok()?))
+    });
     let mut order: Vec<usize> = (0..t.audit.len())
         .filter(|_| app == "admin")
         .filter(|&i| {

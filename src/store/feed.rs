@@ -76,7 +76,9 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
 fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+        })
 }
 
 fn insert_events(tx: &Transaction, events: &[Event]) -> rusqlite::Result<usize> {
@@ -366,8 +368,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let sql = |e| StoreError::from_sql(&path, e);
-        let json =
-            serde_json::to_string(value).map_err(|e| StoreError::bad_json(&path, "feed state", e))?;
+        let json = serde_json::to_string(value)
+            .map_err(|e| StoreError::bad_json(&path, "feed state", e))?;
         let tx = self.conn.transaction().map_err(sql)?;
         tx.execute(
             "INSERT OR REPLACE INTO feed_seen (source, key, json) VALUES (?1, ?2, ?3)",

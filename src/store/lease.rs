@@ -94,7 +94,10 @@ impl Store {
     /// Gives the lease up (if `holder` has it), so another process can take over at once.
     pub fn release_lease(&mut self, holder: &str) -> Result<(), StoreError> {
         self.conn
-            .execute("DELETE FROM feed_lease WHERE id = 1 AND holder = ?1", [holder])
+            .execute(
+                "DELETE FROM feed_lease WHERE id = 1 AND holder = ?1",
+                [holder],
+            )
             .map(|_| ())
             .map_err(|e| self.err(e))
     }

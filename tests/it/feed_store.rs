@@ -8,9 +8,15 @@ use offsync::store::{Commit, Lease, Store, StoreError};
 
 fn ev(subject: &str, minute: i64) -> Event {
     let at = Utc.with_ymd_and_hms(2031, 1, 2, 3, 0, 0).unwrap() + Duration::minutes(minute);
-    Event::new(Source::Directory, EventKind::DeviceAppeared, subject, &at.timestamp().to_string(), at)
-        .device(subject)
-        .ou(Some("/S"))
+    Event::new(
+        Source::Directory,
+        EventKind::DeviceAppeared,
+        subject,
+        &at.timestamp().to_string(),
+        at,
+    )
+    .device(subject)
+    .ou(Some("/S"))
 }
 
 fn commit<'a>(
@@ -40,9 +46,16 @@ fn events_are_kept_once_and_listed_in_order() {
     assert_eq!(s.insert_events(&[ev("a", 0), ev("b", 1)]).unwrap(), 2);
     assert_eq!(s.insert_events(&[ev("b", 1), ev("c", 2)]).unwrap(), 1);
     let all = s.events(None, 0).unwrap();
-    let subjects: Vec<_> = all.iter().map(|e| e.event.device.clone().unwrap()).collect();
+    let subjects: Vec<_> = all
+        .iter()
+        .map(|e| e.event.device.clone().unwrap())
+        .collect();
     assert_eq!(subjects, ["a", "b", "c"]);
-    assert_eq!(all[0].event, ev("a", 0), "an event reads back as it was stored");
+    assert_eq!(
+        all[0].event,
+        ev("a", 0),
+        "an event reads back as it was stored"
+    );
     let since = ev("b", 1).at;
     assert_eq!(s.events(Some(since), 0).unwrap().len(), 2);
     assert_eq!(s.events(None, all[1].seq).unwrap().len(), 1);
@@ -80,8 +93,20 @@ fn the_burndown_stores_changes_only() {
     let mut s = Store::open_in_memory().unwrap();
     assert!(s.acquire_lease("p", 0, 60_000).unwrap().is_held());
     let mut counts = std::collections::BTreeMap::new();
-    counts.insert("/".to_string(), OuBurndown { active: 5, total: 9 });
-    counts.insert("/S".to_string(), OuBurndown { active: 2, total: 3 });
+    counts.insert(
+        "/".to_string(),
+        OuBurndown {
+            active: 5,
+            total: 9,
+        },
+    );
+    counts.insert(
+        "/S".to_string(),
+        OuBurndown {
+            active: 2,
+            total: 3,
+        },
+    );
     for (generation, minute, active_s) in [(0, 0, 2), (1, 15, 2), (2, 30, 1)] {
         counts.get_mut("/S").unwrap().active = active_s;
         let events = [ev("x", minute)];
@@ -105,7 +130,10 @@ fn two_handles_share_one_lease() {
     assert!(a.acquire_lease("A", 1_000, 10_000).unwrap().is_held());
     assert_eq!(
         b.acquire_lease("B", 2_000, 10_000).unwrap(),
-        Lease::Other { holder: "A".into(), expires_ms: 11_000 }
+        Lease::Other {
+            holder: "A".into(),
+            expires_ms: 11_000
+        }
     );
     // Renewal by the holder extends it.
     assert_eq!(
@@ -117,7 +145,10 @@ fn two_handles_share_one_lease() {
     let events = [ev("a", 0)];
     let mut c = commit("A", 0, &events, &[]);
     c.now_ms = 15_002;
-    assert!(matches!(a.feed_commit(c).unwrap_err(), StoreError::NotLeaseHolder { .. }));
+    assert!(matches!(
+        a.feed_commit(c).unwrap_err(),
+        StoreError::NotLeaseHolder { .. }
+    ));
     // A graceful release hands over at once; releasing someone else's lease does nothing.
     a.release_lease("B-not").unwrap();
     b.release_lease("B").unwrap();

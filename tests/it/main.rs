@@ -12,6 +12,7 @@ mod cli_info;
 mod clock_skew;
 mod e2e_signals;
 mod e2e_tmux;
+mod feed_e2e;
 mod feed_store;
 mod gam7;
 mod google_auth;

@@ -21,7 +21,10 @@ async fn activities_honour_the_window_and_page() {
     let h = start(SimConfig {
         users: 30,
         devices: 40,
-        clock: ClockConfig { start: None, speed: 0.0 },
+        clock: ClockConfig {
+            start: None,
+            speed: 0.0,
+        },
         ..SimConfig::default()
     })
     .await;
@@ -47,7 +50,12 @@ async fn activities_honour_the_window_and_page() {
     assert!(t.windows(2).all(|w| w[0] > w[1]), "newest first: {t:?}");
 
     let end = rfc(now - Duration::minutes(150)); // 2.5 h ago: drops the two newest
-    let (_, body) = get(&h, &tok, &format!("{ACTIVITIES}?startTime={since}&endTime={end}")).await;
+    let (_, body) = get(
+        &h,
+        &tok,
+        &format!("{ACTIVITIES}?startTime={since}&endTime={end}"),
+    )
+    .await;
     assert_eq!(body["items"].as_array().unwrap().len(), 3);
 
     // One per page, across everything (the generated ones are weeks old): no gaps, no repeats.
@@ -68,14 +76,27 @@ async fn activities_honour_the_window_and_page() {
     assert!(all.len() >= 13, "{all:?}");
 
     // A token from one window is refused in another.
-    let (_, first) = get(&h, &tok, &format!("{ACTIVITIES}?maxResults=1&startTime={since}")).await;
+    let (_, first) = get(
+        &h,
+        &tok,
+        &format!("{ACTIVITIES}?maxResults=1&startTime={since}"),
+    )
+    .await;
     let t = first["nextPageToken"].as_str().unwrap();
-    let (status, _) = get(&h, &tok, &format!("{ACTIVITIES}?maxResults=1&pageToken={t}")).await;
+    let (status, _) = get(
+        &h,
+        &tok,
+        &format!("{ACTIVITIES}?maxResults=1&pageToken={t}"),
+    )
+    .await;
     assert_eq!(status, 400);
 
     for bad in [
         format!("startTime={}", rfc(now + Duration::hours(1))),
-        format!("startTime={since}&endTime={}", rfc(now - Duration::hours(8))),
+        format!(
+            "startTime={since}&endTime={}",
+            rfc(now - Duration::hours(8))
+        ),
         "startTime=yesterday".to_string(),
     ] {
         let (status, body) = get(&h, &tok, &format!("{ACTIVITIES}?{bad}")).await;

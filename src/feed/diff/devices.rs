@@ -19,7 +19,9 @@ pub fn devices(
     let Some(old) = old else {
         let mut d = Diff::baseline(Source::Directory, new, now, "devices");
         let sync = new.values().filter(|d| d.is_google_sync()).count();
-        d.events[0].detail.push_str(&format!(", {sync} Google Sync"));
+        d.events[0]
+            .detail
+            .push_str(&format!(", {sync} Google Sync"));
         // A device already syncing past a known sync-off is worth an alert even at baseline.
         let mut alerts = Vec::new();
         for (id, dev) in new {
@@ -45,8 +47,8 @@ pub fn devices(
         };
         match old.get(id) {
             None => {
-                let native = !n.is_google_sync()
-                    && n.owner.as_deref().is_some_and(|o| had_sync.contains(o));
+                let native =
+                    !n.is_google_sync() && n.owner.as_deref().is_some_and(|o| had_sync.contains(o));
                 let kind = if native {
                     K::NativeAccountAppeared
                 } else {
@@ -144,17 +146,23 @@ impl DeviceSeen {
         }
         let identity = instant_key(off.effective_at);
         out.push(
-            Event::new(Source::Directory, K::StillSyncingAfterSyncOff, id, &identity, now)
-                .ou(self.ou.as_deref())
-                .device(id)
-                .user(self.owner.as_deref())
-                .step(off.step.as_deref())
-                .detail(format!(
-                    "synced at {} after sync-off took effect at {} ({})",
-                    last.format("%Y-%m-%d %H:%M:%SZ"),
-                    off.effective_at.format("%Y-%m-%d %H:%M:%SZ"),
-                    describe(self)
-                )),
+            Event::new(
+                Source::Directory,
+                K::StillSyncingAfterSyncOff,
+                id,
+                &identity,
+                now,
+            )
+            .ou(self.ou.as_deref())
+            .device(id)
+            .user(self.owner.as_deref())
+            .step(off.step.as_deref())
+            .detail(format!(
+                "synced at {} after sync-off took effect at {} ({})",
+                last.format("%Y-%m-%d %H:%M:%SZ"),
+                off.effective_at.format("%Y-%m-%d %H:%M:%SZ"),
+                describe(self)
+            )),
         );
     }
 }

@@ -102,7 +102,11 @@ pub fn settings(
             None => events.push(ev(
                 key,
                 n,
-                format!("{} set to {} outside offsync (was inherited)", place(n), n.value),
+                format!(
+                    "{} set to {} outside offsync (was inherited)",
+                    place(n),
+                    n.value
+                ),
             )),
             Some(o) if o.value != n.value => events.push(ev(
                 key,

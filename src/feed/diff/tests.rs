@@ -62,9 +62,18 @@ fn first_poll_is_a_baseline_not_a_flood() {
 #[test]
 fn device_changes_become_events_once() {
     let old = seen(&[
-        ("gs1", dev("GOOGLE_SYNC", "APPROVED", "ann@x", "/S", Some(-60))),
-        ("gs2", dev("GOOGLE_SYNC", "APPROVED", "cat@x", "/S", Some(-60))),
-        ("gs3", dev("GOOGLE_SYNC", "APPROVED", "dan@x", "/S", Some(-60))),
+        (
+            "gs1",
+            dev("GOOGLE_SYNC", "APPROVED", "ann@x", "/S", Some(-60)),
+        ),
+        (
+            "gs2",
+            dev("GOOGLE_SYNC", "APPROVED", "cat@x", "/S", Some(-60)),
+        ),
+        (
+            "gs3",
+            dev("GOOGLE_SYNC", "APPROVED", "dan@x", "/S", Some(-60)),
+        ),
         ("a1", dev("ANDROID", "PENDING", "eve@x", "/S", None)),
         ("a2", dev("ANDROID", "APPROVED", "fay@x", "/S", Some(-60))),
         ("a3", dev("ANDROID", "APPROVED", "gus@x", "/S", Some(-60))),
@@ -73,10 +82,16 @@ fn device_changes_become_events_once() {
     let new = seen(&[
         // gs1 gone: left Google Sync. gs2 changed type in place. gs3 blocked.
         ("gs2", dev("IOS_SYNC", "APPROVED", "cat@x", "/S", Some(-1))),
-        ("gs3", dev("GOOGLE_SYNC", "BLOCKED", "dan@x", "/S", Some(-60))),
+        (
+            "gs3",
+            dev("GOOGLE_SYNC", "BLOCKED", "dan@x", "/S", Some(-60)),
+        ),
         ("a1", dev("ANDROID", "APPROVED", "eve@x", "/S", Some(-1))),
         ("a2", dev("ANDROID", "WIPED", "fay@x", "/S", Some(-60))),
-        ("a3", dev("ANDROID", "UNPROVISIONED", "gus@x", "/S", Some(-60))),
+        (
+            "a3",
+            dev("ANDROID", "UNPROVISIONED", "gus@x", "/S", Some(-60)),
+        ),
         // a4 gone; ann's new iPhone is a native account; ivy's a new device.
         ("n1", dev("IOS_SYNC", "APPROVED", "ann@x", "/S", Some(-1))),
         ("n2", dev("IOS_SYNC", "APPROVED", "ivy@x", "/S", Some(-1))),
@@ -102,7 +117,11 @@ fn device_changes_become_events_once() {
     let blocked = blocked.unwrap();
     assert_eq!(blocked.user.as_deref(), Some("dan@x"));
     assert_eq!(blocked.ou.as_deref(), Some("/S"));
-    assert!(blocked.detail.contains("APPROVED → BLOCKED"), "{}", blocked.detail);
+    assert!(
+        blocked.detail.contains("APPROVED → BLOCKED"),
+        "{}",
+        blocked.detail
+    );
     assert_eq!(blocked.severity, Severity::Notice);
 
     // The same poll diffed twice: the same IDs. After applying it: nothing new.
@@ -137,18 +156,39 @@ fn still_syncing_after_sync_off_alerts_once_per_device_and_inherits() {
         },
     );
     let old = seen(&[
-        ("p1", dev("GOOGLE_SYNC", "APPROVED", "a@x", "/Pilot/Kids", Some(-10))),
-        ("p2", dev("GOOGLE_SYNC", "APPROVED", "b@x", "/Pilot", Some(-10))),
-        ("o1", dev("GOOGLE_SYNC", "APPROVED", "c@x", "/Other", Some(-10))),
-        ("i1", dev("IOS_SYNC", "APPROVED", "d@x", "/Pilot", Some(-10))),
+        (
+            "p1",
+            dev("GOOGLE_SYNC", "APPROVED", "a@x", "/Pilot/Kids", Some(-10)),
+        ),
+        (
+            "p2",
+            dev("GOOGLE_SYNC", "APPROVED", "b@x", "/Pilot", Some(-10)),
+        ),
+        (
+            "o1",
+            dev("GOOGLE_SYNC", "APPROVED", "c@x", "/Other", Some(-10)),
+        ),
+        (
+            "i1",
+            dev("IOS_SYNC", "APPROVED", "d@x", "/Pilot", Some(-10)),
+        ),
     ]);
     let new = seen(&[
         // Synced after the instant (child OU inherits /Pilot's sync-off).
-        ("p1", dev("GOOGLE_SYNC", "APPROVED", "a@x", "/Pilot/Kids", Some(5))),
+        (
+            "p1",
+            dev("GOOGLE_SYNC", "APPROVED", "a@x", "/Pilot/Kids", Some(5)),
+        ),
         // Synced, but before the instant.
-        ("p2", dev("GOOGLE_SYNC", "APPROVED", "b@x", "/Pilot", Some(-1))),
+        (
+            "p2",
+            dev("GOOGLE_SYNC", "APPROVED", "b@x", "/Pilot", Some(-1)),
+        ),
         // No sync-off for /Other; iOS devices are not Google Sync.
-        ("o1", dev("GOOGLE_SYNC", "APPROVED", "c@x", "/Other", Some(5))),
+        (
+            "o1",
+            dev("GOOGLE_SYNC", "APPROVED", "c@x", "/Other", Some(5)),
+        ),
         ("i1", dev("IOS_SYNC", "APPROVED", "d@x", "/Pilot", Some(5))),
     ]);
     let now = t0() + Duration::minutes(10);
