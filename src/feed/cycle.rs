@@ -141,7 +141,8 @@ pub(super) fn commit(
             Ok(n)
         }
         (Loaded::Cursor(_, st), Fetched::Audit(records)) => {
-            let events = diff::audit(&records);
+            let first = (st.generation == 0).then(|| now - AUDIT_FIRST);
+            let events = diff::audit(&records, first, now);
             let cursor = now.to_rfc3339_opts(SecondsFormat::Secs, true);
             store.feed_commit(ctx.commit::<()>("audit", st.generation, &events, Some(&cursor)))
         }

@@ -32,7 +32,7 @@ impl<T> Diff<T> {
     where
         T: Clone,
     {
-        let ev = Event::new(source, K::Baseline, "", &instant_key(now), now)
+        let ev = Event::new(source, K::Baseline, what, &instant_key(now), now)
             .detail(format!("first poll: {} {what}", new.len()));
         Diff {
             events: vec![ev],

@@ -144,7 +144,10 @@ async fn tenant_changes_become_ordered_events_that_survive_a_restart() {
         t.audit.push(audit);
         name
     });
+    // The sim clock is frozen: let server time pass between polls so their order is defined.
+    e.sim.advance(Duration::from_secs(5));
     assert_eq!(poll(&mut a, Source::Policy).await, 1);
+    e.sim.advance(Duration::from_secs(5));
     assert!(poll(&mut a, Source::Android).await >= 2);
     assert_eq!(poll(&mut a, Source::Audit).await, 1);
     assert_eq!(
@@ -187,13 +190,13 @@ async fn tenant_changes_become_ordered_events_that_survive_a_restart() {
     let console = pos(EventKind::ConsoleChange, None);
     assert!(
         baseline < block && block.max(left).max(new_phone) < alert,
-        "{events:#?}"
+        "baseline {baseline} block {block} left {left} new {new_phone} alert {alert}: {events:#?}"
     );
     // The console change carries Google's own time (when it was made), before the polls
     // that observed the other changes made with it.
     assert!(
         alert < console && console < drift && drift < noncompliant,
-        "{events:#?}"
+        "alert {alert} console {console} drift {drift} noncompliant {noncompliant}: {events:#?}"
     );
     assert_eq!(events[new_phone].user.as_deref(), Some(removed.1.as_str()));
     assert_eq!(events[alert].step.as_deref(), Some("wave-1/sync-off"));

@@ -7,6 +7,7 @@ mod cli_android;
 mod cli_completions;
 mod cli_devices;
 mod cli_export;
+mod cli_feed;
 mod cli_hardening;
 mod cli_info;
 mod clock_skew;

@@ -84,7 +84,11 @@ pub fn settings(
     now: DateTime<Utc>,
 ) -> Diff<SettingSeen> {
     let Some(old) = old else {
-        return Diff::baseline(source, new, now, "settings");
+        let what = match source {
+            Source::Android => "Android policies",
+            _ => "settings",
+        };
+        return Diff::baseline(source, new, now, what);
     };
     let at = instant_key(now);
     let mut events = Vec::new();
@@ -141,11 +145,30 @@ pub fn settings(
 }
 
 /// Console changes from the admin audit log. The ID is Google's identity of the activity,
-/// so reading an overlapping window again never duplicates.
-pub fn audit(records: &[AuditRecord]) -> Vec<Event> {
-    records
-        .iter()
-        .map(|r| {
+/// so reading an overlapping window again never duplicates. `first` is the window start of
+/// the source's first poll, which a `baseline` event announces.
+pub fn audit(
+    records: &[AuditRecord],
+    first: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Vec<Event> {
+    let baseline = first.map(|since| {
+        Event::new(
+            Source::Audit,
+            K::Baseline,
+            "console changes",
+            &instant_key(now),
+            now,
+        )
+        .detail(format!(
+            "first poll: {} console changes since {}",
+            records.len(),
+            since.format("%Y-%m-%d %H:%M:%SZ")
+        ))
+    });
+    baseline
+        .into_iter()
+        .chain(records.iter().map(|r| {
             let p = |n| r.parameter(n);
             let ou = p("ORG_UNIT_NAME").map(OuPath::normalize);
             let mut detail = r.name.clone();
@@ -168,7 +191,7 @@ pub fn audit(records: &[AuditRecord]) -> Vec<Event> {
                 .ou(ou.as_deref())
                 .user(r.actor.as_deref())
                 .detail(detail)
-        })
+        }))
         .collect()
 }
 
