@@ -28,7 +28,7 @@ pub enum Notice {
 /// they were stored).
 pub fn stored(store: &Store, since: Option<DateTime<Utc>>) -> Result<Vec<StoredEvent>, StoreError> {
     let mut events = store.events(since, 0)?;
-    events.sort_by(|a, b| (a.event.at, a.seq).cmp(&(b.event.at, b.seq)));
+    events.sort_by_key(|e| (e.event.at, e.seq));
     Ok(events)
 }
 

@@ -313,16 +313,17 @@ fn audit_events_keep_googles_identity() {
         ],
     };
     let a = audit(std::slice::from_ref(&r), None, t0());
-    let b = audit(&[r.clone()], None, t0());
+    let read_again = [r.clone()];
+    let b = audit(&read_again, None, t0());
     assert_eq!(a, b, "the same activity read twice is the same event");
     assert_eq!(a[0].at, r.time, "audit events carry Google's time");
     assert_eq!(a[0].kind, EventKind::ConsoleChange);
     assert_eq!(a[0].ou.as_deref(), Some("/Staff"));
     assert!(a[0].detail.contains("IMAP_ACCESS") && a[0].detail.contains("false → true"));
-    let mut other = r;
+    let mut other = r.clone();
     other.id.push('1');
     assert_ne!(audit(&[other], None, t0())[0].id, a[0].id);
-    let first = audit(&[r.clone()], Some(t0() - Duration::hours(24)), t0());
+    let first = audit(&read_again, Some(t0() - Duration::hours(24)), t0());
     assert_eq!(first[0].kind, EventKind::Baseline);
     assert_eq!(first[1], a[0]);
 }
