@@ -30,9 +30,16 @@ async fn collect<T>(
     .await
 }
 
-/// The full listing (devices, users, OUs) through the inventory's listing path.
+/// The full listing (devices, users, OUs) through the headless listing layer the dashboard
+/// and `offsync devices` use, so all three join owners to OUs the same way.
 pub async fn directory(clients: &Clients) -> Result<(Seen<DeviceSeen>, Directory), google::Error> {
-    let inv = google::load_inventory(clients, None, |_| {}).await?;
+    let listed = crate::listing::list(clients, None, |_| {})
+        .await
+        .map_err(|e| match e {
+            crate::listing::ListingError::Google { source, .. } => *source,
+            other => google::Error::Invalid(other.to_string()),
+        })?;
+    let inv = listed.inventory;
     let devices = inv
         .devices
         .iter()
