@@ -14,9 +14,10 @@ use super::cycle::{self, Fetched};
 use super::sources;
 use crate::config::FeedSettings;
 use crate::google::Clients;
-use crate::model::feed_state::SyncOffs;
+use crate::migration::StepId;
+use crate::model::feed_state::{SyncOff, SyncOffs};
 use crate::model::{Event, EventKind, Source};
-use crate::store::{Lease, Store, StoreError};
+use crate::store::{Lease, MigrationStoreError, Store, StoreError};
 
 #[derive(Debug, Error)]
 pub enum FeedError {
@@ -104,9 +105,35 @@ impl Poller {
         self
     }
 
-    /// When `sync-off` took effect per OU (from the migration engine).
+    /// Extra `sync-off` instants per OU, over those the migration engine has recorded in
+    /// the store (which every directory poll reads afresh).
     pub fn set_sync_off(&mut self, offs: SyncOffs) {
         self.sync_off = offs;
+    }
+
+    /// The sync-off instants to diff against: the migration's `sync-off` steps that have an
+    /// effective time (attested or applied, plus the propagation window), then any set here.
+    fn sync_offs(&mut self) -> Result<SyncOffs, StoreError> {
+        let records = self.store.migration().records().map_err(|e| match e {
+            MigrationStoreError::Store(e) => e,
+            other => StoreError::Corrupt {
+                path: self.store.path().to_path_buf(),
+                detail: format!("unreadable migration steps: {other}"),
+            },
+        })?;
+        let mut offs: SyncOffs = records
+            .into_iter()
+            .filter(|((_, step), _)| *step == StepId::SyncOff)
+            .filter_map(|((ou, step), r)| {
+                let off = SyncOff {
+                    effective_at: r.effective_by?,
+                    step: Some(step.as_str().to_string()),
+                };
+                Some((ou, off))
+            })
+            .collect();
+        offs.extend(self.sync_off.clone());
+        Ok(offs)
     }
 
     pub fn holder(&self) -> &str {
@@ -283,10 +310,14 @@ impl Poller {
         };
         let now = self.clients.client.server_now();
         let requests = self.clients.client.stats().requests - before;
+        let sync_off = match source {
+            Source::Directory => self.sync_offs()?,
+            _ => SyncOffs::new(),
+        };
         let n = cycle::commit(
             &mut self.store,
             &self.holder,
-            &self.sync_off,
+            &sync_off,
             &mut self.dir,
             loaded,
             fetched,

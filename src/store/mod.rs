@@ -13,9 +13,9 @@ pub mod devices;
 mod error;
 pub mod feed;
 pub mod journal;
+pub mod lease;
 pub mod migration;
 mod migration_plan;
-pub mod lease;
 pub mod private;
 pub mod schema;
 
@@ -30,9 +30,9 @@ pub use devices::KEEP_SNAPSHOTS;
 pub use error::StoreError;
 pub use feed::{Commit, CountRow, SourceState, SourceStatus, StoredEvent};
 pub use journal::{Journal, JournalEntry, Outcome};
+pub use lease::Lease;
 pub use migration::{Claim, MigrationDb, MigrationStoreError};
 pub use migration_plan::ChangeRow;
-pub use lease::Lease;
 
 /// How long a write waits for another offsync (say the TUI's feed and a cron'd
 /// `offsync devices`) before reporting the database as locked.

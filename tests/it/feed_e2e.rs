@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use offsync::feed::follow::stored;
 use offsync::feed::{PollOutcome, Poller, Tick};
-use offsync::model::feed_state::{SyncOff, SyncOffs};
+use offsync::migration::evidence::{Evidence, EvidenceKind};
+use offsync::migration::StepId;
 use offsync::model::{EventKind, Source};
 use offsync::sim::{ClockConfig, DeviceKind, DeviceStatus, SimConfig};
 use offsync::store::Store;
@@ -105,15 +106,22 @@ async fn tenant_changes_become_ordered_events_that_survive_a_restart() {
             .path
             .clone()
     });
-    let mut offs = SyncOffs::new();
-    offs.insert(
-        ou.clone(),
-        SyncOff {
-            effective_at: e.sim.now(),
-            step: Some("wave-1/sync-off".into()),
-        },
-    );
-    a.set_sync_off(offs);
+    // The admin attests sync-off through the migration engine (another handle on the same
+    // database, as `offsync step OU sync-off attest` would): the poller reads it from there.
+    let attested = e.sim.now();
+    let mut m = Store::open(&db).unwrap();
+    m.migration()
+        .update_step(&ou, StepId::SyncOff, attested, |r| {
+            let evidence = Evidence {
+                kind: EvidenceKind::Attestation,
+                observed_at: attested,
+                supports: true,
+                summary: "the admin turned Google Sync off".into(),
+                refs: Vec::new(),
+            };
+            r.attest(attested, chrono::Duration::zero(), evidence)
+        })
+        .unwrap();
     e.sim.advance(Duration::from_secs(600));
     assert!(e.sim.sync_device_now(&syncing.0));
     assert_eq!(poll(&mut a, Source::Directory).await, 1);
@@ -199,7 +207,11 @@ async fn tenant_changes_become_ordered_events_that_survive_a_restart() {
         "alert {alert} console {console} drift {drift} noncompliant {noncompliant}: {events:#?}"
     );
     assert_eq!(events[new_phone].user.as_deref(), Some(removed.1.as_str()));
-    assert_eq!(events[alert].step.as_deref(), Some("wave-1/sync-off"));
+    assert_eq!(
+        events[alert].step.as_deref(),
+        Some("sync-off"),
+        "the migration step ID"
+    );
     assert_eq!(events[alert].ou.as_deref(), Some(ou.as_str()));
     assert_eq!(
         events[drift].ou.as_deref(),

@@ -152,7 +152,7 @@ fn still_syncing_after_sync_off_alerts_once_per_device_and_inherits() {
         "/Pilot".into(),
         SyncOff {
             effective_at: t0(),
-            step: Some("pilot/sync-off".into()),
+            step: Some("sync-off".into()),
         },
     );
     let old = seen(&[
@@ -199,7 +199,7 @@ fn still_syncing_after_sync_off_alerts_once_per_device_and_inherits() {
     );
     let alert = &d.events[0];
     assert_eq!(alert.severity, Severity::Alert);
-    assert_eq!(alert.step.as_deref(), Some("pilot/sync-off"));
+    assert_eq!(alert.step.as_deref(), Some("sync-off"));
     // Still syncing at the next poll: the same alert ID (one per device per sync-off).
     let state = apply(&old, &d);
     let newer = seen(&[(
