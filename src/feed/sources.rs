@@ -160,11 +160,7 @@ pub async fn android(
                 .collect();
             reasons.sort();
             reasons.dedup();
-            let version = match d.other.get("appliedPolicyVersion") {
-                Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-                _ => None,
-            };
+            let version = d.applied_policy_version.clone();
             let seen = AndroidSeen {
                 user: known.map(|(e, _)| e.clone()).or(d.user_name.clone()),
                 ou: known.map(|(_, ou)| ou.clone()),

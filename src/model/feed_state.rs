@@ -34,7 +34,7 @@ impl DeviceSeen {
             status: d.status.as_str().to_string(),
             last_sync: d.last_sync,
             owner: d.owner().map(str::to_ascii_lowercase),
-            ou: d.org_unit_path.clone(),
+            ou: d.org_unit_path.as_deref().map(str::to_string),
             model: (!d.display_model().is_empty()).then(|| d.display_model().to_string()),
         }
     }
