@@ -31,7 +31,11 @@ async fn faults_are_retried_into_the_same_result() {
     assert!(err.is_none());
 
     let faults = FaultSpec::parse("429=0.1,503=0.1,500=0.05,403rate=0.1,reset=0.05").unwrap();
-    let faulty = env(SimConfig { faults, ..cfg }).await;
+    let mut faulty = env(SimConfig { faults, ..cfg }).await;
+    // 40% of requests fail here: with eight tries a request still gives up once in ~1,500,
+    // and a partitioned listing sends hundreds. Twelve tries make that one in ~60,000 per
+    // request, so the test checks retries, not luck.
+    faulty.profile.http.max_tries = 12;
     let c = faulty.clients();
     let (got, err) = page::collect(c.directory.mobiledevices(Default::default())).await;
     assert!(err.is_none(), "{err:?}");
