@@ -1,5 +1,5 @@
-//! The per-OU migration checklist. It belongs to a later release; until then the pane
-//! says so plainly rather than showing invented steps.
+//! The per-OU migration checklist. The pane belongs to a later release; the migration itself
+//! already runs headless, so until then the pane says so plainly and names the commands.
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
@@ -13,12 +13,14 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
         area,
         " Checklist ",
         &[
-            "The per-OU checklist arrives in a later release.",
+            "The checklist pane arrives in a later release.",
             "",
-            "It will track, for each OU: IMAP, iOS account push, users re-adding",
-            "their accounts, and turning Google Sync off, with dry-run diffs.",
+            "The migration already runs from the command line, per OU and pilot first:",
+            "  offsync status              every OU's steps, evidence, waves, guards",
+            "  offsync step /OU imap plan  then apply, attest, verify, retry, skip",
+            "  offsync wave list|add|start and offsync users --left-behind",
             "",
-            "Today: use the Inventory pane (1) to find and block Google Sync devices.",
+            "Here: the Inventory pane (1) finds and blocks Google Sync devices.",
         ],
     );
 }

@@ -13,12 +13,13 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
         area,
         " Feed ",
         &[
-            "The compliance feed arrives in a later release.",
+            "The feed pane and its burndown chart arrive in a later release.",
             "",
-            "It will poll Google and show changes as events: devices leaving",
-            "Google Sync, new native accounts, Android compliance reasons.",
+            "The feed already runs from the command line: `offsync feed --follow`",
+            "polls Google and prints events as they happen (devices leaving Google",
+            "Sync, new native accounts, Android compliance, setting drift).",
             "",
-            "Today: press r to refresh the inventory; the Log pane (4) shows every call.",
+            "Here: press r to refresh the inventory; the Log pane (4) shows every call.",
         ],
     );
 }
