@@ -269,7 +269,7 @@ fn dashboard_in_a_real_terminal() {
     t.keys(&["2"]);
     t.wait_for("later release", "the Checklist placeholder");
     t.keys(&["Tab"]);
-    t.wait_for("compliance feed", "the Feed placeholder");
+    t.wait_for("feed pane and its burndown", "the Feed placeholder");
     t.keys(&["1"]);
     t.keys(&["?"]);
     t.wait_for("Help (Esc closes", "help");
