@@ -10,32 +10,12 @@
 //! users react to happened during this run.
 use std::collections::HashMap;
 
-use super::console::ConsoleSetting;
+use super::config::Behaviour;
+use super::data::console::ConsoleSetting;
 use super::state::Shared;
 use super::tenant::{mix, Device, DeviceKind, DeviceStatus, Tenant};
 use super::tenant_data::{IMAP_SETTING, IOS_GMAIL_PROFILE};
 use super::SimConfig;
-
-/// How simulated users react.
-#[derive(Debug, Clone)]
-pub struct Behaviour {
-    /// Percent of users who never move on their own.
-    pub never_pct: u8,
-    /// Percent who move only after a reminder.
-    pub reminder_pct: u8,
-    /// A user moves this long (sim seconds, drawn per user) after they are able to.
-    pub switch_after: (u32, u32),
-}
-
-impl Default for Behaviour {
-    fn default() -> Self {
-        Behaviour {
-            never_pct: 10,
-            reminder_pct: 15,
-            switch_after: (30 * 60, 36 * 3600),
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Persona {

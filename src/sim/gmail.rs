@@ -11,27 +11,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Caller;
+use super::data::gmail::{settings, Imap};
 use super::error::{ApiError, ApiResult};
 use super::state::Shared;
-use super::tenant::{mix, Tenant};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Imap {
-    pub enabled: bool,
-    pub auto_expunge: bool,
-    pub expunge_behavior: String,
-    pub max_folder_size: i32,
-}
-
-/// A user's settings: changed through the API, or a default derived from their id.
-pub fn settings(t: &Tenant, u: u32) -> Imap {
-    t.imap.get(&u).cloned().unwrap_or_else(|| Imap {
-        enabled: mix(t.users[u as usize].id) % 4 != 0,
-        auto_expunge: true,
-        expunge_behavior: "archive".into(),
-        max_folder_size: 0,
-    })
-}
+use super::tenant::Tenant;
 
 fn render(i: &Imap) -> Value {
     json!({

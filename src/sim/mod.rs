@@ -16,10 +16,11 @@ mod amapi;
 mod auth;
 mod behaviour;
 mod clock;
+mod config;
 mod console;
+mod data;
 mod directory;
 mod discovery;
-mod email_index;
 mod error;
 mod faults;
 mod fields;
@@ -36,120 +37,26 @@ mod search;
 mod server;
 mod state;
 mod stats;
-mod tenant;
-mod tenant_data;
-mod tenant_gen;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use amapi::{
+pub use clock::{ClockConfig, SimClock};
+pub use config::{Behaviour, EmailMatch, SimConfig, UnknownTypeToken};
+pub use data::amapi::{
     AmDevice, AmapiSimConfig, AwaitingReading, Behaviour as AmapiBehaviour, Enterprise,
     EnterpriseType, Phase,
 };
-pub use behaviour::Behaviour;
-pub use clock::{ClockConfig, SimClock};
+pub use data::policy::{ImapRestrictionShape, PolicyReadback};
 pub use faults::FaultSpec;
 pub use gam::{config_files as gam_config_files, GamFile};
-pub use policy::{ImapRestrictionShape, PolicyReadback};
 pub use quota::QuotaWindow;
-pub use search::{EmailMatch, UnknownTypeToken};
 pub use stats::Stats;
 pub use tenant::{AdminRole, Device, DeviceKind, DeviceStatus, OrgUnit, Tenant, User};
 
+use data::{email_index, tenant, tenant_data};
 use state::Shared;
-
-/// Everything that shapes a simulated tenant and how the simulated server behaves.
-#[derive(Debug, Clone)]
-pub struct SimConfig {
-    pub seed: u64,
-    pub users: usize,
-    pub devices: usize,
-    /// Added to every API request, to make sequential paging visibly slow.
-    pub latency: Duration,
-    pub faults: FaultSpec,
-    /// Google's default Directory quota is 2,400 queries per minute per user; off by default.
-    pub quota_per_minute: Option<u32>,
-    /// How that per-minute quota is enforced (undocumented: each reading is an option).
-    pub quota_window: QuotaWindow,
-    /// Android Management: 1,000 queries per 100 s per project (Google's default); off by default.
-    pub amapi_quota_per_100s: Option<u32>,
-    /// How `email:` search values match addresses (undocumented: each reading is an option).
-    pub email_match: EmailMatch,
-    /// Google: "it may take up to 36 hours for new data to be reflected in all search results".
-    /// A device created or changed within this window is hidden from every query; a listing
-    /// without `query` (with or without `orderBy`) and `get` show it. Zero = no lag.
-    pub search_lag: Duration,
-    /// With a search lag: the share of generated devices created within the window.
-    pub search_lag_share: f64,
-    /// What a `type:` token outside `google_sync_type_tokens` gets: 400 or an empty result.
-    pub unknown_type_token: UnknownTypeToken,
-    pub clock: ClockConfig,
-    /// Devices whose `email` list is empty (Google returns such devices; rare in practice).
-    pub devices_without_email: usize,
-    /// Which `type:` search tokens select Google Sync devices. Google documents neither spelling
-    /// for certain (GAM documents `googlesync`), so both are accepted unless a test narrows it.
-    pub google_sync_type_tokens: Vec<String>,
-    /// Whether Cloud Identity accepts writes of `settings/gmail.imap_access` (unverified upstream).
-    pub imap_policy_mutable: bool,
-    /// Scopes granted under domain-wide delegation; `None` grants every scope the APIs accept.
-    pub dwd_scopes: Option<Vec<String>>,
-    /// Active devices keep syncing as the sim clock moves, so the feed moves on its own.
-    pub devices_keep_syncing: bool,
-    /// How many days Reports usage data lags the sim clock (Google's lag varies by days).
-    pub usage_lag_days: u32,
-    /// The service account holds an admin role in the tenant (Admin console > Account > Admin
-    /// roles > assign to a service account), so it may call Directory and Reports as itself.
-    pub service_account_admin: bool,
-    /// Sim time a Policy API write or a console change takes to reach users (Google: "up to
-    /// 24 hours, usually faster"). Runs faster with the clock's speed (`--time-scale`).
-    pub propagation: Duration,
-    /// Whether reads show a policy write at once or only after propagation (unverified).
-    pub policy_readback: PolicyReadback,
-    /// How `gmail.imap_access` carries the mail-client restriction (unverified).
-    pub imap_restriction_shape: ImapRestrictionShape,
-    /// How simulated users react to the migration.
-    pub behaviour: Behaviour,
-    /// OUs whose Exchange profiles an EMM pushed with Apple's own agent (undetectable from
-    /// the device list: the admin must declare them).
-    pub emm_ous: Vec<String>,
-    /// The Android Management enterprise: its type and the unverified readings it offers.
-    pub amapi: AmapiSimConfig,
-}
-
-impl Default for SimConfig {
-    fn default() -> Self {
-        SimConfig {
-            seed: 7,
-            users: 300,
-            devices: 600,
-            latency: Duration::ZERO,
-            faults: FaultSpec::default(),
-            quota_per_minute: None,
-            quota_window: QuotaWindow::default(),
-            amapi_quota_per_100s: None,
-            email_match: EmailMatch::default(),
-            search_lag: Duration::ZERO,
-            search_lag_share: 0.0,
-            unknown_type_token: UnknownTypeToken::default(),
-            clock: ClockConfig::default(),
-            devices_without_email: 0,
-            google_sync_type_tokens: vec!["google_sync".into(), "googlesync".into()],
-            imap_policy_mutable: false,
-            dwd_scopes: None,
-            devices_keep_syncing: true,
-            usage_lag_days: 2,
-            service_account_admin: false,
-            propagation: Duration::from_secs(2 * 3600),
-            policy_readback: PolicyReadback::default(),
-            imap_restriction_shape: ImapRestrictionShape::default(),
-            behaviour: Behaviour::default(),
-            emm_ous: Vec::new(),
-            amapi: AmapiSimConfig::default(),
-        }
-    }
-}
 
 /// What a client needs to reach the simulator, exactly as a real tenant would hand it out.
 #[derive(Debug, Clone)]

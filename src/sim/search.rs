@@ -10,59 +10,11 @@
 //! `sync:` takes days or date-times (`2016-04-26T14:23:05`, read as UTC), each bound inclusive
 //! as the documentation says: a day covers its whole day, a date-time its whole second.
 
-use std::str::FromStr;
-
 use chrono::{NaiveDate, NaiveDateTime};
 
+use super::config::{EmailMatch, UnknownTypeToken};
 use super::tenant::{Device, DeviceKind, Tenant};
 use super::SimConfig;
-
-/// How an `email:` value matches an address.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum EmailMatch {
-    /// The whole address (or its prefix with `*`), case-insensitively.
-    #[default]
-    AddressPrefix,
-    /// Any word of the address, words split at `.`, `@`, `-` and `_` (Google's example:
-    /// `email:joe@example.com` matches joe.sabia@example.com and joe.sciarrillo@example.org).
-    WordStart,
-}
-
-impl FromStr for EmailMatch {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "prefix" => Ok(EmailMatch::AddressPrefix),
-            "words" => Ok(EmailMatch::WordStart),
-            other => Err(format!(
-                "unknown email match `{other}`; use prefix or words"
-            )),
-        }
-    }
-}
-
-/// What a `type:` value the server does not know gets.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum UnknownTypeToken {
-    /// 400 `invalid` (the query is refused).
-    #[default]
-    Reject,
-    /// An empty result, as a search for a value no device has.
-    Empty,
-}
-
-impl FromStr for UnknownTypeToken {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "error" | "reject" => Ok(UnknownTypeToken::Reject),
-            "empty" => Ok(UnknownTypeToken::Empty),
-            other => Err(format!(
-                "unknown type-token reading `{other}`; use error or empty"
-            )),
-        }
-    }
-}
 
 fn words(s: &str) -> impl Iterator<Item = &str> {
     s.split(['.', '@', '-', '_']).filter(|w| !w.is_empty())

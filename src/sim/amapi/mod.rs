@@ -1,12 +1,10 @@
 //! Android Management API: the customer's existing enterprise, its policies with
 //! `workAccountSetupConfig` / `policyEnforcementRules`, and devices moving from managed Google
-//! Play accounts to managed Google accounts over sim time ([`lifecycle`]).
+//! Play accounts to managed Google accounts over sim time (`data::amapi`).
 //!
 //! `policies.patch` without `updateMask` replaces the whole policy, exactly the trap the real
 //! API sets. The API quota (1,000 queries per 100 s per project) is enforced elsewhere.
 
-mod enterprise;
-mod lifecycle;
 mod policies;
 mod render;
 
@@ -24,21 +22,9 @@ use super::params::Params;
 use super::state::Shared;
 use super::tenant::Tenant;
 
-pub use enterprise::{
-    AmDevice, AmapiSimConfig, AwaitingReading, Behaviour, Enterprise, EnterpriseType, Phase,
-};
+use super::data::amapi::{AmDevice, AwaitingReading, EnterpriseType, Phase};
 pub use policies::{list_policies, patch_policy, policy};
 pub use render::{dump, render_device};
-
-impl Tenant {
-    /// Brings the enterprise's devices up to `now` (see [`lifecycle`]).
-    pub fn advance_amapi(&mut self, now: i64) {
-        // Moved out for the call, so the lifecycle can look users up in the rest of the tenant.
-        let mut e = std::mem::take(&mut self.amapi);
-        lifecycle::advance(&mut e, &self.domains, &|m| self.user_index(m), now);
-        self.amapi = e;
-    }
-}
 
 /// Takes the tenant's write lock with the enterprise brought up to the sim clock's now.
 pub(super) fn current(s: &Shared) -> (std::sync::RwLockWriteGuard<'_, Tenant>, i64) {

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::super::clock::rfc3339;
 use super::super::tenant::{mix, Tenant};
-use super::enterprise::{AmDevice, AwaitingReading, Phase};
+use super::{AmDevice, AwaitingReading, Phase};
 
 /// `nonComplianceDetails` for the device's upgrade phase.
 fn non_compliance(t: &Tenant, d: &AmDevice) -> Vec<Value> {

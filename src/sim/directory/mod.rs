@@ -56,6 +56,13 @@ pub fn imei(d: &Device) -> Option<String> {
     (d.kind == DeviceKind::Android).then(|| format!("35{:013}", mix(d.id ^ 0x1e1) % 10u64.pow(13)))
 }
 
+impl Tenant {
+    /// The ground truth as JSON (wire-shaped devices plus what Google does not expose).
+    pub fn dump(&self, now: i64) -> Value {
+        dump(self, now)
+    }
+}
+
 /// The whole tenant, for `/_sim/dump` and `SimHandle::tenant_snapshot`.
 pub fn dump(t: &Tenant, now: i64) -> Value {
     let ous: Vec<Value> = t.org_units.iter().map(|o| orgunits::render(t, o)).collect();

@@ -14,7 +14,9 @@ use rand_chacha::ChaCha8Rng;
 use super::email_index::EmailIndex;
 use super::tenant_data::{self as data, Profile};
 use super::tenant_gen;
-use super::{amapi, clock, console, gmail, policy, reports, SimConfig};
+use super::{amapi, console, gmail, policy, reports};
+use crate::sim::clock;
+use crate::sim::config::SimConfig;
 
 #[derive(Debug, Clone)]
 pub struct OrgUnit {
@@ -414,10 +416,5 @@ impl Tenant {
         d.active = syncing;
         d.changed_at = Some(now);
         true
-    }
-
-    /// The ground truth as JSON (wire-shaped devices plus what Google does not expose).
-    pub fn dump(&self, now: i64) -> serde_json::Value {
-        super::directory::dump(self, now)
     }
 }

@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::tenant::{AdminRole, Device, DeviceKind, DeviceStatus, OrgUnit, User};
 use super::tenant_data as data;
-use super::SimConfig;
+use crate::sim::config::SimConfig;
 
 pub fn org_units(rng: &mut ChaCha8Rng) -> Vec<OrgUnit> {
     let mut out: Vec<OrgUnit> = Vec::with_capacity(data::ORG_UNITS.len());
