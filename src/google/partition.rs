@@ -233,3 +233,31 @@ pub fn users(
 ) -> BoxStream<'static, Result<Vec<User>, Error>> {
     listing(user_source(dir), query, enabled)
 }
+
+/// What the device partitions share: chains overlap at their ends, so each page keeps only
+/// devices not seen before, and the first failed page ends the listing with an
+/// [`Error::Listing`] that counts what came before it.
+#[derive(Default)]
+struct Dedup {
+    seen: std::collections::HashSet<String>,
+    fetched: u64,
+}
+
+impl Dedup {
+    fn fresh(&mut self, items: Vec<Device>) -> Vec<Device> {
+        let fresh: Vec<Device> = items
+            .into_iter()
+            .filter(|d| self.seen.insert(d.resource_id.clone()))
+            .collect();
+        self.fetched += fresh.len() as u64;
+        fresh
+    }
+
+    fn failed(&self, e: Error) -> Error {
+        Error::Listing {
+            what: "mobile devices",
+            fetched: self.fetched,
+            source: Box::new(e),
+        }
+    }
+}

@@ -22,7 +22,6 @@
 //! (continuing from the first page). Devices the search index has not caught up with are
 //! in no query's answer: this listing is labelled index-only until a plain listing
 //! ([`super::confirmed`]) confirms it.
-use std::collections::HashSet;
 
 use chrono::{TimeZone, Utc};
 use futures::future::BoxFuture;
@@ -31,6 +30,8 @@ use futures::stream::{self, BoxStream, FuturesUnordered, StreamExt};
 use crate::google::directory::{DeviceListing, Directory};
 use crate::google::Error;
 use crate::model::{Device, Query};
+
+use super::Dedup;
 
 /// Margin below the server's now for `T0`: its `Date` header has whole seconds.
 const T0_MARGIN_SECS: i64 = 5;
@@ -246,8 +247,7 @@ struct Driver {
     enabled: bool,
     pending: FuturesUnordered<BoxFuture<'static, Result<Step, Error>>>,
     last: Option<DeviceListing>,
-    seen: HashSet<String>,
-    fetched: u64,
+    dedup: Dedup,
     done: bool,
 }
 
@@ -267,8 +267,7 @@ pub fn mobiledevices(
         enabled,
         pending: std::iter::once(first).collect(),
         last: None,
-        seen: HashSet::new(),
-        fetched: 0,
+        dedup: Dedup::default(),
         done: false,
     };
     stream::unfold(st, |mut st| async move {
@@ -294,21 +293,11 @@ pub fn mobiledevices(
                     st.pending
                         .push(start(&st.dir, st.query.clone(), st.enabled, job));
                 }
-                let fresh: Vec<Device> = step
-                    .items
-                    .into_iter()
-                    .filter(|d| st.seen.insert(d.resource_id.clone()))
-                    .collect();
-                st.fetched += fresh.len() as u64;
-                Ok(fresh)
+                Ok(st.dedup.fresh(step.items))
             }
             Err(e) => {
                 st.done = true;
-                Err(Error::Listing {
-                    what: "mobile devices",
-                    fetched: st.fetched,
-                    source: Box::new(e),
-                })
+                Err(st.dedup.failed(e))
             }
         };
         Some((item, st))

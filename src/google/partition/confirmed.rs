@@ -27,6 +27,8 @@ use crate::google::page::Page;
 use crate::google::Error;
 use crate::model::Device;
 
+use super::Dedup;
+
 type Fold = fn(char) -> char;
 const FOLDS: [Fold; 3] = [
     |c| c,
@@ -108,8 +110,7 @@ struct Driver {
     dir: Directory,
     pending: FuturesUnordered<PageFuture>,
     meet: Meet,
-    seen: HashSet<String>,
-    fetched: u64,
+    dedup: Dedup,
     done: bool,
 }
 
@@ -123,8 +124,7 @@ pub fn mobiledevices(dir: &Directory) -> BoxStream<'static, Result<Vec<Device>, 
             .into_iter()
             .collect(),
         meet: Meet::default(),
-        seen: HashSet::new(),
-        fetched: 0,
+        dedup: Dedup::default(),
         done: false,
     };
     stream::unfold(st, |mut st| async move {
@@ -141,21 +141,11 @@ pub fn mobiledevices(dir: &Directory) -> BoxStream<'static, Result<Vec<Device>, 
                     Some(_) if st.meet.met() => st.done = true,
                     Some(t) => st.pending.push(fetch(&st.dir, desc, Some(t))),
                 }
-                let fresh: Vec<Device> = page
-                    .items
-                    .into_iter()
-                    .filter(|d| st.seen.insert(d.resource_id.clone()))
-                    .collect();
-                st.fetched += fresh.len() as u64;
-                Ok(fresh)
+                Ok(st.dedup.fresh(page.items))
             }
             Err(e) => {
                 st.done = true;
-                Err(Error::Listing {
-                    what: "mobile devices",
-                    fetched: st.fetched,
-                    source: Box::new(e),
-                })
+                Err(st.dedup.failed(e))
             }
         };
         Some((item, st))
