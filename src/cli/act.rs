@@ -9,13 +9,11 @@ use std::process::ExitCode;
 use chrono::Utc;
 use color_eyre::eyre::{eyre, WrapErr};
 
-use super::devices::{parse_ou, parse_query, parse_status, parse_type};
+use super::devices::DeviceSelection;
 use super::GlobalArgs;
 use crate::change::{ChangeError, Engine, Plan, Planner, PLAN_VERSION};
 use crate::google::Clients;
-use crate::model::{
-    Clause, DeviceAction, DeviceFilter, DeviceStatus, DeviceType, Field, Inventory, Query,
-};
+use crate::model::{DeviceAction, Inventory, Query};
 
 /// The documented exit codes of `offsync act` (1 is any other error: config, network).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,19 +65,8 @@ pub struct ActArgs {
     /// The change (not with --plan or --resume).
     #[arg(value_enum)]
     pub verb: Option<Verb>,
-    /// Device type: google-sync, ios-sync, android, or Google's raw value.
-    #[arg(long = "type", value_name = "TYPE", value_parser = parse_type)]
-    pub device_type: Option<DeviceType>,
-    /// Only devices whose owner is in this OU (add --include-children for the OUs below).
-    #[arg(long, value_name = "/PATH", value_parser = parse_ou)]
-    pub ou: Option<String>,
-    #[arg(long, requires = "ou")]
-    pub include_children: bool,
-    #[arg(long, value_name = "STATUS", value_parser = parse_status)]
-    pub status: Option<DeviceStatus>,
-    /// Google device search, checked before sending.
-    #[arg(long, value_name = "QUERY", value_parser = parse_query)]
-    pub query: Option<Query>,
+    #[command(flatten)]
+    pub select: DeviceSelection,
     /// Only these resource IDs (one per line; `-` reads stdin; `#` starts a comment).
     #[arg(long, value_name = "FILE|-")]
     pub ids_from: Option<String>,
@@ -107,33 +94,12 @@ pub struct ActArgs {
 }
 
 impl ActArgs {
-    fn filter(&self) -> DeviceFilter {
-        DeviceFilter {
-            device_type: self.device_type.clone(),
-            status: self.status.clone(),
-            ou: self.ou.clone(),
-            include_children: self.include_children,
-            query: self.query.clone(),
-        }
-    }
-
-    fn server_query(&self) -> Query {
-        let mut q = self.query.clone().unwrap_or_default();
-        if let Some(t) = &self.device_type {
-            q.clauses.push(Clause::Match {
-                field: Field::Type,
-                value: t.as_str().to_string(),
-                prefix: false,
-            });
-        }
-        q
-    }
-
     fn has_selection(&self) -> bool {
-        self.device_type.is_some()
-            || self.ou.is_some()
-            || self.status.is_some()
-            || self.query.is_some()
+        let f = &self.select;
+        f.device_type.is_some()
+            || f.ou.is_some()
+            || f.status.is_some()
+            || f.query.is_some()
             || self.ids_from.is_some()
     }
 }
@@ -256,9 +222,9 @@ async fn plan_fresh(
         None => None,
     };
     let clients = engine.clients()?;
-    let q = args.server_query();
+    let q = args.select.server_query();
     let inv = list(clients, (!q.is_empty()).then_some(&q)).await?;
-    let filter = args.filter();
+    let filter = args.select.filter();
     let chosen: Vec<&crate::model::Device> =
         match &ids {
             None => inv.filtered(&filter).collect(),

@@ -21,8 +21,9 @@ use crate::model::{
     Clause, DeviceFilter, DeviceStatus, DeviceType, ExportFormat, Field, OuPath, Query,
 };
 
+/// The device filters `devices` and `act` share: one definition, so both select alike.
 #[derive(Debug, Clone, clap::Args)]
-pub struct DevicesArgs {
+pub struct DeviceSelection {
     /// Device type: google-sync, ios-sync, android, or Google's raw value (default: every type).
     #[arg(long = "type", value_name = "TYPE", value_parser = parse_type)]
     pub device_type: Option<DeviceType>,
@@ -38,6 +39,12 @@ pub struct DevicesArgs {
     /// Google device search, e.g. 'email:ann* sync:..2025-01-31' (checked before sending).
     #[arg(long, value_name = "QUERY", value_parser = parse_query)]
     pub query: Option<Query>,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DevicesArgs {
+    #[command(flatten)]
+    pub select: DeviceSelection,
     /// Output format: table, csv or json.
     #[arg(long, default_value = "table", value_name = "FORMAT")]
     pub format: ExportFormat,
@@ -127,7 +134,7 @@ pub(crate) fn parse_query(s: &str) -> Result<Query, String> {
     Query::parse_google(s).map_err(|e| e.to_string())
 }
 
-impl DevicesArgs {
+impl DeviceSelection {
     /// The local filter: applied to every listing, even one Google already filtered,
     /// because Google's search lags and its `type:` token for Google Sync is unverified.
     pub fn filter(&self) -> DeviceFilter {
@@ -158,7 +165,7 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
     let settings = g.settings()?;
     let profile = settings.require_profile()?.clone();
     let cache = settings.cache(&profile);
-    let server_query = args.server_query();
+    let server_query = args.select.server_query();
     // The cache key: one spelling of the query whatever token the tenant accepts.
     let server_text = server_query.to_google(
         profile
@@ -208,7 +215,7 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
         }
         listed.inventory
     };
-    if let Some(ou) = &args.ou {
+    if let Some(ou) = &args.select.ou {
         if let Some(near) = inventory.unknown_ou(ou) {
             return Err(eyre!(
                 "there is no OU `{ou}` in this tenant (OU paths match exactly, case included, \
@@ -220,7 +227,7 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
     // Users were needed for the OU join only; free them before building the output.
     inventory.users = Vec::new();
 
-    let filter = args.filter();
+    let filter = args.select.filter();
     let mut devices: Vec<_> = inventory.filtered(&filter).collect();
     devices.sort_by(|a, b| export::default_order(a, b));
     let fields = args.fields.as_ref().map_or(&COLUMNS[..], |f| &f.0[..]);
@@ -360,13 +367,16 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            a.server_query().to_google("googlesync"),
+            a.select.server_query().to_google("googlesync"),
             "email:ann* type:googlesync"
         );
-        assert_eq!(a.filter().ou.as_deref(), Some("/Sales"));
-        assert_eq!(a.filter().device_type, Some(DeviceType::GoogleSync));
+        assert_eq!(a.select.filter().ou.as_deref(), Some("/Sales"));
+        assert_eq!(a.select.filter().device_type, Some(DeviceType::GoogleSync));
         let a = parse(&["--type", "CHROME_OS", "--fields", "owner,type"]).unwrap();
-        assert_eq!(a.device_type, Some(DeviceType::Other("CHROME_OS".into())));
+        assert_eq!(
+            a.select.device_type,
+            Some(DeviceType::Other("CHROME_OS".into()))
+        );
         assert_eq!(a.fields, Some(FieldList(vec!["owner", "type"])));
     }
 }

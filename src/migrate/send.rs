@@ -71,23 +71,7 @@ impl Migrator {
         msgs: &mut Vec<String>,
     ) -> Result<StepRecord> {
         let (ou, step, now) = (change.ou.as_str(), change.step, obs.now);
-        let mut store = self.store()?;
-        store
-            .migration()
-            .update_step(ou, step, now, |r| match r.state {
-                crate::migration::StepState::Planned | crate::migration::StepState::Failed => {
-                    Ok(())
-                }
-                _ => r.plan(now),
-            })?;
-        let mut rec = store.migration().claim(
-            ou,
-            step,
-            &self.claimant,
-            None,
-            self.settings.max_attempts,
-            now,
-        )?;
+        let (mut store, mut rec) = self.plan_and_claim(ou, step, now)?;
         let explicit_before = obs.imap.0.get(ou).map(|s| s.value.clone());
         let action = match change.method {
             crate::migration::PolicyMethod::Create { .. } => "policy.create",
@@ -162,13 +146,14 @@ impl Migrator {
         Ok(rec)
     }
 
-    async fn send_sweep(
+    /// Marks the step planned (a failed or planned step stays as it is) and claims it, so no
+    /// other process sends it meanwhile. The same first move for every step that sends.
+    fn plan_and_claim(
         &self,
-        obs: &Observed,
-        change: &BlockChange,
-        msgs: &mut Vec<String>,
-    ) -> Result<StepRecord> {
-        let (ou, step, now) = (change.ou.as_str(), StepId::Sweep, obs.now);
+        ou: &str,
+        step: StepId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(crate::store::Store, StepRecord)> {
         let mut store = self.store()?;
         store
             .migration()
@@ -178,7 +163,7 @@ impl Migrator {
                 }
                 _ => r.plan(now),
             })?;
-        let mut rec = store.migration().claim(
+        let rec = store.migration().claim(
             ou,
             step,
             &self.claimant,
@@ -186,13 +171,31 @@ impl Migrator {
             self.settings.max_attempts,
             now,
         )?;
+        Ok((store, rec))
+    }
+
+    async fn send_sweep(
+        &self,
+        obs: &Observed,
+        change: &BlockChange,
+        msgs: &mut Vec<String>,
+    ) -> Result<StepRecord> {
+        let (ou, step, now) = (change.ou.as_str(), StepId::Sweep, obs.now);
+        let (mut store, mut rec) = self.plan_and_claim(ou, step, now)?;
         // The blocks go through the shared change engine: one plan (targets by resource ID
         // with their before-state), journaled whole as a batch, sent, each outcome journaled,
         // and an interrupted batch reconciled by `offsync act --resume`.
+        // One index, not a scan of the inventory per swept device (100k × thousands).
+        let by_id: std::collections::HashMap<&str, &crate::model::Device> = obs
+            .inventory
+            .devices
+            .iter()
+            .map(|d| (d.resource_id.as_str(), d))
+            .collect();
         let devices: Vec<&crate::model::Device> = change
             .devices
             .iter()
-            .filter_map(|(rid, _)| obs.inventory.devices.iter().find(|d| &d.resource_id == rid))
+            .filter_map(|(rid, _)| by_id.get(rid.as_str()).copied())
             .collect();
         let planner = Planner {
             profile: self.profile.clone(),

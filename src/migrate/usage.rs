@@ -1,5 +1,7 @@
 //! Reports API evidence: who used IMAP recently, so the admin sees whom restricting IMAP to
 //! the iOS client would cut off. Usage data lags by days and covers 30 days only.
+use std::collections::HashSet;
+
 use chrono::Duration;
 use futures::TryStreamExt;
 
@@ -11,13 +13,36 @@ impl Migrator {
     /// Notes naming users of `ous` whose recent IMAP use came from a client other than a
     /// native iOS Google account.
     pub async fn other_imap_clients(&self, obs: &Observed, ous: &[String]) -> Vec<String> {
-        // Google publishes a day's usage two or more days later.
-        let date = (obs.now - Duration::days(3)).format("%Y-%m-%d").to_string();
-        let rows = match self.clients.reports.gmail_usage(&date).try_concat().await {
+        // Usage lags by days: Google names the newest day it has, on the server's clock.
+        let want = (obs.now - Duration::days(2)).date_naive();
+        let read = match self.clients.reports.gmail_usage_latest(want).await {
+            Ok((day, _)) => {
+                let date = day.format("%Y-%m-%d").to_string();
+                let rows = self.clients.reports.gmail_usage(&date).try_concat().await;
+                rows.map(|r| (date, r))
+            }
+            Err(e) => Err(e),
+        };
+        let (date, rows) = match read {
             Ok(r) => r,
             Err(e) => return vec![format!("cannot read Gmail usage from the Reports API ({e}): who uses other IMAP clients is unknown")],
         };
         let since = obs.now - Duration::days(30);
+        // Indexes built once: usage has a row per user, so per-row scans would be quadratic.
+        let in_ous: HashSet<String> = obs
+            .inventory
+            .users
+            .iter()
+            .filter(|u| ous.contains(&u.org_unit_path))
+            .map(|u| u.primary_email.to_ascii_lowercase())
+            .collect();
+        let native: HashSet<String> = obs
+            .inventory
+            .devices
+            .iter()
+            .filter(|d| classify_device(d) == DeviceClass::NativeGoogle)
+            .filter_map(|d| d.owner().map(str::to_ascii_lowercase))
+            .collect();
         let mut others: Vec<String> = rows
             .iter()
             .filter_map(|r| {
@@ -27,17 +52,8 @@ impl Migrator {
                 ))
             })
             .filter(|(_, at)| *at >= since)
-            .filter(|(email, _)| {
-                obs.inventory.users.iter().any(|u| {
-                    u.primary_email.eq_ignore_ascii_case(email) && ous.contains(&u.org_unit_path)
-                })
-            })
-            .filter(|(email, _)| {
-                !obs.inventory.devices.iter().any(|d| {
-                    d.owner().is_some_and(|o| o.eq_ignore_ascii_case(email))
-                        && classify_device(d) == DeviceClass::NativeGoogle
-                })
-            })
+            .filter(|(email, _)| in_ous.contains(email.as_str()))
+            .filter(|(email, _)| !native.contains(email.as_str()))
             .map(|(email, _)| email)
             .collect();
         others.sort();
