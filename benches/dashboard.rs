@@ -118,7 +118,7 @@ async fn dashboard_child(hello: &str, key: &str, db: &str) {
             _ = tick.tick() => s.on_tick(),
         }
     }
-    if let Some(e) = &s.loading.error {
+    if let Some(e) = &s.inv.loading.error {
         println!("  listing failed: {e}");
     }
     if let Some(mb) = cache_peak {
@@ -127,7 +127,7 @@ async fn dashboard_child(hello: &str, key: &str, db: &str) {
     println!(
         "  listing done in {:.1} s: {} devices; peak {:.0} MB, RSS after {:.0} MB",
         t0.elapsed().as_secs_f64(),
-        s.inventory.devices.len(),
+        s.inv.inventory.devices.len(),
         status_mb("VmHWM:"),
         status_mb("VmRSS:")
     );

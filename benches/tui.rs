@@ -212,7 +212,7 @@ fn main() {
     s.on_msg(Msg::Loaded(Box::new(inv.clone())));
     s.on_input(key(KeyCode::Char('t')));
     s.on_input(key(KeyCode::Char('A')));
-    let selected = s.view.selected.len();
+    let selected = s.inv.view.selected.len();
     let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
     let mut reloads = Vec::new();
     for _ in 0..5 {
@@ -224,7 +224,7 @@ fn main() {
         reloads.push(t.elapsed());
     }
     assert_eq!(
-        s.view.selected.len(),
+        s.inv.view.selected.len(),
         selected,
         "the selection survives reloads"
     );
@@ -242,14 +242,14 @@ fn main() {
         s.on_msg(Msg::Loaded(Box::new(inv.clone())));
         s.on_input(key(KeyCode::Char('t')));
         let rows: Vec<u32> = s
-            .view
+            .inv.view
             .rows
             .iter()
             .copied()
             .filter(|i| inv.devices[*i as usize].status != DeviceStatus::Blocked)
             .take(5_000)
             .collect();
-        s.view.selected.extend(rows);
+        s.inv.view.selected.extend(rows);
         let t = Instant::now();
         s.on_input(key(KeyCode::Char('b')));
         for c in "5000".chars() {
@@ -285,7 +285,7 @@ fn main() {
             .targets
             .iter()
             .filter(|t| {
-                s.inventory.devices[s.index[&t.resource_id] as usize].status
+                s.inv.inventory.devices[s.inv.index[&t.resource_id] as usize].status
                     == DeviceStatus::Blocked
             })
             .count();

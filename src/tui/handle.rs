@@ -11,10 +11,10 @@ use super::command::{self, Command};
 use super::input::{Edit, LineInput};
 use super::keymap::Key;
 use super::layout;
-use super::state::{Confirm, Exit, Focus, InputMode, Overlay, Pane, State, PANES, TYPE_CYCLE};
+use super::state::{Confirm, Exit, InputMode, Overlay, Pane, State, PANES};
 use super::tasks::Task;
 use crate::change::{ChangeKind, Plan, Planner};
-use crate::model::{DeviceAction, Query};
+use crate::model::DeviceAction;
 
 impl State {
     pub fn on_input(&mut self, ev: Event) {
@@ -28,7 +28,7 @@ impl State {
 
     pub fn resize(&mut self, size: Rect) {
         self.size = size;
-        self.view.scroll_into_view(layout::table_rows(size));
+        self.inv.view.scroll_into_view(layout::table_rows(size));
         self.mark_dirty();
     }
 
@@ -77,17 +77,10 @@ impl State {
         }
     }
 
-    /// Applies a `/` filter text; a parse error is shown inline and the last good filter stays.
+    /// Applies a `/` filter text to the inventory.
     pub fn set_filter_text(&mut self, text: &str) {
-        self.filter_text = text.to_string();
-        match Query::parse_local(text) {
-            Ok(q) => {
-                self.filter_error = None;
-                self.filter.query = (!q.is_empty()).then_some(q);
-                self.refilter();
-            }
-            Err(e) => self.filter_error = Some(e.to_string()),
-        }
+        self.inv.set_filter_text(text, self.size);
+        self.mark_dirty();
     }
 
     fn command_edit(&mut self, edit: Edit) {
@@ -102,7 +95,7 @@ impl State {
             }
             Edit::Cancel => self.input = InputMode::None,
             Edit::Complete => {
-                let ous: Vec<String> = self.tree.nodes.iter().map(|n| n.path.clone()).collect();
+                let ous: Vec<String> = self.inv.tree.nodes.iter().map(|n| n.path.clone()).collect();
                 let (line, candidates) = command::complete(&input.text, &ous, &self.profile.others);
                 input.set(line);
                 if !candidates.is_empty() {
@@ -125,17 +118,9 @@ impl State {
                 status,
                 ou,
             }) => {
-                self.filter.device_type = device_type;
-                self.filter.status = status;
-                self.filter.include_children = true;
-                match &ou {
-                    Some(p) => self.tree.reveal(p),
-                    None => self.tree.reveal("/"),
-                }
-                self.filter.ou = ou;
                 self.pane = Pane::Inventory;
-                self.detail = None;
-                self.refilter();
+                self.inv.show_devices(device_type, status, ou, self.size);
+                self.mark_dirty();
             }
             Ok(Command::Export { format, path }) => {
                 let task = self.export_task(format, path);
@@ -171,14 +156,13 @@ impl State {
         match a {
             Action::Quit => self.exit = Some(Exit::Quit),
             Action::Help => self.overlay = Overlay::Help { scroll: 0 },
-            Action::Back => self.back(),
             Action::Refresh => self.refresh(),
             Action::Command => self.input = InputMode::Command(LineInput::default()),
             Action::Filter => {
                 self.pane = Pane::Inventory;
                 self.input = InputMode::Filter(
-                    LineInput::with_text(&self.filter_text),
-                    self.filter_text.clone(),
+                    LineInput::with_text(&self.inv.filter_text),
+                    self.inv.filter_text.clone(),
                 );
             }
             Action::NextPane | Action::PrevPane => {
@@ -200,44 +184,6 @@ impl State {
             Action::HalfPageDown => self.move_by(half),
             Action::Top => self.move_by(isize::MIN / 2),
             Action::Bottom => self.move_by(isize::MAX / 2),
-            Action::FocusLeft => self.focus = Focus::Tree,
-            Action::FocusRight => self.focus = Focus::Table,
-            Action::Open => self.detail = self.view.current(),
-            Action::ToggleCollapse => self.tree.toggle(),
-            Action::CycleType => {
-                let i = TYPE_CYCLE
-                    .iter()
-                    .position(|t| *t == self.filter.device_type)
-                    .map_or(0, |i| i + 1);
-                self.filter.device_type = TYPE_CYCLE[i % TYPE_CYCLE.len()].clone();
-                self.refilter();
-            }
-            Action::CycleSort => {
-                let cols = super::view::COLUMNS;
-                self.view.sort = match self.view.sort {
-                    None => Some(cols[0]),
-                    Some(c) => cols
-                        .iter()
-                        .position(|x| *x == c)
-                        .and_then(|i| cols.get(i + 1))
-                        .copied(),
-                };
-                self.refilter();
-            }
-            Action::ReverseSort => {
-                self.view.reverse = !self.view.reverse;
-                self.refilter();
-            }
-            Action::ToggleSelect => {
-                if let Some(c) = self.view.current() {
-                    if !self.view.selected.remove(&c) {
-                        self.view.selected.insert(c);
-                    }
-                    self.move_by(1);
-                }
-            }
-            Action::SelectAll => self.view.selected.extend(self.view.rows.iter().copied()),
-            Action::ClearSelection => self.view.selected.clear(),
             Action::Block | Action::Approve | Action::AccountWipe | Action::Delete => {
                 if let Some(action) = a.device_action() {
                     self.request_action(action);
@@ -245,18 +191,26 @@ impl State {
             }
             Action::Confirm => self.confirm(),
             Action::OfferBlock => self.offer_block(),
+            Action::Back => self.back(),
+            pane_action => self.pane_action(pane_action),
+        }
+    }
+
+    /// An action the shell does not know goes to the pane on screen.
+    fn pane_action(&mut self, a: Action) {
+        match self.pane {
+            Pane::Inventory => {
+                self.inv.on_action(a, self.size);
+            }
+            Pane::Checklist | Pane::Feed | Pane::Log => {}
         }
     }
 
     fn back(&mut self) {
         if self.overlay != Overlay::None {
             self.overlay = Overlay::None;
-        } else if self.detail.is_some() {
-            self.detail = None;
-        } else if self.pane == Pane::Inventory && !self.filter_text.is_empty() {
-            self.set_filter_text("");
-        } else if !self.view.selected.is_empty() {
-            self.view.selected.clear();
+        } else {
+            self.pane_action(Action::Back);
         }
     }
 
@@ -267,19 +221,7 @@ impl State {
         }
         match self.pane {
             Pane::Log => self.log.move_by(delta, layout::main_rows(self.size)),
-            Pane::Inventory if self.detail.is_some() => {
-                self.view
-                    .move_by(delta.signum(), layout::table_rows(self.size));
-                self.detail = self.view.current();
-            }
-            Pane::Inventory if self.focus == Focus::Tree => {
-                self.tree.move_by(delta, layout::tree_rows(self.size));
-                let path = self.tree.current_path().map(str::to_string);
-                self.filter.ou = path.filter(|p| p != "/");
-                self.filter.include_children = true;
-                self.refilter();
-            }
-            Pane::Inventory => self.view.move_by(delta, layout::table_rows(self.size)),
+            Pane::Inventory => self.inv.move_by(delta, self.size),
             Pane::Checklist | Pane::Feed => {}
         }
     }
@@ -299,16 +241,13 @@ impl State {
             let why = "read-only: device actions are disabled (profile has readonly = true or --readonly was given)";
             return self.set_status(true, why.into());
         }
-        let targets = match self.detail {
-            Some(d) => vec![d],
-            None => self.view.targets(),
-        };
+        let targets = self.inv.targets();
         if targets.is_empty() {
             return self.set_status(true, "no device under the cursor or selected".into());
         }
         let devices = targets
             .iter()
-            .filter_map(|i| self.inventory.devices.get(*i as usize));
+            .filter_map(|i| self.inv.inventory.devices.get(*i as usize));
         let plan = self.planner().devices(action, devices, self.now);
         self.open_confirm(plan);
     }
@@ -344,11 +283,11 @@ impl State {
             .plan
             .targets
             .iter()
-            .filter_map(|t| self.index.get(&t.resource_id).copied())
+            .filter_map(|t| self.inv.index.get(&t.resource_id).copied())
             .collect();
         let devices = ids
             .iter()
-            .filter_map(|i| self.inventory.devices.get(*i as usize));
+            .filter_map(|i| self.inv.inventory.devices.get(*i as usize));
         let plan = self
             .planner()
             .devices(DeviceAction::Block, devices, self.now);
@@ -373,7 +312,7 @@ impl State {
         self.log_note(format!("confirmed: {}", plan.summary()));
         self.push_task(Task::Execute(plan.clone()));
         self.overlay = Overlay::None;
-        self.view.selected.clear();
+        self.inv.view.selected.clear();
         self.set_status(
             false,
             format!("{}: queued; see the Log pane (4)", plan.summary()),
@@ -382,27 +321,13 @@ impl State {
 
     fn on_mouse(&mut self, m: MouseEvent) {
         let pos = Position::new(m.column, m.row);
-        let a = layout::areas(self.size);
         match m.kind {
             MouseEventKind::ScrollDown => (0..3).for_each(|_| self.move_by(1)),
             MouseEventKind::ScrollUp => (0..3).for_each(|_| self.move_by(-1)),
             MouseEventKind::Down(MouseButton::Left)
-                if self.pane == Pane::Inventory && self.detail.is_none() =>
+                if self.pane == Pane::Inventory && self.inv.detail.is_none() =>
             {
-                if a.table.contains(pos) && m.row >= a.table.y + 2 {
-                    let row = self.view.list.offset + (m.row - a.table.y - 2) as usize;
-                    if row < self.view.rows.len() {
-                        self.focus = Focus::Table;
-                        self.view.list.cursor = row;
-                    }
-                } else if a.tree.contains(pos) && m.row > a.tree.y {
-                    let row = self.tree.list.offset + (m.row - a.tree.y - 1) as usize;
-                    if row < self.tree.visible.len() {
-                        self.focus = Focus::Tree;
-                        let delta = row as isize - self.tree.list.cursor as isize;
-                        self.move_by(delta);
-                    }
-                }
+                self.inv.click(pos, self.size)
             }
             _ => return,
         }

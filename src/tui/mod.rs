@@ -25,9 +25,7 @@ pub mod scroll;
 pub mod state;
 pub mod tasks;
 pub mod theme;
-pub mod tree;
 pub mod update;
-pub mod view;
 pub mod widgets;
 
 use std::io::{self, Write};

@@ -1,25 +1,21 @@
 //! Applying change results to the state: per-target outcomes (batched per drain of the
 //! message queue, so a 5,000-device batch costs one refilter per frame, not one per
-//! device), whole-batch reports, crash recovery and journal history for the Log pane.
-use std::collections::HashSet;
-
+//! device; the rows change in `panes/inventory/outcomes.rs`), whole-batch reports, crash
+//! recovery and journal history for the Log pane.
 use super::state::{LogEntry, State};
-use super::view::Column;
-use crate::change::{device, BatchStatus, ChangeKind, Failure, Report};
-use crate::model::OuPath;
+use crate::change::{BatchStatus, ChangeKind, Failure, Report};
 use crate::store::{JournalEntry, Outcome};
 
 impl State {
-    /// Applies every outcome received since the last frame: status changes in place via
-    /// the resource-ID index, deletions hidden at once, then one refilter.
+    /// Applies every outcome received since the last frame: each goes to the Log pane,
+    /// the inventory's rows change together, and the status line sums them up.
     pub fn apply_outcomes(&mut self) {
-        if self.outcomes.is_empty() {
+        if self.inv.outcomes.is_empty() {
             return;
         }
-        let outcomes = std::mem::take(&mut self.outcomes);
-        let (mut changed, mut deleted) = (false, HashSet::new());
+        let outcomes = std::mem::take(&mut self.inv.outcomes);
         let (mut ok, mut failed) = (0usize, None);
-        for (kind, o) in outcomes {
+        for (_, o) in &outcomes {
             let outcome = match &o.result {
                 Ok(()) => Ok(()),
                 Err(e) => Err(e.to_string()),
@@ -27,40 +23,15 @@ impl State {
             self.push_log(LogEntry::Change {
                 at: self.now,
                 gam: o.gam.clone(),
-                outcome: Some(outcome),
+                outcome: Some(outcome.clone()),
             });
-            match o.result {
-                Err(e) => failed = Some((o.resource_id, e)),
-                Ok(()) => {
-                    ok += 1;
-                    // Only device actions change rows of the inventory table.
-                    let ChangeKind::Device(action) = kind else {
-                        continue;
-                    };
-                    let Some(&i) = self.index.get(&o.resource_id) else {
-                        continue;
-                    };
-                    match device::status_after(action) {
-                        Some(st) => {
-                            self.inventory.devices[i as usize].status = st;
-                            changed = true;
-                        }
-                        None => {
-                            deleted.insert(i);
-                        }
-                    }
-                }
+            match outcome {
+                Err(e) => failed = Some((o.resource_id.clone(), e)),
+                Ok(()) => ok += 1,
             }
         }
-        if changed {
-            self.view.forget_order(Column::Status);
-        }
-        if !deleted.is_empty() {
-            self.remove_devices(&deleted);
-        }
-        if changed || !deleted.is_empty() {
-            self.refilter();
-        }
+        self.inv.apply_outcomes(&outcomes, self.now, self.size);
+        self.mark_dirty();
         match failed {
             Some((id, e)) => self.set_status(true, format!("{id}: {e}")),
             None => self.set_status(
@@ -68,38 +39,6 @@ impl State {
                 format!("{ok} change(s) applied; see the Log pane (4)"),
             ),
         }
-    }
-
-    /// Deleted devices leave the view and the counts at once; the next listing drops them
-    /// from the inventory (indices stay valid until then, so nothing else moves).
-    fn remove_devices(&mut self, gone: &HashSet<u32>) {
-        let cutoff = self.now - chrono::Duration::days(30);
-        for &i in gone {
-            if !self.view.hide(i) {
-                continue;
-            }
-            let d = &self.inventory.devices[i as usize];
-            let sync = d.is_google_sync();
-            let path = d.org_unit_path.clone().unwrap_or_else(|| "/".into());
-            for anc in OuPath::ancestors_and_self(&path) {
-                if let Some(c) = self.counts.get_mut(&anc) {
-                    c.total = c.total.saturating_sub(1);
-                    c.google_sync = c.google_sync.saturating_sub(usize::from(sync));
-                }
-            }
-            self.funnel.total = self.funnel.total.saturating_sub(1);
-            if sync {
-                self.funnel.sync_total = self.funnel.sync_total.saturating_sub(1);
-                if d.last_sync.is_some_and(|t| t >= cutoff) {
-                    self.funnel.sync_active = self.funnel.sync_active.saturating_sub(1);
-                }
-            }
-            self.view.selected.remove(&i);
-            if self.detail == Some(i) {
-                self.detail = None;
-            }
-        }
-        self.tree.rebuild(&self.counts);
     }
 
     pub(super) fn batch_done(&mut self, kind: ChangeKind, r: Result<Report, Failure>) {

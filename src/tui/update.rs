@@ -1,100 +1,31 @@
 //! Applying background results to the state: cache and fresh inventories, streamed
 //! pages, API calls for the Log pane, action outcomes and export results. Like input
 //! handling, it only changes the state and marks it dirty; it never does I/O.
-use std::collections::HashMap;
-
-use chrono::{DateTime, Utc};
-
 use super::msg::Msg;
-use super::state::{Funnel, LogEntry, State};
-use super::view::DeviceView;
-use crate::model::{Device, Inventory};
+use super::state::{LogEntry, State};
+use crate::model::Inventory;
 
 impl State {
     /// Advances the spinner and merges streamed pages; called on each tick.
     pub fn on_tick(&mut self) {
-        if !self.loading.active {
-            return;
+        if self.inv.on_tick(&mut self.now, self.size) {
+            self.dirty = true;
         }
-        self.loading.spinner = self.loading.spinner.wrapping_add(1);
-        if std::mem::take(&mut self.streamed_dirty) {
-            self.merge_streamed();
-        }
-        self.dirty = true;
-    }
-
-    /// Moves the pages that arrived since the last tick into the inventory: the first
-    /// ones of a listing replace what is shown, later ones are appended (no copy of what
-    /// is already on screen, and every device index stays valid).
-    fn merge_streamed(&mut self) {
-        let pages = std::mem::take(&mut self.streamed);
-        if !std::mem::replace(&mut self.streamed_shown, true) {
-            self.install(Inventory {
-                devices: pages,
-                ..Default::default()
-            });
-            return;
-        }
-        let from = self.inventory.devices.len() as u32;
-        self.index.extend(
-            pages
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.resource_id.clone(), from + i as u32)),
-        );
-        self.view.extend(&pages);
-        self.inventory.devices.extend(pages);
-        self.counts = self.inventory.counts_by_ou();
-        self.funnel = funnel(&self.inventory.devices, self.now);
-        self.tree.rebuild(&self.counts);
-        self.refilter();
     }
 
     pub fn on_msg(&mut self, msg: Msg) {
         self.dirty = true;
         match msg {
-            Msg::CacheLoaded(inv) => {
-                if self.inventory.devices.is_empty() {
-                    self.loading.from_cache = true;
-                    self.loading.stream = false;
-                    self.install(*inv);
-                }
-            }
-            Msg::LoadProgress(p) => self.loading.progress = p,
-            Msg::DevicesPage(page) => {
-                // With data on screen, a half-fetched listing would look like devices
-                // vanished; stream pages in only when there is nothing better to show.
-                if self.loading.stream {
-                    self.streamed.extend(page);
-                    self.streamed_dirty = true;
-                }
-            }
-            Msg::Loaded(inv) => {
-                self.loading.active = false;
-                self.loading.from_cache = false;
-                self.loading.partial = false;
-                self.loading.error = None;
-                self.streamed = Vec::new();
-                self.streamed_dirty = false;
-                self.streamed_shown = false;
-                let mut inv = *inv;
-                inv.fetched_at = inv.fetched_at.or(Some(self.now));
-                self.install(inv);
-            }
+            Msg::CacheLoaded(inv) => self.inv.cache_loaded(*inv, &mut self.now, self.size),
+            Msg::LoadProgress(p) => self.inv.loading.progress = p,
+            Msg::DevicesPage(page) => self.inv.devices_page(page),
+            Msg::Loaded(inv) => self.inv.loaded(*inv, &mut self.now, self.size),
             Msg::LoadFailed(e) => {
-                self.loading.active = false;
-                // Pages that arrived since the last tick: show all there is (the header
-                // says it is incomplete).
-                self.loading.partial |= self.loading.stream;
-                if std::mem::take(&mut self.streamed_dirty) {
-                    self.merge_streamed();
-                }
-                self.streamed_shown = false;
                 self.log_note(format!("listing failed: {e}"));
-                self.loading.error = Some(e);
+                self.inv.load_failed(e, &mut self.now, self.size);
             }
             Msg::ApiCall(c) => self.push_log(LogEntry::Call(c)),
-            Msg::ChangeDone(kind, outcome) => self.outcomes.push((kind, outcome)),
+            Msg::ChangeDone(kind, outcome) => self.inv.outcomes.push((kind, outcome)),
             Msg::BatchDone(kind, r) => self.batch_done(kind, r),
             Msg::Recovered(r) => self.recovered(r),
             Msg::Resumed(id, r) => self.resumed(id, r),
@@ -123,65 +54,17 @@ impl State {
         }
     }
 
-    /// Replaces the inventory and rebuilds every derived index. The selection, the cursor
-    /// and the open detail follow their devices by resource ID: O(selected), not O(n²).
+    /// Replaces the inventory (see [`InventoryPane::install`]); the clock follows the
+    /// new listing's server clock.
+    ///
+    /// [`InventoryPane::install`]: super::state::InventoryPane::install
     pub fn install(&mut self, inv: Inventory) {
-        let id_of = |i: u32| {
-            self.inventory
-                .devices
-                .get(i as usize)
-                .map(|d| d.resource_id.clone())
-        };
-        let selected: Vec<String> = self
-            .view
-            .selected
-            .iter()
-            .filter_map(|i| id_of(*i))
-            .collect();
-        let current = self.view.current().and_then(id_of);
-        let detail = self.detail.and_then(id_of);
-        // Re-base "now" on the new listing's server clock before counting the active ones.
-        let local_now = self.now - self.inventory.server_offset;
-        self.now = inv.server_now(local_now);
-        // The old inventory and what is derived from it go before the new indexes are
-        // built: at 100k devices each is tens of MB.
-        self.inventory = inv;
-        self.index = HashMap::new();
-        let sort = (self.view.sort, self.view.reverse);
-        self.view = DeviceView::new(&self.inventory.devices);
-        (self.view.sort, self.view.reverse) = sort;
-        self.counts = self.inventory.counts_by_ou();
-        self.funnel = funnel(&self.inventory.devices, self.now);
-        self.index = self
-            .inventory
-            .devices
-            .iter()
-            .enumerate()
-            .map(|(i, d)| (d.resource_id.clone(), i as u32))
-            .collect();
-        self.tree.rebuild(&self.counts);
-        let index = &self.index;
-        self.view.selected = selected
-            .iter()
-            .filter_map(|id| index.get(id).copied())
-            .collect();
-        self.detail = detail.and_then(|id| index.get(&id).copied());
-        let cur = current.and_then(|id| index.get(&id).copied());
-        self.refilter();
-        if let Some(c) = cur {
-            if let Some(p) = self.view.rows.iter().position(|r| *r == c) {
-                self.view.list.cursor = p;
-            }
-        }
-        self.view
-            .scroll_into_view(super::layout::table_rows(self.size));
+        self.inv.install(inv, &mut self.now, self.size);
         self.dirty = true;
     }
 
     pub fn refilter(&mut self) {
-        self.view.refilter(&self.inventory.devices, &self.filter);
-        self.view
-            .scroll_into_view(super::layout::table_rows(self.size));
+        self.inv.refilter(self.size);
         self.dirty = true;
     }
 
@@ -196,18 +79,5 @@ impl State {
 
     pub fn push_log(&mut self, e: LogEntry) {
         self.log.push(e);
-    }
-}
-
-pub(super) fn funnel(devices: &[Device], now: DateTime<Utc>) -> Funnel {
-    let cutoff = now - chrono::Duration::days(30);
-    let sync: Vec<&Device> = devices.iter().filter(|d| d.is_google_sync()).collect();
-    Funnel {
-        sync_active: sync
-            .iter()
-            .filter(|d| d.last_sync.is_some_and(|t| t >= cutoff))
-            .count(),
-        sync_total: sync.len(),
-        total: devices.len(),
     }
 }

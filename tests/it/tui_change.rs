@@ -49,7 +49,7 @@ async fn a_reload_under_the_open_dialog_does_not_move_the_change() {
     assert!(!planned.is_empty());
 
     // The first device disappears from Google; the reload shifts every index by one.
-    let first = s.inventory.devices[s.view.rows[0] as usize]
+    let first = s.inv.inventory.devices[s.inv.view.rows[0] as usize]
         .resource_id
         .clone();
     env.sim.with_tenant(|t, now| {
@@ -58,7 +58,7 @@ async fn a_reload_under_the_open_dialog_does_not_move_the_change() {
     });
     s.refresh();
     wait(&mut s, |m| matches!(m, Msg::Loaded(_) | Msg::LoadFailed(_))).await;
-    assert!(!s.index.contains_key(&first), "the reload happened");
+    assert!(!s.inv.index.contains_key(&first), "the reload happened");
     assert!(
         matches!(s.overlay, Overlay::Confirm(_)),
         "the dialog stays open"
@@ -81,9 +81,9 @@ async fn a_reload_under_the_open_dialog_does_not_move_the_change() {
         "the simulator received exactly the planned resource IDs"
     );
     for id in &planned {
-        let i = s.index[id] as usize;
+        let i = s.inv.index[id] as usize;
         assert_eq!(
-            s.inventory.devices[i].status.as_str(),
+            s.inv.inventory.devices[i].status.as_str(),
             "BLOCKED",
             "{:?}",
             s.status
@@ -126,7 +126,7 @@ async fn the_dashboard_shows_an_interrupted_batch_and_resumes_it_on_request() {
     };
     wait(&mut s, |m| matches!(m, Msg::Loaded(_) | Msg::LoadFailed(_))).await;
     let approved = s
-        .inventory
+        .inv.inventory
         .devices
         .iter()
         .filter(|d| d.status.as_str() == "APPROVED")

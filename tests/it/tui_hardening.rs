@@ -61,7 +61,7 @@ fn a_partial_listing_is_marked_incomplete_at_every_width() {
     s.on_msg(Msg::DevicesPage(page));
     s.on_msg(Msg::LoadFailed("HTTP 503 backendError".into()));
     assert_eq!(
-        s.inventory.devices.len(),
+        s.inv.inventory.devices.len(),
         25,
         "the pages that arrived are shown"
     );
@@ -92,50 +92,50 @@ fn streamed_pages_append_and_keep_cursor_and_selection_by_id() {
     s.refresh();
     s.on_msg(Msg::DevicesPage(all[..20].to_vec()));
     s.on_tick();
-    assert_eq!(s.inventory.devices.len(), 20);
-    s.view.move_by(5, 20);
-    let current = s.inventory.devices[s.view.current().unwrap() as usize]
+    assert_eq!(s.inv.inventory.devices.len(), 20);
+    s.inv.view.move_by(5, 20);
+    let current = s.inv.inventory.devices[s.inv.view.current().unwrap() as usize]
         .resource_id
         .clone();
-    s.view.selected.insert(3);
-    let chosen = s.inventory.devices[3].resource_id.clone();
+    s.inv.view.selected.insert(3);
+    let chosen = s.inv.inventory.devices[3].resource_id.clone();
     s.on_msg(Msg::DevicesPage(all[20..45].to_vec()));
     s.on_tick();
     let ids: Vec<&str> = s
-        .inventory
+        .inv.inventory
         .devices
         .iter()
         .map(|d| d.resource_id.as_str())
         .collect();
     let want: Vec<&str> = all[..45].iter().map(|d| d.resource_id.as_str()).collect();
     assert_eq!(ids, want, "appended in arrival order");
-    let at = s.view.current().unwrap() as usize;
-    assert_eq!(s.inventory.devices[at].resource_id, current);
-    let sel: Vec<u32> = s.view.selected.iter().copied().collect();
+    let at = s.inv.view.current().unwrap() as usize;
+    assert_eq!(s.inv.inventory.devices[at].resource_id, current);
+    let sel: Vec<u32> = s.inv.view.selected.iter().copied().collect();
     assert_eq!(sel.len(), 1);
-    assert_eq!(s.inventory.devices[sel[0] as usize].resource_id, chosen);
-    assert_eq!(s.index[&all[40].resource_id], 40);
-    assert_eq!(s.funnel.total, 45);
+    assert_eq!(s.inv.inventory.devices[sel[0] as usize].resource_id, chosen);
+    assert_eq!(s.inv.index[&all[40].resource_id], 40);
+    assert_eq!(s.inv.funnel.total, 45);
     // Free words search every streamed device, those appended after the search began too.
     let owner = all[44].owner().unwrap().to_string();
-    s.filter.device_type = None;
-    s.filter.query = Some(offsync::model::Query::parse_local(&owner).unwrap());
+    s.inv.filter.device_type = None;
+    s.inv.filter.query = Some(offsync::model::Query::parse_local(&owner).unwrap());
     s.refilter();
-    assert!(s.view.rows.contains(&44), "{owner}");
+    assert!(s.inv.view.rows.contains(&44), "{owner}");
     s.on_msg(Msg::DevicesPage(all[45..].to_vec()));
     s.on_tick();
     let last = all[59].owner().unwrap().to_string();
-    s.filter.query = Some(offsync::model::Query::parse_local(&last).unwrap());
+    s.inv.filter.query = Some(offsync::model::Query::parse_local(&last).unwrap());
     s.refilter();
-    assert!(s.view.rows.contains(&59), "{last}");
-    s.filter.query = None;
+    assert!(s.inv.view.rows.contains(&59), "{last}");
+    s.inv.filter.query = None;
     s.refilter();
     s.on_msg(Msg::LoadFailed("HTTP 503 backendError".into()));
-    assert_eq!(s.inventory.devices.len(), 60);
+    assert_eq!(s.inv.inventory.devices.len(), 60);
     // The next listing's first pages replace the partial table.
     s.refresh();
     s.on_msg(Msg::DevicesPage(all[50..].to_vec()));
     s.on_tick();
-    assert_eq!(s.inventory.devices.len(), 10);
-    assert_eq!(s.inventory.devices[0].resource_id, all[50].resource_id);
+    assert_eq!(s.inv.inventory.devices.len(), 10);
+    assert_eq!(s.inv.inventory.devices[0].resource_id, all[50].resource_id);
 }

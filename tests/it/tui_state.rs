@@ -13,35 +13,35 @@ use offsync::tui::tasks::{Task, Tasks};
 use crate::tui_support::{key, now, state, type_str};
 
 fn ids(s: &State) -> Vec<String> {
-    s.view
+    s.inv.view
         .rows
         .iter()
-        .map(|i| s.inventory.devices[*i as usize].resource_id.clone())
+        .map(|i| s.inv.inventory.devices[*i as usize].resource_id.clone())
         .collect()
 }
 
 #[test]
 fn filter_is_incremental_errors_are_inline_and_esc_restores() {
     let mut s = state(80, 24);
-    assert_eq!(s.view.rows.len(), 36, "Google Sync first");
+    assert_eq!(s.inv.view.rows.len(), 36, "Google Sync first");
     type_str(&mut s, "/iphone");
-    let iphones = s.view.rows.len();
+    let iphones = s.inv.view.rows.len();
     assert!(iphones > 0 && iphones < 36);
     // Each keystroke applies; `sync` alone is a free word (it matches GOOGLE_SYNC), and a
     // half-typed date is an error shown inline while the last good filter stays.
     type_str(&mut s, " sync:2026-1");
     assert!(
-        s.filter_error.as_deref().unwrap().contains("bad date"),
+        s.inv.filter_error.as_deref().unwrap().contains("bad date"),
         "{:?}",
-        s.filter_error
+        s.inv.filter_error
     );
-    assert_eq!(s.view.rows.len(), iphones, "the last good filter stays");
+    assert_eq!(s.inv.view.rows.len(), iphones, "the last good filter stays");
     s.on_input(key(KeyCode::Esc));
-    assert!(s.filter_text.is_empty() && s.filter_error.is_none());
-    assert_eq!(s.view.rows.len(), 36);
+    assert!(s.inv.filter_text.is_empty() && s.inv.filter_error.is_none());
+    assert_eq!(s.inv.view.rows.len(), 36);
     type_str(&mut s, "/ou:/Pilot");
     s.on_input(key(KeyCode::Enter));
-    assert!(s.view.rows.iter().all(|i| s.inventory.devices[*i as usize]
+    assert!(s.inv.view.rows.iter().all(|i| s.inv.inventory.devices[*i as usize]
         .org_unit_path
         .as_deref()
         .unwrap()
@@ -60,7 +60,7 @@ fn devices_command_sets_exactly_the_model_filter() {
         query: None,
     };
     let want: Vec<String> = s
-        .inventory
+        .inv.inventory
         .filtered(&f)
         .map(|d| d.resource_id.clone())
         .collect();
@@ -70,9 +70,9 @@ fn devices_command_sets_exactly_the_model_filter() {
         want,
         "same devices, same (listing) order as offsync devices"
     );
-    assert_eq!(s.tree.current_path(), Some("/Pilot"));
+    assert_eq!(s.inv.tree.current_path(), Some("/Pilot"));
     s.run_command("devices");
-    assert_eq!(s.view.rows.len(), 60);
+    assert_eq!(s.inv.view.rows.len(), 60);
     s.run_command("devices colour=red");
     assert!(s.status.as_ref().unwrap().1.contains("colour"));
 }
@@ -82,31 +82,31 @@ fn sort_cycles_and_reverses_and_type_toggle_cycles() {
     let mut s = state(80, 24);
     type_str(&mut s, "s");
     let owners: Vec<String> = s
-        .view
+        .inv.view
         .rows
         .iter()
-        .map(|i| s.inventory.devices[*i as usize].email[0].clone())
+        .map(|i| s.inv.inventory.devices[*i as usize].email[0].clone())
         .collect();
     let mut sorted = owners.clone();
     sorted.sort();
     assert_eq!(owners, sorted);
     type_str(&mut s, "S");
     assert_eq!(
-        s.view
+        s.inv.view
             .rows
             .iter()
-            .map(|i| s.inventory.devices[*i as usize].email[0].clone())
+            .map(|i| s.inv.inventory.devices[*i as usize].email[0].clone())
             .next(),
         sorted.last().cloned()
     );
     type_str(&mut s, "t");
-    assert_eq!(s.view.rows.len(), 60, "all types");
+    assert_eq!(s.inv.view.rows.len(), 60, "all types");
     type_str(&mut s, "t");
     assert!(s
-        .view
+        .inv.view
         .rows
         .iter()
-        .all(|i| s.inventory.devices[*i as usize].device_type == DeviceType::IosSync));
+        .all(|i| s.inv.inventory.devices[*i as usize].device_type == DeviceType::IosSync));
 }
 
 #[test]
@@ -147,7 +147,7 @@ fn actions_need_confirmation_exact_count_and_are_refused_read_only() {
     ));
     s.take_dirty();
     let d = s
-        .inventory
+        .inv.inventory
         .devices
         .iter()
         .find(|d| d.resource_id == id)
@@ -216,8 +216,8 @@ async fn against_the_simulator_load_export_block_and_journal() {
         }
     };
     wait(&mut s, |m| matches!(m, Msg::Loaded(_) | Msg::LoadFailed(_))).await;
-    assert!(s.loading.error.is_none(), "{:?}", s.loading.error);
-    assert_eq!(s.inventory.devices.len(), 150);
+    assert!(s.inv.loading.error.is_none(), "{:?}", s.inv.loading.error);
+    assert_eq!(s.inv.inventory.devices.len(), 150);
     assert!(s.log.len() > 3, "every API call reaches the Log pane");
 
     // :export writes exactly the filtered view with the shared exporter.
@@ -233,7 +233,7 @@ async fn against_the_simulator_load_export_block_and_journal() {
     let mut want = Vec::new();
     write_devices(
         &mut want,
-        s.inventory.filtered(&f),
+        s.inv.inventory.filtered(&f),
         ExportFormat::Csv,
         now(),
     )
@@ -244,7 +244,7 @@ async fn against_the_simulator_load_export_block_and_journal() {
     );
 
     // Block the device under the cursor: journal, API, outcome, state.
-    let id = s.inventory.devices[s.view.current().unwrap() as usize]
+    let id = s.inv.inventory.devices[s.inv.view.current().unwrap() as usize]
         .resource_id
         .clone();
     type_str(&mut s, "b");
@@ -252,7 +252,7 @@ async fn against_the_simulator_load_export_block_and_journal() {
     wait(&mut s, |m| matches!(m, Msg::BatchDone(..))).await;
     s.take_dirty();
     let dev = s
-        .inventory
+        .inv.inventory
         .devices
         .iter()
         .find(|d| d.resource_id == id)

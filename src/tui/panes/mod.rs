@@ -1,7 +1,6 @@
 //! One file per pane. Each is `render(&State, &mut Frame, Rect)`: it reads the state
 //! and draws; it never changes the state and never waits on anything.
 pub mod checklist;
-pub mod detail;
 pub mod feed;
 pub mod help;
 pub mod inventory;

@@ -16,7 +16,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     let first = match &s.input {
         InputMode::Filter(input, _) => {
             let mut spans = input_spans("/", input, s);
-            if let Some(e) = &s.filter_error {
+            if let Some(e) = &s.inv.filter_error {
                 spans.push(Span::styled(format!("  {e}"), p.error));
             }
             set_cursor(f, area, input);
@@ -37,13 +37,13 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
         InputMode::None => match &s.status {
             Some((true, msg)) => Line::from(Span::styled(format!(" {msg}"), p.error)),
             Some((false, msg)) => Line::from(Span::styled(format!(" {msg}"), p.ok)),
-            None if s.filter_error.is_some() => Line::from(Span::styled(
-                format!(" filter: {}", s.filter_error.as_deref().unwrap_or("")),
+            None if s.inv.filter_error.is_some() => Line::from(Span::styled(
+                format!(" filter: {}", s.inv.filter_error.as_deref().unwrap_or("")),
                 p.error,
             )),
-            None if !s.filter_text.is_empty() => Line::from(vec![
+            None if !s.inv.filter_text.is_empty() => Line::from(vec![
                 Span::styled(" filter ", p.dim),
-                Span::styled(format!("/{}", s.filter_text), p.key),
+                Span::styled(format!("/{}", s.inv.filter_text), p.key),
                 Span::styled("  (Esc clears)", p.dim),
             ]),
             None => Line::default(),

@@ -27,9 +27,9 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
         tabs.push(Span::styled(format!("{} {}", i + 1, pane.title()), style));
         tabs.push(Span::raw("  "));
     }
-    if s.loading.active {
+    if s.inv.loading.active {
         tabs.push(Span::styled(progress(s), p.warn));
-    } else if let Some(e) = &s.loading.error {
+    } else if let Some(e) = &s.inv.loading.error {
         tabs.push(Span::styled(
             format!("listing failed: {e} (r retries)"),
             p.error,
@@ -45,7 +45,7 @@ fn top_line(s: &State, level: u8) -> Line<'static> {
     let p = &s.palette;
     let mut top = vec![Span::styled(" offsync ", p.title)];
     // First, so no width can cut it: what is on screen is not every device.
-    if s.loading.incomplete() {
+    if s.inv.loading.incomplete() {
         top.push(Span::styled(
             if compact {
                 " INCOMPLETE "
@@ -64,7 +64,7 @@ fn top_line(s: &State, level: u8) -> Line<'static> {
         top.push(Span::styled(" READ-ONLY ", p.readonly));
         top.push(Span::raw(" "));
     }
-    let fu = s.funnel;
+    let fu = s.inv.funnel;
     top.push(Span::styled(
         if compact {
             "│ Sync "
@@ -89,7 +89,7 @@ fn top_line(s: &State, level: u8) -> Line<'static> {
     }
     // A clock time, not "3m ago": nothing redraws while idle (an idle offsync writes no
     // bytes), so a relative age would go stale on screen. Times are UTC, like the Log pane.
-    match (s.inventory.fetched_at, s.loading.from_cache) {
+    match (s.inv.inventory.fetched_at, s.inv.loading.from_cache) {
         (Some(t), true) => top.push(Span::styled(format!("│ cached {}", clock(t, s)), p.warn)),
         (Some(t), false) if compact => top.push(Span::styled(format!("│ {}", clock(t, s)), p.dim)),
         (Some(t), false) => top.push(Span::styled(format!("│ refreshed {}", clock(t, s)), p.dim)),
@@ -101,7 +101,7 @@ fn top_line(s: &State, level: u8) -> Line<'static> {
 /// `fetched_at` (the server's clock) as this machine's clock time: "14:32" today, else
 /// "11-28 14:32".
 fn clock(fetched_at: chrono::DateTime<chrono::Utc>, s: &State) -> String {
-    let local = fetched_at - s.inventory.server_offset;
+    let local = fetched_at - s.inv.inventory.server_offset;
     if local.date_naive() == s.now.date_naive() {
         local.format("%H:%M").to_string()
     } else {
@@ -112,7 +112,7 @@ fn clock(fetched_at: chrono::DateTime<chrono::Utc>, s: &State) -> String {
 /// "⠙ loading 12 pages · 1,200 devices · 3,400/s · ETA 5s"; once the fast (index-only)
 /// view is complete and a plain listing confirms it, "confirming" instead of "loading".
 pub fn progress(s: &State) -> String {
-    let l = &s.loading;
+    let l = &s.inv.loading;
     let spin = SPINNER[l.spinner % SPINNER.len()];
     let verb = if l.progress.confirming {
         "confirming"

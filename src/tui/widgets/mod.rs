@@ -1,8 +1,7 @@
-//! Reusable drawing pieces: header, footer, the device table, dialogs and text formats.
+//! Reusable drawing pieces: header, footer, dialogs and text formats.
 //! Like the panes, every function here takes `&State` (or plain values) and a `Frame`,
 //! and never changes anything.
 pub mod confirm;
 pub mod footer;
 pub mod header;
-pub mod table;
 pub mod text;

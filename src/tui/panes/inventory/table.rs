@@ -6,10 +6,10 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 use ratatui::Frame;
 
-use super::text::{ago, fit, thousands};
+use crate::tui::widgets::text::{ago, fit, thousands};
 use crate::model::Device;
 use crate::tui::state::{Focus, State};
-use crate::tui::view::Column;
+use super::view::Column;
 
 /// Columns in display order: (column, minimum width, extra width it can use, priority
 /// with which it is kept when space runs out; lower = kept longer).
@@ -61,24 +61,24 @@ fn cell(d: &Device, col: Column, s: &State) -> String {
 
 pub fn render(s: &State, f: &mut Frame, area: Rect) {
     let p = &s.palette;
-    let v = &s.view;
-    let focused = s.focus == Focus::Table;
+    let v = &s.inv.view;
+    let focused = s.inv.focus == Focus::Table;
     let mut title = format!(
         " Devices {} of {} ",
         thousands(v.rows.len()),
-        thousands(s.inventory.devices.len())
+        thousands(s.inv.inventory.devices.len())
     );
     title.push_str(&format!(
         "· {} ",
-        s.filter
+        s.inv.filter
             .device_type
             .as_ref()
             .map_or("all types".to_string(), |t| t.to_string())
     ));
-    if let Some(st) = &s.filter.status {
+    if let Some(st) = &s.inv.filter.status {
         title.push_str(&format!("· {st} "));
     }
-    if let Some(ou) = &s.filter.ou {
+    if let Some(ou) = &s.inv.filter.ou {
         title.push_str(&format!("· {ou} "));
     }
     if let Some(c) = v.sort {
@@ -101,7 +101,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     let start = v.list.offset.min(v.rows.len());
     let end = (start + height).min(v.rows.len());
     let rows = v.rows[start..end].iter().enumerate().map(|(n, idx)| {
-        let d = &s.inventory.devices[*idx as usize];
+        let d = &s.inv.inventory.devices[*idx as usize];
         let mark = if v.selected.contains(idx) { "●" } else { " " };
         let mut cells = vec![Cell::from(mark)];
         cells.extend(cols.iter().map(|(c, w)| {
@@ -157,8 +157,8 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
 }
 
 fn empty_reason(s: &State) -> &'static str {
-    if s.inventory.devices.is_empty() {
-        if s.loading.active {
+    if s.inv.inventory.devices.is_empty() {
+        if s.inv.loading.active {
             "loading devices…"
         } else {
             "no devices in this tenant"

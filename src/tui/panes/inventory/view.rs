@@ -9,7 +9,7 @@
 //! only.
 use std::collections::HashSet;
 
-use super::scroll::ScrollList;
+use crate::tui::scroll::ScrollList;
 use crate::model::query::text_haystack;
 use crate::model::{Clause, Device, DeviceFilter, Query};
 

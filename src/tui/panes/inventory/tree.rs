@@ -1,6 +1,6 @@
 //! The OU tree's state: nodes in pre-order with rolled-up device counts, which are
 //! collapsed, and where the cursor is. Pure data; the inventory pane draws it.
-use super::scroll::ScrollList;
+use crate::tui::scroll::ScrollList;
 use std::collections::{BTreeMap, HashSet};
 
 use crate::model::{OuCounts, OuPath};

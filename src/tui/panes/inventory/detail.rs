@@ -12,7 +12,7 @@ use crate::tui::widgets::text::ago;
 
 pub fn render(s: &State, index: u32, f: &mut Frame, area: Rect) {
     let p = &s.palette;
-    let Some(d) = s.inventory.devices.get(index as usize) else {
+    let Some(d) = s.inv.inventory.devices.get(index as usize) else {
         return;
     };
     let block = Block::default()
