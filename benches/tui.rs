@@ -242,7 +242,8 @@ fn main() {
         s.on_msg(Msg::Loaded(Box::new(inv.clone())));
         s.on_input(key(KeyCode::Char('t')));
         let rows: Vec<u32> = s
-            .inv.view
+            .inv
+            .view
             .rows
             .iter()
             .copied()

@@ -1,6 +1,9 @@
-//! Input handling: terminal events become [`Action`]s through the keymap, and actions
-//! become state changes and queued tasks. Text inputs (the `/` filter, the `:` line and
-//! the typed count of a confirmation) take printable keys before the keymap does.
+//! Input handling in the shell: terminal events become [`Action`]s through the keymap;
+//! the shell applies the global ones (quit, panes, `:`, `/`, refresh), the overlays' (help,
+//! the confirmation of a planned change) and the text inputs', and routes the rest to the
+//! pane on screen (`pane_action`, `move_by`; see `panes/mod.rs`). Text inputs (the `/`
+//! filter, the `:` line and the typed count of a confirmation) take printable keys before
+//! the keymap does.
 use std::sync::Arc;
 
 use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};

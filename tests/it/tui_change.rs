@@ -126,7 +126,8 @@ async fn the_dashboard_shows_an_interrupted_batch_and_resumes_it_on_request() {
     };
     wait(&mut s, |m| matches!(m, Msg::Loaded(_) | Msg::LoadFailed(_))).await;
     let approved = s
-        .inv.inventory
+        .inv
+        .inventory
         .devices
         .iter()
         .filter(|d| d.status.as_str() == "APPROVED")

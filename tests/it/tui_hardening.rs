@@ -102,7 +102,8 @@ fn streamed_pages_append_and_keep_cursor_and_selection_by_id() {
     s.on_msg(Msg::DevicesPage(all[20..45].to_vec()));
     s.on_tick();
     let ids: Vec<&str> = s
-        .inv.inventory
+        .inv
+        .inventory
         .devices
         .iter()
         .map(|d| d.resource_id.as_str())

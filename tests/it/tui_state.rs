@@ -13,7 +13,8 @@ use offsync::tui::tasks::{Task, Tasks};
 use crate::tui_support::{key, now, state, type_str};
 
 fn ids(s: &State) -> Vec<String> {
-    s.inv.view
+    s.inv
+        .view
         .rows
         .iter()
         .map(|i| s.inv.inventory.devices[*i as usize].resource_id.clone())
@@ -41,11 +42,16 @@ fn filter_is_incremental_errors_are_inline_and_esc_restores() {
     assert_eq!(s.inv.view.rows.len(), 36);
     type_str(&mut s, "/ou:/Pilot");
     s.on_input(key(KeyCode::Enter));
-    assert!(s.inv.view.rows.iter().all(|i| s.inv.inventory.devices[*i as usize]
-        .org_unit_path
-        .as_deref()
-        .unwrap()
-        .starts_with("/Pilot")));
+    assert!(s
+        .inv
+        .view
+        .rows
+        .iter()
+        .all(|i| s.inv.inventory.devices[*i as usize]
+            .org_unit_path
+            .as_deref()
+            .unwrap()
+            .starts_with("/Pilot")));
 }
 
 #[test]
@@ -60,7 +66,8 @@ fn devices_command_sets_exactly_the_model_filter() {
         query: None,
     };
     let want: Vec<String> = s
-        .inv.inventory
+        .inv
+        .inventory
         .filtered(&f)
         .map(|d| d.resource_id.clone())
         .collect();
@@ -82,7 +89,8 @@ fn sort_cycles_and_reverses_and_type_toggle_cycles() {
     let mut s = state(80, 24);
     type_str(&mut s, "s");
     let owners: Vec<String> = s
-        .inv.view
+        .inv
+        .view
         .rows
         .iter()
         .map(|i| s.inv.inventory.devices[*i as usize].email[0].clone())
@@ -92,7 +100,8 @@ fn sort_cycles_and_reverses_and_type_toggle_cycles() {
     assert_eq!(owners, sorted);
     type_str(&mut s, "S");
     assert_eq!(
-        s.inv.view
+        s.inv
+            .view
             .rows
             .iter()
             .map(|i| s.inv.inventory.devices[*i as usize].email[0].clone())
@@ -103,7 +112,8 @@ fn sort_cycles_and_reverses_and_type_toggle_cycles() {
     assert_eq!(s.inv.view.rows.len(), 60, "all types");
     type_str(&mut s, "t");
     assert!(s
-        .inv.view
+        .inv
+        .view
         .rows
         .iter()
         .all(|i| s.inv.inventory.devices[*i as usize].device_type == DeviceType::IosSync));
@@ -147,7 +157,8 @@ fn actions_need_confirmation_exact_count_and_are_refused_read_only() {
     ));
     s.take_dirty();
     let d = s
-        .inv.inventory
+        .inv
+        .inventory
         .devices
         .iter()
         .find(|d| d.resource_id == id)
@@ -252,7 +263,8 @@ async fn against_the_simulator_load_export_block_and_journal() {
     wait(&mut s, |m| matches!(m, Msg::BatchDone(..))).await;
     s.take_dirty();
     let dev = s
-        .inv.inventory
+        .inv
+        .inventory
         .devices
         .iter()
         .find(|d| d.resource_id == id)

@@ -6,10 +6,10 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 use ratatui::Frame;
 
-use crate::tui::widgets::text::{ago, fit, thousands};
+use super::view::Column;
 use crate::model::Device;
 use crate::tui::state::{Focus, State};
-use super::view::Column;
+use crate::tui::widgets::text::{ago, fit, thousands};
 
 /// Columns in display order: (column, minimum width, extra width it can use, priority
 /// with which it is kept when space runs out; lower = kept longer).
@@ -70,7 +70,8 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     );
     title.push_str(&format!(
         "· {} ",
-        s.inv.filter
+        s.inv
+            .filter
             .device_type
             .as_ref()
             .map_or("all types".to_string(), |t| t.to_string())

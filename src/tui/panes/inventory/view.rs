@@ -9,9 +9,9 @@
 //! only.
 use std::collections::HashSet;
 
-use crate::tui::scroll::ScrollList;
 use crate::model::query::text_haystack;
 use crate::model::{Clause, Device, DeviceFilter, Query};
+use crate::tui::scroll::ScrollList;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
