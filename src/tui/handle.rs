@@ -244,15 +244,10 @@ impl State {
             let why = "read-only: device actions are disabled (profile has readonly = true or --readonly was given)";
             return self.set_status(true, why.into());
         }
-        let targets = self.inv.targets();
-        if targets.is_empty() {
-            return self.set_status(true, "no device under the cursor or selected".into());
+        match self.inv.plan(&self.planner(), action, self.now) {
+            Some(plan) => self.open_confirm(plan),
+            None => self.set_status(true, "no device under the cursor or selected".into()),
         }
-        let devices = targets
-            .iter()
-            .filter_map(|i| self.inv.inventory.devices.get(*i as usize));
-        let plan = self.planner().devices(action, devices, self.now);
-        self.open_confirm(plan);
     }
 
     fn open_confirm(&mut self, plan: Plan) {
@@ -282,18 +277,10 @@ impl State {
         if c.plan.change != ChangeKind::Device(DeviceAction::Delete) {
             return;
         }
-        let ids: Vec<u32> = c
-            .plan
-            .targets
-            .iter()
-            .filter_map(|t| self.inv.index.get(&t.resource_id).copied())
-            .collect();
-        let devices = ids
-            .iter()
-            .filter_map(|i| self.inv.inventory.devices.get(*i as usize));
+        let ids = c.plan.targets.iter().map(|t| t.resource_id.as_str());
         let plan = self
-            .planner()
-            .devices(DeviceAction::Block, devices, self.now);
+            .inv
+            .plan_ids(&self.planner(), DeviceAction::Block, ids, self.now);
         self.overlay = Overlay::None;
         self.open_confirm(plan);
     }

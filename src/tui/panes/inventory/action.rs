@@ -1,11 +1,13 @@
 //! The Inventory pane's keys and clicks: moving through the tree and the table, the
 //! detail, sorting, the type toggle, selection, and `:devices`. Device actions (block,
-//! approve, …) only name their targets here; the shell plans them and asks to confirm.
+//! approve, …) are planned here on the pane's targets; the shell asks to confirm.
+use chrono::{DateTime, Utc};
 use ratatui::layout::{Position, Rect};
 
 use super::state::{Focus, InventoryPane, TYPE_CYCLE};
 use super::view::COLUMNS;
-use crate::model::{DeviceStatus, DeviceType};
+use crate::change::{Plan, Planner};
+use crate::model::{DeviceAction, DeviceStatus, DeviceType};
 use crate::tui::action::Action;
 use crate::tui::layout;
 
@@ -132,5 +134,38 @@ impl InventoryPane {
             Some(d) => vec![d],
             None => self.view.targets(),
         }
+    }
+
+    /// Plans `action` on [`targets`](Self::targets), from the devices as they are now;
+    /// `None` when no device is under the cursor or selected.
+    pub fn plan(
+        &self,
+        planner: &Planner,
+        action: DeviceAction,
+        now: DateTime<Utc>,
+    ) -> Option<Plan> {
+        let targets = self.targets();
+        if targets.is_empty() {
+            return None;
+        }
+        let devices = targets
+            .iter()
+            .filter_map(|i| self.inventory.devices.get(*i as usize));
+        Some(planner.devices(action, devices, now))
+    }
+
+    /// Plans `action` on the devices with these resource IDs that are still listed.
+    pub fn plan_ids<'a>(
+        &self,
+        planner: &Planner,
+        action: DeviceAction,
+        resource_ids: impl IntoIterator<Item = &'a str>,
+        now: DateTime<Utc>,
+    ) -> Plan {
+        let devices = resource_ids
+            .into_iter()
+            .filter_map(|id| self.index.get(id))
+            .filter_map(|i| self.inventory.devices.get(*i as usize));
+        planner.devices(action, devices, now)
     }
 }
