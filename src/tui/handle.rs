@@ -218,8 +218,10 @@ impl State {
     }
 
     fn move_by(&mut self, delta: isize) {
-        if let Overlay::Help { scroll } = &mut self.overlay {
-            *scroll = (*scroll as isize + delta).max(0) as usize;
+        if let Overlay::Help { scroll } = self.overlay {
+            let max = super::panes::help::max_scroll(self, self.size);
+            let to = (scroll as isize + delta).clamp(0, max as isize) as usize;
+            self.overlay = Overlay::Help { scroll: to };
             return;
         }
         match self.pane {

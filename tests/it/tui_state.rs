@@ -282,3 +282,18 @@ async fn against_the_simulator_load_export_block_and_journal() {
     assert_eq!(journal[0].outcome, offsync::store::Outcome::Succeeded);
     assert!(journal[0].gam_command.contains("action block"));
 }
+
+#[test]
+fn help_scroll_stops_at_the_end_so_one_k_moves_back_at_once() {
+    let mut s = state(80, 24);
+    s.on_input(key(KeyCode::Char('?')));
+    for _ in 0..500 {
+        s.on_input(key(KeyCode::Char('j')));
+    }
+    let Overlay::Help { scroll: end } = s.overlay else {
+        panic!("help is open: {:?}", s.overlay)
+    };
+    assert!(end > 0 && end < 500, "clamped to the last page: {end}");
+    s.on_input(key(KeyCode::Char('k')));
+    assert_eq!(s.overlay, Overlay::Help { scroll: end - 1 });
+}

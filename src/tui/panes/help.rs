@@ -59,14 +59,27 @@ pub fn lines(s: &State) -> Vec<Line<'static>> {
     out
 }
 
-pub fn render(s: &State, scroll: usize, f: &mut Frame, area: Rect) {
-    let p = &s.palette;
-    let all = lines(s);
-    let rect = centered(
+/// Where the help box sits in `area`.
+fn frame_rect(area: Rect) -> Rect {
+    centered(
         area,
         area.width.saturating_sub(4).min(80),
         area.height.saturating_sub(2),
-    );
+    )
+}
+
+/// The largest useful scroll offset in a terminal of `size`: the state clamps to it, so
+/// scrolling back up after holding `j` starts moving at once.
+pub fn max_scroll(s: &State, size: Rect) -> usize {
+    let main = crate::tui::layout::areas(size).main;
+    let h = frame_rect(main).height.saturating_sub(2) as usize;
+    lines(s).len().saturating_sub(h)
+}
+
+pub fn render(s: &State, scroll: usize, f: &mut Frame, area: Rect) {
+    let p = &s.palette;
+    let all = lines(s);
+    let rect = frame_rect(area);
     let h = rect.height.saturating_sub(2) as usize;
     let scroll = scroll.min(all.len().saturating_sub(h));
     let block = Block::default()
