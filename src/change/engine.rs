@@ -10,8 +10,9 @@ use futures::StreamExt;
 
 use super::error::{ChangeError, Failure};
 use super::plan::{ChangeKind, Plan, Target};
+use super::policy::{self, Applied};
 use crate::google::Clients;
-use crate::store::{BatchTarget, JournalEntry, NewBatch, Outcome, Store, StoreError};
+use crate::store::{BatchTarget, ChangeRow, JournalEntry, NewBatch, Outcome, Store, StoreError};
 
 /// The shared database connection (`Store` is not `Sync`; calls run on blocking threads).
 pub type SharedStore = Arc<Mutex<Store>>;
@@ -39,6 +40,9 @@ pub struct Report {
     pub sent: usize,
     pub applied: usize,
     pub failed: Vec<(String, Failure)>,
+    /// (resource ID, what Google answered) of accepted policy writes: the operation name
+    /// and a created policy's name, as also journaled.
+    pub operations: Vec<(String, Applied)>,
 }
 
 #[derive(Clone)]
@@ -81,14 +85,31 @@ impl Engine {
         plan: &Plan,
         on: impl FnMut(TargetOutcome),
     ) -> Result<Report, ChangeError> {
+        let batch_id = self.journal(plan).await?;
+        self.send_all(batch_id, plan, on).await
+    }
+
+    /// The first half of [`Engine::execute`]: journals `plan` whole as a new batch (nothing
+    /// is sent) and returns its id, so a caller can record it (a migration step's claim)
+    /// before the first request. `None` without a store. Refused in read-only mode.
+    pub async fn journal(&self, plan: &Plan) -> Result<Option<i64>, ChangeError> {
         let clients = self.clients()?;
         if clients.client.readonly() {
             return Err(ChangeError::ReadOnly);
         }
-        let batch_id = match &self.store {
-            Some(store) => Some(begin_batch(store, plan).await?),
-            None => None,
-        };
+        match &self.store {
+            Some(store) => Ok(Some(begin_batch(store, plan).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The second half of [`Engine::execute`]: sends every target of a journaled batch.
+    pub async fn send_all(
+        &self,
+        batch_id: Option<i64>,
+        plan: &Plan,
+        on: impl FnMut(TargetOutcome),
+    ) -> Result<Report, ChangeError> {
         let all: Vec<usize> = (0..plan.len()).collect();
         self.send(batch_id, plan, all, on).await
     }
@@ -122,18 +143,23 @@ impl Engine {
                 let (me, clients, plan) = (self.clone(), clients.clone(), shared.clone());
                 async move {
                     let result = me.send_one(&clients, &plan, batch_id, seq, &t).await;
-                    TargetOutcome {
+                    let applied = result.as_ref().ok().cloned().flatten();
+                    let o = TargetOutcome {
                         batch_id,
                         seq,
                         resource_id: t.resource_id,
                         gam: t.gam,
-                        result: result.map_err(Arc::new),
-                    }
+                        result: result.map(drop).map_err(Arc::new),
+                    };
+                    (o, applied)
                 }
             })
             .buffer_unordered(self.concurrency);
-        while let Some(o) = outcomes.next().await {
+        while let Some((o, applied)) = outcomes.next().await {
             report.sent += 1;
+            if let Some(a) = applied {
+                report.operations.push((o.resource_id.clone(), a));
+            }
             match &o.result {
                 Ok(()) => report.applied += 1,
                 Err(e) => report.failed.push((o.resource_id.clone(), e.clone())),
@@ -155,20 +181,35 @@ impl Engine {
         batch_id: Option<i64>,
         seq: usize,
         t: &Target,
-    ) -> Result<(), ChangeError> {
+    ) -> Result<Option<Applied>, ChangeError> {
         let entry = journal_entry(plan, batch_id, seq, t);
-        let row = self.with_store(move |s| s.journal().append(&entry)).await?;
+        let facts = migration_facts(plan, t);
+        let row = match &self.store {
+            None => None,
+            // The journal row and its migration facts are written together, or neither is.
+            Some(store) => Some(
+                blocking_with(store, move |s| {
+                    let id = s.journal().append(&entry)?;
+                    if let Some(f) = facts {
+                        s.migration().record_change(&ChangeRow { journal_id: id, ..f })?;
+                    }
+                    Ok(id)
+                })
+                .await?,
+            ),
+        };
         let result = match plan.change {
             ChangeKind::Device(action) => clients
                 .directory
                 .mobiledevice_action(&t.resource_id, action)
                 .await
+                .map(|_| None)
                 .map_err(ChangeError::from),
             ChangeKind::AndroidPolicy => match (&clients.amapi, super::android::patch(t)) {
                 (Some(am), Some(patch)) => am
                     .patch_policy(&t.resource_id, &patch)
                     .await
-                    .map(drop)
+                    .map(|_| None)
                     .map_err(ChangeError::from),
                 (None, _) => Err(ChangeError::Refused(
                     "Android Management is not configured for this profile (endpoints.enterprise)"
@@ -179,17 +220,29 @@ impl Engine {
                     t.resource_id
                 ))),
             },
+            ChangeKind::CloudIdentityPolicy => send_policy(clients, t).await.map(Some),
         };
         abort_hook();
         if let Some(id) = row {
             let outcome = match &result {
-                Ok(()) => Outcome::Succeeded,
+                Ok(_) => Outcome::Succeeded,
                 Err(e) => Outcome::Failed(e.to_string()),
             };
+            let operation = result
+                .as_ref()
+                .ok()
+                .and_then(|a| a.as_ref().map(|a| a.operation.clone()));
+            let has_facts = plan.step.is_some();
             // The request went out; a journal that cannot take its outcome leaves the row
             // `planned`, which recovery reads back. Say so rather than failing the change.
             if let Err(e) = self
-                .with_store(move |s| s.journal().set_outcome(id, &outcome))
+                .with_store(move |s| {
+                    s.journal().set_outcome(id, &outcome)?;
+                    if let (true, Some(op)) = (has_facts, operation) {
+                        s.migration().set_operation(id, &op)?;
+                    }
+                    Ok(())
+                })
                 .await
             {
                 tracing::warn!("journal outcome of entry {id} not recorded: {e}");
@@ -199,13 +252,13 @@ impl Engine {
     }
 
     /// Runs `f` on the store on a blocking thread; `Ok(None)` without a store.
-    pub(super) async fn with_store<T: Send + 'static>(
+    async fn with_store<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+        f: impl FnOnce(&mut Store) -> Result<T, ChangeError> + Send + 'static,
     ) -> Result<Option<T>, ChangeError> {
         match &self.store {
             None => Ok(None),
-            Some(store) => blocking(store, f).await.map(Some),
+            Some(store) => blocking_with(store, f).await.map(Some),
         }
     }
 }
@@ -214,15 +267,90 @@ pub(super) async fn blocking<T: Send + 'static>(
     store: &SharedStore,
     f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ChangeError> {
+    blocking_with(store, move |s| f(s).map_err(ChangeError::Journal)).await
+}
+
+pub(super) async fn blocking_with<T: Send + 'static>(
+    store: &SharedStore,
+    f: impl FnOnce(&mut Store) -> Result<T, ChangeError> + Send + 'static,
+) -> Result<T, ChangeError> {
     let store = store.clone();
     tokio::task::spawn_blocking(move || {
         let mut s = store
             .lock()
             .map_err(|_| ChangeError::Internal("a journal write panicked earlier".into()))?;
-        f(&mut s).map_err(ChangeError::Journal)
+        f(&mut s)
     })
     .await
     .unwrap_or_else(|e| Err(ChangeError::Internal(format!("writing the journal: {e}"))))
+}
+
+/// Sends one Cloud Identity policy write, exactly as the target's request says.
+async fn send_policy(clients: &Clients, t: &Target) -> Result<Applied, ChangeError> {
+    use crate::google::policy::{CiPolicy, Setting};
+    let call = policy::call(t).ok_or_else(|| {
+        ChangeError::Refused(format!(
+            "the plan's request for {} is not a policy write",
+            t.resource_id
+        ))
+    })?;
+    let created = matches!(call, policy::Call::Create { .. });
+    let op = match call {
+        policy::Call::Create {
+            org_unit_id,
+            setting_type,
+            value,
+        } => clients.policy.create(&org_unit_id, &setting_type, &value).await,
+        policy::Call::Patch {
+            policy,
+            setting_type,
+            value,
+        } => {
+            let p = CiPolicy {
+                name: policy,
+                setting: Setting {
+                    setting_type,
+                    value,
+                },
+                ..CiPolicy::default()
+            };
+            clients.policy.patch(&p).await
+        }
+        policy::Call::Delete { policy } => clients.policy.delete(&policy).await,
+    }?;
+    if let Some(error) = op.error {
+        return Err(ChangeError::Operation {
+            name: op.name,
+            error: error.to_string(),
+        });
+    }
+    Ok(Applied {
+        created: op
+            .response
+            .as_ref()
+            .and_then(|r| r["name"].as_str())
+            .filter(|_| created)
+            .map(String::from),
+        operation: op.name,
+    })
+}
+
+/// The migration facts of a policy write (the journal id is filled in on append).
+fn migration_facts(plan: &Plan, t: &Target) -> Option<ChangeRow> {
+    let ctx = plan.step.as_ref()?;
+    let before = serde_json::from_str::<serde_json::Value>(&t.before)
+        .ok()
+        .filter(|v| !v.is_null())
+        .map(|v| v.to_string());
+    Some(ChangeRow {
+        journal_id: 0,
+        ou: t.org_unit.clone().unwrap_or_default(),
+        step: ctx.step.clone(),
+        before,
+        after: policy::after(t).map(|v| v.to_string()),
+        reason: ctx.reason.clone(),
+        operation: None,
+    })
 }
 
 async fn begin_batch(store: &SharedStore, plan: &Plan) -> Result<i64, ChangeError> {
@@ -261,6 +389,7 @@ pub fn journal_entry(plan: &Plan, batch_id: Option<i64>, seq: usize, t: &Target)
         action: match plan.change {
             ChangeKind::Device(a) => a.api_value().unwrap_or("delete").to_string(),
             ChangeKind::AndroidPolicy => super::android::ACTION.to_string(),
+            ChangeKind::CloudIdentityPolicy => policy::action(t).to_string(),
         },
         target: t.resource_id.clone(),
         count: 1,

@@ -24,6 +24,12 @@ pub enum ChangeError {
     /// cannot account for is never made).
     #[error("the journal could not record the change, so it was not sent: {0}")]
     Journal(#[from] StoreError),
+    /// The migration facts of a policy write could not be recorded, so it was not sent.
+    #[error("the journal could not record the migration step of the change, so it was not sent: {0}")]
+    Migration(#[from] crate::store::MigrationStoreError),
+    /// Google accepted the request but its operation reports an error.
+    #[error("operation {name} failed: {error}")]
+    Operation { name: String, error: String },
     /// A saved plan or batch that cannot be used as it is.
     #[error("{0}")]
     Refused(String),

@@ -5,16 +5,19 @@
 //! reading the targets back. `tui/` and `cli/` only plan, confirm and display.
 //!
 //! Kinds of change are the variants of [`ChangeKind`]; each adds its planning, request and
-//! read-back in its own file (device actions: [`device`], Android policies: [`android`]) and one arm where the engine
+//! read-back in its own file (device actions: [`device`], Android policies: [`android`], Cloud Identity
+//! policy writes of the migration: [`policy`]) and one arm where the engine
 //! sends and reads back. It must not import `tui` or `cli`.
 pub mod android;
 pub mod device;
 pub mod engine;
 pub mod error;
 pub mod plan;
+pub mod policy;
 pub mod recover;
 
 pub use engine::{Engine, Report, SharedStore, TargetOutcome};
+pub use policy::{Applied, StepContext};
 pub use error::{ChangeError, Failure};
 pub use plan::{ChangeKind, Plan, Planner, Request, Skipped, Target, PLAN_VERSION};
 pub use recover::{BatchStatus, TargetState};

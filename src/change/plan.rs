@@ -23,6 +23,8 @@ pub enum ChangeKind {
     Device(DeviceAction),
     /// Android Management `enterprises.policies.patch` with an exact `updateMask`.
     AndroidPolicy,
+    /// Cloud Identity `policies.create`, `patch` or `delete` (a migration step's write).
+    CloudIdentityPolicy,
 }
 
 impl ChangeKind {
@@ -31,6 +33,7 @@ impl ChangeKind {
         match self {
             ChangeKind::Device(a) => format!("device.{}", a.api_value().unwrap_or("delete")),
             ChangeKind::AndroidPolicy => super::android::ACTION.into(),
+            ChangeKind::CloudIdentityPolicy => "cloudidentity.policy".into(),
         }
     }
 
@@ -39,6 +42,7 @@ impl ChangeKind {
         match self {
             ChangeKind::Device(a) => a.label(),
             ChangeKind::AndroidPolicy => "patch",
+            ChangeKind::CloudIdentityPolicy => "write",
         }
     }
 
@@ -49,6 +53,8 @@ impl ChangeKind {
             (ChangeKind::Device(_), _) => "devices",
             (ChangeKind::AndroidPolicy, 1) => "Android policy",
             (ChangeKind::AndroidPolicy, _) => "Android policies",
+            (ChangeKind::CloudIdentityPolicy, 1) => "Cloud Identity policy",
+            (ChangeKind::CloudIdentityPolicy, _) => "Cloud Identity policies",
         }
     }
 
@@ -58,6 +64,8 @@ impl ChangeKind {
             ChangeKind::Device(a) => a.is_destructive(),
             // A wipe rule is guarded by its own typed confirmation (migration::android).
             ChangeKind::AndroidPolicy => false,
+            // Undone through the same engine: restore the earlier value or delete.
+            ChangeKind::CloudIdentityPolicy => false,
         }
     }
 }
@@ -115,6 +123,9 @@ pub struct Plan {
     /// What the admin must know before confirming, worded by the kind of change.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// The migration step a policy write belongs to (journaled with each request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<super::policy::StepContext>,
 }
 
 /// Who plans: the profile's name, customer and delegated admin.
@@ -161,6 +172,7 @@ impl Planner {
             targets,
             skipped,
             warnings: super::device::warnings(action, sync),
+            step: None,
         }
     }
 }
@@ -184,6 +196,29 @@ impl Planner {
             targets: vec![super::android::target(plan, before)],
             skipped: Vec::new(),
             warnings: plan.warnings.clone(),
+            step: None,
+        }
+    }
+
+    /// Plans one migration policy write: one target (the OU's policy for the setting) with
+    /// the OU's explicit value before it, for the read-back after a crash.
+    pub fn cloud_identity_policy(
+        &self,
+        change: &crate::migration::PolicyChange,
+        context: super::policy::StepContext,
+        at: DateTime<Utc>,
+    ) -> Plan {
+        Plan {
+            version: PLAN_VERSION,
+            profile: self.profile.clone(),
+            customer_id: self.customer_id.clone(),
+            actor: self.actor.clone(),
+            change: ChangeKind::CloudIdentityPolicy,
+            at,
+            targets: vec![super::policy::target(change, &self.customer_id)],
+            skipped: Vec::new(),
+            warnings: Vec::new(),
+            step: Some(context),
         }
     }
 }

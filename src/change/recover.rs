@@ -142,25 +142,7 @@ impl Engine {
             }
         }
         let targets = blocking(store, move |s| s.batches().targets(id)).await?;
-        let mut st = BatchStatus {
-            batch,
-            applied: 0,
-            failed: 0,
-            resumable: 0,
-            unknown: Vec::new(),
-            closed: false,
-        };
-        for t in &targets {
-            match state(t) {
-                TargetState::Applied => st.applied += 1,
-                TargetState::Failed(_) => st.failed += 1,
-                TargetState::NotSent | TargetState::NotApplied => st.resumable += 1,
-                TargetState::Interrupted => st
-                    .unknown
-                    .push((t.resource_id.clone(), "not read back yet".into())),
-                TargetState::Unknown(why) => st.unknown.push((t.resource_id.clone(), why)),
-            }
-        }
+        let mut st = summarise(batch, &targets, false);
         st.closed = close_if_done(store, id).await?;
         Ok(st)
     }
@@ -175,6 +157,21 @@ impl Engine {
                 match clients.directory.mobiledevice(&t.resource_id).await {
                     Ok(d) => device::read_back(action, &t.before, Some(&d)),
                     Err(e) if e.status() == Some(404) => device::read_back(action, &t.before, None),
+                    Err(e) => ReadBack::Unclear(format!("cannot read it back: {e}")),
+                }
+            }
+            ChangeKind::CloudIdentityPolicy => {
+                let Some(target) = plan.targets.get(t.seq as usize) else {
+                    return ReadBack::Unclear("the batch has no such target".into());
+                };
+                let lag = plan.step.as_ref().map(|c| c.read_lag_secs).unwrap_or(0);
+                match super::policy::current(clients, target).await {
+                    Ok(now) => {
+                        // After the read: the server's clock is fresh from its answer.
+                        let settled = clients.client.server_now()
+                            >= plan.at + chrono::Duration::seconds(lag);
+                        super::policy::read_back(target, now.as_ref(), settled)
+                    }
                     Err(e) => ReadBack::Unclear(format!("cannot read it back: {e}")),
                 }
             }
@@ -217,9 +214,9 @@ impl Engine {
             ReadBack::Gone => (
                 Finding::Unknown,
                 Some(Outcome::Failed(
-                    "interrupted, and the device no longer exists".into(),
+                    "interrupted, and the target no longer exists".into(),
                 )),
-                "the device no longer exists".into(),
+                "the target no longer exists".into(),
             ),
             ReadBack::Unclear(why) => (Finding::Unknown, None, why),
         };
@@ -236,6 +233,38 @@ impl Engine {
             Ok(())
         })
         .await
+    }
+
+    /// Reconciles one batch (open or not) and returns where it and each target stand, by
+    /// sequence number: what a migration step's recovery reads.
+    pub async fn reconcile_one(
+        &self,
+        id: i64,
+    ) -> Result<(BatchStatus, Vec<TargetState>), ChangeError> {
+        let store = self
+            .store()
+            .cloned()
+            .ok_or_else(|| ChangeError::Refused("there is no journal to reconcile".into()))?;
+        let batch = blocking(&store, move |s| s.batches().get(id))
+            .await?
+            .ok_or_else(|| {
+                ChangeError::Refused(format!("there is no batch {id} in the journal"))
+            })?;
+        let status = if batch.closed.is_some() {
+            // Nothing left to read back; report it as it stands.
+            self.status_of(&store, batch).await?
+        } else {
+            self.reconcile_batch(&store, batch).await?
+        };
+        let mut targets = blocking(&store, move |s| s.batches().targets(id)).await?;
+        targets.sort_by_key(|t| t.seq);
+        Ok((status, targets.iter().map(state).collect()))
+    }
+
+    async fn status_of(&self, store: &SharedStore, batch: Batch) -> Result<BatchStatus, ChangeError> {
+        let id = batch.id;
+        let targets = blocking(store, move |s| s.batches().targets(id)).await?;
+        Ok(summarise(batch, &targets, true))
     }
 
     /// Reconciles batch `id`, then sends the targets that provably did not happen.
@@ -259,6 +288,13 @@ impl Engine {
             )));
         }
         let plan = parse_plan(&batch)?;
+        if let Some(ctx) = &plan.step {
+            let ou = plan.targets.first().and_then(|t| t.org_unit.clone()).unwrap_or_default();
+            return Err(ChangeError::Refused(format!(
+                "batch {id} is the {} step's write at {ou}: the migration recovers it (`offsync step {ou} {} verify`) and sends it again only through `offsync step {ou} {} apply --yes`",
+                ctx.step, ctx.step, ctx.step
+            )));
+        }
         let profile = &self.clients()?.profile.name;
         if plan.profile != *profile {
             return Err(ChangeError::Refused(format!(
@@ -291,6 +327,29 @@ impl Engine {
         .then_some(())
         .ok_or_else(|| ChangeError::Refused(format!("there is no batch {id} in the journal")))
     }
+}
+
+fn summarise(batch: Batch, targets: &[TargetRecord], closed: bool) -> BatchStatus {
+    let mut st = BatchStatus {
+        batch,
+        applied: 0,
+        failed: 0,
+        resumable: 0,
+        unknown: Vec::new(),
+        closed,
+    };
+    for t in targets {
+        match state(t) {
+            TargetState::Applied => st.applied += 1,
+            TargetState::Failed(_) => st.failed += 1,
+            TargetState::NotSent | TargetState::NotApplied => st.resumable += 1,
+            TargetState::Interrupted => st
+                .unknown
+                .push((t.resource_id.clone(), "not read back yet".into())),
+            TargetState::Unknown(why) => st.unknown.push((t.resource_id.clone(), why)),
+        }
+    }
+    st
 }
 
 /// Closes batch `id` as finished when every target is final; true when it is closed.

@@ -74,17 +74,27 @@ fn print_plan(p: &StepPlan) {
     match p {
         StepPlan::Policy {
             change,
+            request,
             noop,
             notes,
+            user_imap,
         } => {
             for l in change.diff_lines() {
                 println!("{l}");
             }
             if *noop {
                 println!("  (no change needed)");
+            } else if let Some(t) = request.targets.first() {
+                println!("  request: {}", t.request.line());
+                if let Some(body) = &t.request.body {
+                    println!("  body:    {body}");
+                }
             }
             for n in notes {
                 println!("  note: {n}");
+            }
+            for l in user_imap.iter().flat_map(|u| u.lines()) {
+                println!("{l}");
             }
         }
         StepPlan::Block { change } => {

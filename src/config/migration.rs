@@ -17,6 +17,7 @@ pub struct RawMigration {
     pub max_attempts: Option<u32>,
     pub imap_restrict_to_ios: Option<bool>,
     pub imap_restriction_shape: Option<String>,
+    pub user_imap_limit: Option<u32>,
     pub guards: Option<Vec<String>>,
 }
 
@@ -34,6 +35,8 @@ pub struct MigrationSettings {
     pub imap_restrict_to_ios: bool,
     /// How the API carries that restriction (unverified; `none` = a console step).
     pub imap_restriction_shape: RestrictionShape,
+    /// How many users' own Gmail IMAP settings `step OU imap plan` reads (0: none).
+    pub user_imap_limit: usize,
     pub guards: Vec<GuardId>,
 }
 
@@ -46,6 +49,7 @@ impl Default for MigrationSettings {
             max_attempts: 3,
             imap_restrict_to_ios: false,
             imap_restriction_shape: RestrictionShape::None,
+            user_imap_limit: 200,
             guards: GuardId::ALL.to_vec(),
         }
     }
@@ -85,6 +89,9 @@ pub(super) fn resolve(
                 format!("is `{s}`; use none, flat or nested"),
             )
         })?;
+    }
+    if let Some(n) = raw.user_imap_limit {
+        m.user_imap_limit = n as usize;
     }
     if let Some(gs) = &raw.guards {
         m.guards = gs

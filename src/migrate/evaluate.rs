@@ -1,13 +1,12 @@
-//! Bringing stored step states up to date: first recover steps a crashed offsync left claimed,
-//! then run verification over every OU of the migration and store what it concluded.
+//! Bringing stored step states up to date: first recover steps a crashed offsync left claimed
+//! (through the change engine's reconcile), then run verification over every OU of the migration and store what it concluded.
 use chrono::{DateTime, Utc};
 
-use super::apply::landed;
 use super::observe::{observe, Observed};
 use super::{Migrator, Result};
-use crate::migration::plan::IMAP_SETTING;
+use crate::change::{Plan, TargetState};
 use crate::migration::verify::{assess, VerifyConfig};
-use crate::migration::{RestrictionShape, StepId, StepKind, IOS_CLIENT_ID};
+use crate::migration::{RestrictionShape, StepId, StepRecord, IOS_CLIENT_ID};
 use crate::store::{Claim, Outcome};
 
 impl Migrator {
@@ -25,7 +24,7 @@ impl Migrator {
     /// Observes, recovers interrupted applies, and verifies every step of every migration OU.
     pub async fn observe_ready(&self) -> Result<Observed> {
         let mut obs = observe(self).await?;
-        let notes = self.recover(&mut obs)?;
+        let notes = self.recover(&mut obs).await?;
         obs.warnings.extend(notes);
         self.evaluate(&mut obs)?;
         Ok(obs)
@@ -73,79 +72,142 @@ impl Migrator {
         Ok(())
     }
 
-    /// Resolves claims left by an offsync that is gone: reads the policy back and records
-    /// whether the interrupted write landed, so nothing is applied twice.
-    fn recover(&self, obs: &mut Observed) -> Result<Vec<String>> {
+    /// Resolves claims left by an offsync that is gone, through the change engine: the
+    /// claim names the batch its write was journaled as, and reconciling that batch reads
+    /// the policy back. Applied: the step is applied, once. Provably not applied: the batch
+    /// is closed (nothing resends it) and the step stays planned. Unknown (a policy read may
+    /// lag a write): the claim stays, so nobody sends the step again, and the next
+    /// observation reads again.
+    async fn recover(&self, obs: &mut Observed) -> Result<Vec<String>> {
         let mut notes = Vec::new();
-        let mut store = self.store()?;
         let stale: Vec<Claim> = obs
             .claims
             .iter()
             .filter(|c| !holder_alive(&c.claimant, &self.claimant, c.since, obs.now))
             .cloned()
             .collect();
+        let mut still_held = Vec::new();
         for c in stale {
             let mut rec = obs.record(&c.ou, c.step);
-            let row = match c.journal_entry {
-                Some(id) => store.migration().change(id)?,
-                None => None,
-            };
-            match (c.journal_entry, row) {
-                (Some(id), Some(row)) if c.step.kind() == StepKind::PolicyApi => {
-                    let after: Option<serde_json::Value> = row
-                        .after
-                        .as_deref()
-                        .and_then(|a| serde_json::from_str(a).ok());
-                    let at_ou = obs.imap.0.get(&c.ou).map(|s| s.value.clone());
-                    let created = obs.imap.0.get(&c.ou).map(|s| s.policy.clone());
-                    if landed(after.as_ref(), at_ou.as_ref()) {
-                        store.journal().set_outcome(id, &Outcome::Succeeded)?;
-                        let previous = row
-                            .before
-                            .as_deref()
-                            .and_then(|b| serde_json::from_str(b).ok());
-                        let since: DateTime<Utc> = c.since.unwrap_or(obs.now);
-                        let was_create = row.before.is_none();
-                        let _ = rec.applied(
-                            since,
-                            self.settings.propagation_window,
-                            created.filter(|_| was_create),
-                            previous,
-                        );
-                        notes.push(format!("recovered {} {}: the interrupted write (journal {id}) reads back as written: applied once", c.ou, c.step));
-                    } else {
-                        store.journal().set_outcome(id, &Outcome::Failed(format!("interrupted; {IMAP_SETTING} at {} reads back unchanged: not applied", c.ou)))?;
-                        notes.push(format!("recovered {} {}: the interrupted write (journal {id}) did not land; the step stays planned", c.ou, c.step));
-                    }
+            let (ou, step) = (c.ou.as_str(), c.step);
+            let release = match (c.batch, c.journal_entry) {
+                (Some(batch), _) => {
+                    self.recover_batch(&c, batch, &mut rec, obs.now, &mut notes)
+                        .await?
                 }
-                (Some(id), _) => {
-                    // A sweep or a step without migration facts: record that the outcome is unknown.
-                    let _ = store.journal().set_outcome(
+                (None, Some(id)) => {
+                    // Written by an offsync from before change batches: its outcome is unknown.
+                    let store = self.store()?;
+                    store.journal().set_outcome(
                         id,
                         &Outcome::Failed(
-                            "interrupted; outcome unknown, verify reads the devices again".into(),
+                            "interrupted; outcome unknown, verification reads the policy again"
+                                .into(),
                         ),
-                    );
+                    )?;
                     notes.push(format!(
-                        "recovered {} {}: interrupted (journal {id}); verification decides",
-                        c.ou, c.step
+                        "recovered {ou} {step}: interrupted (journal {id}); verification decides"
                     ));
+                    true
                 }
-                (None, _) if c.step == StepId::Sweep => notes.push(format!(
-                    "recovered {} sweep: interrupted; its block batch (if any) is reconciled by the change engine (`offsync act --resume N`), and verification reads the devices again",
-                    c.ou
-                )),
-                (None, _) => notes.push(format!(
-                    "recovered {} {}: interrupted before anything was journaled or sent",
-                    c.ou, c.step
-                )),
+                (None, None) => {
+                    notes.push(format!(
+                        "recovered {ou} {step}: interrupted before anything was journaled or sent"
+                    ));
+                    true
+                }
+            };
+            if release {
+                self.store()?
+                    .migration()
+                    .recover(&rec, &c.claimant, obs.now)?;
+                obs.records.insert((c.ou.clone(), c.step), rec);
+            } else {
+                still_held.push(c);
             }
-            store.migration().recover(&rec, &c.claimant, obs.now)?;
-            obs.records.insert((c.ou.clone(), c.step), rec);
         }
-        obs.claims
-            .retain(|c| holder_alive(&c.claimant, &self.claimant, c.since, obs.now));
+        obs.claims.retain(|c| {
+            holder_alive(&c.claimant, &self.claimant, c.since, obs.now)
+                || still_held.contains(c)
+        });
         Ok(notes)
+    }
+
+    /// Reconciles the batch of a stale claim and updates `rec`; true when the claim can go.
+    async fn recover_batch(
+        &self,
+        c: &Claim,
+        batch: i64,
+        rec: &mut StepRecord,
+        now: DateTime<Utc>,
+        notes: &mut Vec<String>,
+    ) -> Result<bool> {
+        let (ou, step) = (c.ou.as_str(), c.step);
+        let engine = self.engine()?;
+        let (status, states) = engine.reconcile_one(batch).await?;
+        let plan: Option<Plan> = serde_json::from_str(&status.batch.plan).ok();
+        if step == StepId::Sweep {
+            notes.push(format!(
+                "recovered {ou} sweep: interrupted; {} (`offsync act --resume {batch} --yes` sends the blocks not applied); verification reads the devices again",
+                status.describe()
+            ));
+            return Ok(true);
+        }
+        let (Some(plan), Some(state)) = (plan, states.first()) else {
+            notes.push(format!(
+                "recovered {ou} {step}: change batch {batch} holds no policy write this offsync can read; verification decides"
+            ));
+            return Ok(true);
+        };
+        let target = &plan.targets[0];
+        let since = c.since.unwrap_or(now);
+        match state {
+            TargetState::Applied => {
+                let created = match target.request.method.as_str() {
+                    "POST" => crate::change::policy::current(&self.clients, target)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|p| p.name),
+                    _ => None,
+                };
+                let previous = serde_json::from_str::<serde_json::Value>(&target.before)
+                    .ok()
+                    .filter(|v| !v.is_null());
+                if rec.applied(since, self.settings.propagation_window, created, previous).is_err() {
+                    notes.push(format!("recovered {ou} {step}: change batch {batch} was applied, but the step is {} now", rec.state.as_str()));
+                }
+                notes.push(format!("recovered {ou} {step}: the interrupted write (change batch {batch}) reads back as written: applied once"));
+                Ok(true)
+            }
+            TargetState::Failed(why) => {
+                rec.apply_failed(now, why.clone());
+                notes.push(format!(
+                    "recovered {ou} {step}: the write of change batch {batch} failed: {why}"
+                ));
+                Ok(true)
+            }
+            TargetState::NotSent | TargetState::NotApplied => {
+                // Closed, so `act --resume` never sends it behind the step's back.
+                if status.batch.closed.is_none() {
+                    engine.abandon(batch).await?;
+                }
+                notes.push(format!("recovered {ou} {step}: the interrupted write (change batch {batch}) did not land; the step stays planned"));
+                Ok(true)
+            }
+            TargetState::Interrupted | TargetState::Unknown(_) if status.batch.closed.is_some() => {
+                notes.push(format!("recovered {ou} {step}: change batch {batch} was abandoned before its outcome was known; verification reads the policy again"));
+                Ok(true)
+            }
+            TargetState::Interrupted | TargetState::Unknown(_) => {
+                let why = match state {
+                    TargetState::Unknown(w) => w.clone(),
+                    _ => "not read back yet".into(),
+                };
+                notes.push(format!("{ou} {step}: the interrupted write (change batch {batch}) is unknown so far: {why}. The step stays claimed, so nothing is sent twice; offsync reads it again at the next status or verify"));
+                Ok(false)
+            }
+        }
     }
 }
 

@@ -1,17 +1,18 @@
 //! Running the migration against Google: gathers what offsync can observe ([`observe`]),
 //! turns it into step states with the pure logic in `crate::migration`, and sends changes
-//! through one small module ([`apply`]: plan value → journal → call → outcome → recovery).
+//! through the change engine (`crate::change`: plan → journal → send → outcome → recover).
 //!
 //! Headless: `cli/` and the TUI both call this; it never prints. Migration state lives in the
 //! store's migration tables, so several offsync processes on one database see the same plan
 //! and a step's change is sent by exactly one of them.
-mod apply;
+mod facts;
 mod evaluate;
 pub mod observe;
 pub mod ops;
 pub mod report;
 mod send;
 mod usage;
+pub mod user_imap;
 pub mod waves;
 
 use std::path::PathBuf;

@@ -3,7 +3,7 @@
 //! and what is sent are computed from the same state.
 use serde::Serialize;
 
-use super::apply;
+use super::facts;
 use super::observe::Observed;
 use super::{MigrateError, Migrator, Result};
 use crate::migration::funnel::UserRow;
@@ -46,9 +46,16 @@ impl StepAction {
 pub enum StepPlan {
     Policy {
         change: Box<PolicyChange>,
+        /// The change engine's plan of the write: the exact request `apply --yes` sends,
+        /// journaled as one batch.
+        request: Box<crate::change::Plan>,
         /// The OU already has the target value (explicitly or inherited): nothing to send.
         noop: bool,
         notes: Vec<String>,
+        /// Per-user Gmail IMAP settings of the OU's users (`imap` only; a diagnostic: the
+        /// admin policy overrides them).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        user_imap: Option<super::user_imap::UserImap>,
     },
     Block {
         change: BlockChange,
@@ -141,10 +148,16 @@ impl Migrator {
                     }
                     notes.extend(self.other_imap_clients(obs, &change.reach.ous).await);
                 }
+                let user_imap = match step {
+                    StepId::Imap => Some(self.user_imap(obs, &change.reach.ous).await),
+                    _ => None,
+                };
                 StepPlan::Policy {
+                    request: Box::new(self.policy_plan(&change, obs.now)),
                     change: Box::new(change),
                     noop,
                     notes,
+                    user_imap,
                 }
             }
             StepKind::DeviceActions => {
@@ -209,7 +222,7 @@ impl Migrator {
                         .migration()
                         .update_step(ou, step, now, |r| r.plan(now))?;
                     out.record = rec;
-                    apply::journal_fact(
+                    facts::journal_fact(
                         &mut store,
                         self,
                         now,
@@ -244,7 +257,7 @@ impl Migrator {
                 let (rec, ()) = store
                     .migration()
                     .update_step(ou, step, now, |r| r.attest(now, window, e))?;
-                apply::journal_fact(
+                facts::journal_fact(
                     &mut store,
                     self,
                     now,
@@ -266,7 +279,7 @@ impl Migrator {
                 let (rec, ()) = store
                     .migration()
                     .update_step(ou, step, now, |r| r.retry(now))?;
-                apply::journal_fact(
+                facts::journal_fact(
                     &mut store,
                     self,
                     now,
@@ -287,7 +300,7 @@ impl Migrator {
                 let (rec, ()) = store
                     .migration()
                     .update_step(ou, step, now, |r| r.skip(now, skip))?;
-                apply::journal_fact(
+                facts::journal_fact(
                     &mut store,
                     self,
                     now,

@@ -1,6 +1,7 @@
-//! Sending a step's change: claim the step, journal the change, call Google, record the
-//! outcome, release the claim; then read back. Also the sweep's blocks and undo.
-use super::apply::{self, Sent, NO_GAM};
+//! Sending a step's change: claim the step, journal the change as a batch of the change
+//! engine (the claim names the batch), send it, record the outcome, release the claim; then
+//! read back. Policy writes, the sweep's blocks and undo all go through the same engine.
+use super::facts;
 use super::observe::Observed;
 use super::ops::{StepOutcome, StepPlan};
 use super::{MigrateError, Migrator, Result};
@@ -8,9 +9,8 @@ use crate::migration::plan::{self, BlockChange, IMAP_SETTING};
 use crate::migration::{PolicyChange, StepId, StepKind, StepRecord, TransitionError};
 use std::sync::{Arc, Mutex};
 
-use crate::change::{Engine, Planner};
+use crate::change::{ChangeError, Engine, Planner, StepContext};
 use crate::model::DeviceAction;
-use crate::store::{ChangeRow, Outcome};
 
 impl Migrator {
     pub(super) async fn apply(
@@ -42,8 +42,8 @@ impl Migrator {
                 return Ok(out);
             }
             _ if self.readonly => return Err(MigrateError::Google(crate::google::Error::ReadOnly { what: format!("apply {step} at {ou}") })),
-            StepPlan::Policy { change, .. } => {
-                out.record = self.send_policy_step(&obs, &change, reason, &mut out.messages).await?;
+            StepPlan::Policy { request, .. } => {
+                out.record = self.send_policy_step(&obs, *request, reason, &mut out.messages).await?;
                 out.sent = true;
             }
             StepPlan::Block { change } => {
@@ -62,84 +62,119 @@ impl Migrator {
         Ok(out)
     }
 
-    /// Claim → journal → send → outcome → release, for one policy change.
+    /// The change engine over this migration's database.
+    pub(super) fn engine(&self) -> Result<Engine> {
+        Ok(Engine::new(
+            Ok(self.clients.clone()),
+            Some(Arc::new(Mutex::new(self.store()?))),
+        ))
+    }
+
+    pub(super) fn planner(&self) -> Planner {
+        Planner {
+            profile: self.profile.clone(),
+            customer_id: self.clients.profile.customer_id.clone(),
+            actor: self.actor.clone(),
+        }
+    }
+
+    /// The engine's plan of one policy write, with the migration facts it journals.
+    pub(super) fn policy_plan(
+        &self,
+        change: &PolicyChange,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> crate::change::Plan {
+        let context = StepContext {
+            step: change.step.as_str().to_string(),
+            reason: None,
+            read_lag_secs: self.settings.propagation_window.num_seconds(),
+        };
+        self.planner().cloud_identity_policy(change, context, at)
+    }
+
+    /// Claim → journal (batch, named by the claim) → send → outcome → release, for one
+    /// policy write planned as `plan`.
     async fn send_policy_step(
         &self,
         obs: &Observed,
-        change: &PolicyChange,
+        mut plan: crate::change::Plan,
         reason: Option<&str>,
         msgs: &mut Vec<String>,
     ) -> Result<StepRecord> {
-        let (ou, step, now) = (change.ou.as_str(), change.step, obs.now);
-        let (mut store, mut rec) = self.plan_and_claim(ou, step, now)?;
-        let explicit_before = obs.imap.0.get(ou).map(|s| s.value.clone());
-        let action = match change.method {
-            crate::migration::PolicyMethod::Create { .. } => "policy.create",
-            crate::migration::PolicyMethod::Patch { .. } => "policy.patch",
-            crate::migration::PolicyMethod::Delete { .. } => "policy.delete",
-        };
-        let id = apply::journal_planned(
-            &mut store,
-            self,
-            now,
-            apply::Call {
-                action,
-                target: &format!("{ou} {step}"),
-                request: &apply::request_line(change),
-                gam: NO_GAM,
-            },
-            ChangeRow {
-                journal_id: 0,
-                ou: ou.into(),
-                step: step.as_str().into(),
-                before: explicit_before.as_ref().map(|v| v.to_string()),
-                after: change.after.as_ref().map(|v| v.to_string()),
-                reason: reason.map(String::from),
-                operation: None,
-            },
-        )?;
-        store
-            .migration()
-            .set_claim_entry(ou, step, &self.claimant, id)?;
-        let sent = match apply::send_policy(self, change).await {
-            Ok(s) => s,
+        let target = plan
+            .targets
+            .first()
+            .cloned()
+            .ok_or_else(|| MigrateError::Refused("the plan has no policy write".into()))?;
+        let (ou, now) = (target.org_unit.clone().unwrap_or_default(), obs.now);
+        let step = plan
+            .step
+            .as_ref()
+            .and_then(|c| StepId::parse(&c.step))
+            .ok_or_else(|| MigrateError::Refused("the plan names no migration step".into()))?;
+        if let Some(c) = plan.step.as_mut() {
+            c.reason = reason.map(String::from);
+        }
+        let (mut store, mut rec) = self.plan_and_claim(&ou, step, now)?;
+        let explicit_before = obs.imap.0.get(&ou).map(|s| s.value.clone());
+        let engine = self.engine()?;
+        let batch = match engine.journal(&plan).await {
+            Ok(b) => b,
             Err(e) => {
-                // Nothing was sent (read-only refusal): give the step back untouched.
-                store
-                    .journal()
-                    .set_outcome(id, &Outcome::Failed(e.to_string()))?;
+                // Nothing was journaled or sent (read-only, journal error): give the step back.
                 store.migration().release(&rec, &self.claimant, now)?;
-                return Err(e);
+                return Err(e.into());
             }
         };
-        match sent {
-            Sent::Accepted { operation, created } => {
-                store.journal().set_outcome(id, &Outcome::Succeeded)?;
-                store.migration().set_operation(id, &operation)?;
+        if let Some(b) = batch {
+            store
+                .migration()
+                .set_claim_batch(&ou, step, &self.claimant, b)?;
+        }
+        let report = match engine.send_all(batch, &plan, |_| {}).await {
+            Ok(r) => r,
+            Err(e) => {
+                // Refused before any request: close the batch so nothing resends it.
+                if let Some(b) = batch {
+                    let _ = engine.abandon(b).await;
+                }
+                store.migration().release(&rec, &self.claimant, now)?;
+                return Err(e.into());
+            }
+        };
+        let batch_text = batch
+            .map(|b| format!("change batch {b}"))
+            .unwrap_or_else(|| "not journaled".into());
+        match (report.operations.first(), report.failed.first()) {
+            (Some((_, applied)), _) => {
                 rec.applied(
                     now,
                     self.settings.propagation_window,
-                    created,
+                    applied.created.clone(),
                     explicit_before,
                 )?;
-                msgs.push(format!("sent ({operation}); journal entry {id}"));
+                msgs.push(format!("sent ({}); {batch_text}", applied.operation));
             }
-            Sent::NotMutable(why) => {
-                store
-                    .journal()
-                    .set_outcome(id, &Outcome::Failed(why.clone()))?;
-                rec.needs_manual(now, format!("Google does not accept this setting through the API ({why}); set it in the Admin console: {}, then `offsync step {ou} {step} attest`", step.console_path()));
-                msgs.push("Google refused the API write: this is now a guided console step".into());
+            (None, Some((_, failure))) => {
+                let why = failure.to_string();
+                if matches!(&**failure, ChangeError::Google(e) if crate::change::policy::is_not_mutable(e))
+                {
+                    rec.needs_manual(now, format!("Google does not accept this setting through the API ({why}); set it in the Admin console: {}, then `offsync step {ou} {step} attest`", step.console_path()));
+                    msgs.push(format!(
+                        "Google refused the API write ({batch_text}): this is now a guided console step"
+                    ));
+                } else {
+                    rec.apply_failed(now, why.clone());
+                    msgs.push(format!(
+                        "failed (attempt {} of {}; {batch_text}): {why}",
+                        rec.attempts, self.settings.max_attempts
+                    ));
+                }
             }
-            Sent::Failed(why) => {
-                store
-                    .journal()
-                    .set_outcome(id, &Outcome::Failed(why.clone()))?;
-                rec.apply_failed(now, why.clone());
-                msgs.push(format!(
-                    "failed (attempt {} of {}): {why}",
-                    rec.attempts, self.settings.max_attempts
-                ));
+            (None, None) => {
+                return Err(MigrateError::Refused(format!(
+                    "the change engine sent nothing for {ou} {step} ({batch_text}); nothing was recorded as applied"
+                )))
             }
         }
         store.migration().release(&rec, &self.claimant, now)?;
@@ -197,17 +232,19 @@ impl Migrator {
             .iter()
             .filter_map(|(rid, _)| by_id.get(rid.as_str()).copied())
             .collect();
-        let planner = Planner {
-            profile: self.profile.clone(),
-            customer_id: self.clients.profile.customer_id.clone(),
-            actor: self.actor.clone(),
+        let plan = self.planner().devices(DeviceAction::Block, devices, now);
+        let engine = self.engine()?;
+        let report = match engine.journal(&plan).await {
+            Ok(b) => {
+                if let Some(b) = b {
+                    store
+                        .migration()
+                        .set_claim_batch(ou, step, &self.claimant, b)?;
+                }
+                engine.send_all(b, &plan, |_| {}).await
+            }
+            Err(e) => Err(e),
         };
-        let plan = planner.devices(DeviceAction::Block, devices, now);
-        let engine = Engine::new(
-            Ok(self.clients.clone()),
-            Some(Arc::new(Mutex::new(self.store()?))),
-        );
-        let report = engine.execute(&plan, |_| {}).await;
         let report = match report {
             Ok(r) => r,
             Err(e) => {
@@ -219,7 +256,7 @@ impl Migrator {
             .batch_id
             .map(|b| format!("change batch {b}"))
             .unwrap_or_default();
-        apply::journal_fact(
+        facts::journal_fact(
             &mut store,
             self,
             now,
@@ -267,12 +304,15 @@ impl Migrator {
         }
         let change = plan::undo_change(step, ou, IMAP_SETTING, &obs.imap, rec.created_policy.as_deref(), rec.previous_value.as_ref(), obs.tree.paths(), &obs.inventory.users, &obs.inventory.devices)
             .ok_or_else(|| MigrateError::Refused(format!("offsync made no change to {step} at {ou} that it can undo (no policy it created, no value it replaced)")))?;
+        let request = self.policy_plan(&change, obs.now);
         let mut out = StepOutcome {
             record: rec,
             plan: Some(StepPlan::Policy {
                 change: Box::new(change.clone()),
+                request: Box::new(request.clone()),
                 noop: false,
                 notes: vec!["undo".into()],
+                user_imap: None,
             }),
             messages: Vec::new(),
             sent: false,
@@ -293,7 +333,7 @@ impl Migrator {
         })?;
         drop(store);
         let sent = self
-            .send_policy_step(&obs, &change, reason.or(Some("undo")), &mut out.messages)
+            .send_policy_step(&obs, request, reason.or(Some("undo")), &mut out.messages)
             .await?;
         let mut store = self.store()?;
         // Undone: the step starts over (a failed undo stays failed, with its reason).

@@ -3,7 +3,7 @@
 //! declarations and the per-user marks (acknowledged, reminded). Every change is journaled.
 use serde::Serialize;
 
-use super::apply;
+use super::facts;
 use super::observe::Observed;
 use super::{MigrateError, Migrator, Result};
 use crate::migration::guard::{self, Stage};
@@ -82,7 +82,7 @@ impl Migrator {
         self.require_ous(&obs, &[ou.to_string()])?;
         let mut store = self.store()?;
         store.migration().set_pilot(ou, obs.now)?;
-        apply::journal_fact(&mut store, self, obs.now, "migration.pilot", ou, "-", None)?;
+        facts::journal_fact(&mut store, self, obs.now, "migration.pilot", ou, "-", None)?;
         Ok(())
     }
 
@@ -94,7 +94,7 @@ impl Migrator {
         }
         let mut store = self.store()?;
         let n = store.migration().add_wave(ous, obs.now)?;
-        apply::journal_fact(
+        facts::journal_fact(
             &mut store,
             self,
             obs.now,
@@ -129,7 +129,7 @@ impl Migrator {
         };
         let mut store = self.store()?;
         store.migration().add_override(wave, &o)?;
-        apply::journal_fact(
+        facts::journal_fact(
             &mut store,
             self,
             obs.now,
@@ -166,7 +166,7 @@ impl Migrator {
             .collect();
         let note =
             (!waived.is_empty()).then(|| format!("overridden guards: {}", waived.join(", ")));
-        apply::journal_fact(
+        facts::journal_fact(
             &mut store,
             self,
             obs.now,
@@ -206,7 +206,7 @@ impl Migrator {
             d.emm,
             d.emm_devices.len()
         );
-        apply::journal_fact(
+        facts::journal_fact(
             &mut store,
             self,
             obs.now,
@@ -246,7 +246,7 @@ impl Migrator {
             store
                 .migration()
                 .mark_user(e, mark, &self.actor, note, obs.now)?;
-            apply::journal_fact(
+            facts::journal_fact(
                 &mut store,
                 self,
                 obs.now,

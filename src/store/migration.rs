@@ -32,6 +32,8 @@ pub struct Claim {
     pub step: StepId,
     pub claimant: String,
     pub journal_entry: Option<i64>,
+    /// The change batch of the step's write, once journaled (recovery reconciles it).
+    pub batch: Option<i64>,
     pub since: Option<DateTime<Utc>>,
 }
 
@@ -124,7 +126,7 @@ impl MigrationDb<'_> {
         let mut st = self
             .conn
             .prepare(
-                "SELECT ou, step, claim, claim_entry, claimed_at FROM migration_step
+                "SELECT ou, step, claim, claim_entry, claimed_at, claim_batch FROM migration_step
                  WHERE claim IS NOT NULL ORDER BY claimed_at",
             )
             .map_err(self.sql())?;
@@ -136,6 +138,7 @@ impl MigrationDb<'_> {
                     r.get::<_, String>(2)?,
                     r.get::<_, Option<i64>>(3)?,
                     r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
                 ))
             })
             .map_err(self.sql())?
@@ -143,12 +146,13 @@ impl MigrationDb<'_> {
             .map_err(self.sql())?;
         Ok(rows
             .into_iter()
-            .filter_map(|(ou, step, claimant, entry, at)| {
+            .filter_map(|(ou, step, claimant, entry, at, batch)| {
                 Some(Claim {
                     ou,
                     step: StepId::parse(&step)?,
                     claimant,
                     journal_entry: entry,
+                    batch,
                     since: at.as_deref().and_then(parse_ts),
                 })
             })
@@ -220,6 +224,31 @@ impl MigrationDb<'_> {
             .execute(
                 "UPDATE migration_step SET claim_entry = ?4 WHERE ou = ?1 AND step = ?2 AND claim = ?3",
                 params![ou, step.as_str(), claimant, entry],
+            )
+            .map_err(self.sql())?;
+        if n == 0 {
+            return Err(MigrationStoreError::NotClaimed {
+                ou: ou.into(),
+                step,
+                claimant: claimant.into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Records the change batch of a claimed step once the engine has journaled it.
+    pub fn set_claim_batch(
+        &mut self,
+        ou: &str,
+        step: StepId,
+        claimant: &str,
+        batch: i64,
+    ) -> Result<()> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE migration_step SET claim_batch = ?4 WHERE ou = ?1 AND step = ?2 AND claim = ?3",
+                params![ou, step.as_str(), claimant, batch],
             )
             .map_err(self.sql())?;
         if n == 0 {
@@ -321,6 +350,7 @@ fn write_step(
          ON CONFLICT(ou, step) DO UPDATE SET state = excluded.state, json = excluded.json,
            version = migration_step.version + 1, claim = excluded.claim,
            claim_entry = excluded.claim_entry, claimed_at = excluded.claimed_at,
+           claim_batch = CASE WHEN excluded.claim IS NULL THEN NULL ELSE migration_step.claim_batch END,
            updated_at = excluded.updated_at",
         params![rec.ou, rec.step.as_str(), rec.state.as_str(), json, claim, entry, ts(now)],
     )?;

@@ -336,8 +336,12 @@ CREATE TABLE feed_lease (
 );
 "#;
 
+/// Version 8: a migration step's claim names the change batch its policy write was
+/// journaled as, so recovery reconciles that batch through the change engine.
+const V8: &str = "ALTER TABLE migration_step ADD COLUMN claim_batch INTEGER;";
+
 /// Every migration, oldest first. Append new steps; never edit or reorder old ones.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {
