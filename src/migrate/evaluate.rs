@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use super::observe::{observe, Observed};
 use super::{Migrator, Result};
 use crate::change::{Plan, TargetState};
+use crate::migration::audit;
 use crate::migration::verify::{assess, VerifyConfig};
 use crate::migration::{RestrictionShape, StepId, StepRecord, IOS_CLIENT_ID};
 use crate::store::{Claim, Outcome};
@@ -52,10 +53,16 @@ impl Migrator {
                     continue;
                 }
                 let rec = obs.record(&ou, step);
-                let a = {
+                let mut a = {
                     let view = obs.view(&ou, &imap, &trust);
                     assess(step, &rec, &view, &cfg, obs.now)
                 };
+                // A documented console change in the audit log: shown, never verifying.
+                if let Some(at) = rec.changed_at {
+                    let since = at - cfg.window;
+                    a.evidence
+                        .extend(audit::evidence(step, &ou, &obs.audit, since));
+                }
                 let applies = decl.applies(step);
                 let now = obs.now;
                 let (rec, ()) = store.migration().update_step(&ou, step, now, |r| {

@@ -9,6 +9,7 @@ use futures::TryStreamExt;
 use super::{Migrator, Result};
 use crate::google;
 use crate::migration::funnel::{self, FunnelInput};
+use crate::migration::audit::{self, AuditSeen};
 use crate::migration::inherit::Unjoined;
 use crate::migration::plan::{IMAP_SETTING, TRUST_SETTING};
 use crate::migration::{
@@ -30,6 +31,8 @@ pub struct Observed {
     pub plan: Plan,
     pub funnel: Vec<UserRow>,
     pub claims: Vec<Claim>,
+    /// Documented admin audit events, read only while a step they can support is in flight.
+    pub audit: Vec<AuditSeen>,
 }
 
 impl Observed {
@@ -167,6 +170,7 @@ pub async fn observe(m: &Migrator) -> Result<Observed> {
         active_days: m.settings.active_days,
     };
     let funnel = funnel::rows(&inventory.users, &inventory.devices, &input, now);
+    let audit = audit_events(m, &records, &mut warnings).await;
     Ok(Observed {
         now,
         inventory,
@@ -179,5 +183,48 @@ pub async fn observe(m: &Migrator) -> Result<Observed> {
         plan,
         funnel,
         claims,
+        audit,
     })
+}
+
+/// Admin audit events since the earliest change of a step they can support that is not
+/// settled yet; none (and no request) when no such step exists.
+async fn audit_events(
+    m: &Migrator,
+    records: &BTreeMap<(String, StepId), StepRecord>,
+    warnings: &mut Vec<String>,
+) -> Vec<AuditSeen> {
+    use crate::migration::StepState as S;
+    let since = records
+        .values()
+        .filter(|r| audit::documented_for(r.step))
+        .filter(|r| {
+            matches!(
+                r.state,
+                S::Attested | S::Flagged | S::PendingPropagation | S::NeedsManual
+            )
+        })
+        .filter_map(|r| r.changed_at)
+        .min();
+    let Some(since) = since else {
+        return Vec::new();
+    };
+    let start = (since - m.settings.propagation_window).to_rfc3339();
+    match m
+        .clients
+        .reports
+        .admin_activities(None, Some(start))
+        .try_concat()
+        .await
+    {
+        Ok(acts) => acts
+            .iter()
+            .filter_map(|a| serde_json::to_value(a).ok())
+            .flat_map(|a| audit::from_activity(&a))
+            .collect(),
+        Err(e) => {
+            warnings.push(format!("cannot read admin audit events ({e}): console changes are not shown as supporting evidence (scope admin.reports.audit.readonly)"));
+            Vec::new()
+        }
+    }
 }

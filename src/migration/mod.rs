@@ -7,6 +7,7 @@
 //! No I/O and no clock: callers pass observations and `now` (the server's clock). The store
 //! keeps the state, `crate::migrate` gathers observations and sends changes.
 pub mod android;
+pub mod audit;
 pub mod evidence;
 pub mod funnel;
 pub mod guard;

@@ -22,15 +22,19 @@ fn parse_setting(name: &str) -> ApiResult<ConsoleSetting> {
         .find(|s| s.wire() == name)
         .ok_or_else(|| {
             ApiError::invalid(format!(
-                "unknown console setting '{name}'; use google_sync, ios_push, trusted_ios or emm_google_account"
+                "unknown console setting '{name}'; use google_sync, ios_push, trusted_ios, emm_google_account or imap_access"
             ))
         })
 }
 
 /// `POST /_sim/console {"orgUnitPath": "/Pilot", "setting": "google_sync", "enabled": false}`
+///
+/// Admin audit events: only `imap_access` leaves one (`IMAP_ACCESS`, documented). No
+/// documented event name exists for Google Sync, iOS push, the trusted client or an EMM's
+/// profile, so the simulator records none for them rather than invent one.
 pub async fn set(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult<Json<Value>> {
     let body: Value = ApiError::parse_body(&body)?;
-    let setting = parse_setting(body["setting"].as_str().unwrap_or_default())?;
+    let name = body["setting"].as_str().unwrap_or_default();
     let on = body["enabled"]
         .as_bool()
         .ok_or_else(|| ApiError::invalid("'enabled' must be true or false"))?;
@@ -40,6 +44,18 @@ pub async fn set(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult<Json<Va
     let ou = t
         .ou_by_path(path)
         .ok_or_else(|| ApiError::invalid(format!("no OU '{path}'")))?;
+    if name == "imap_access" {
+        let value = super::policy::console_imap(&s, &mut t, ou, on);
+        return Ok(Json(json!({
+            "orgUnitPath": t.org_units[ou].path,
+            "setting": "imap_access",
+            "enabled": on,
+            "value": value,
+            "savedAt": super::clock::rfc3339(now),
+            "effectiveAt": super::clock::rfc3339(now + s.cfg.propagation.as_secs() as i64),
+        })));
+    }
+    let setting = parse_setting(name)?;
     t.console
         .settings
         .insert((ou, setting), Saved { on, at: now });

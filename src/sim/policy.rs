@@ -229,6 +229,55 @@ fn audit(s: &Shared, t: &mut Tenant, caller: &Caller, ou: usize, old: &Value, ne
     });
 }
 
+/// The Admin console's "Enable IMAP access for all users" at an OU (Gmail > End user access
+/// > POP and IMAP access): the console writes the OU's policy whether or not the API may, and
+/// the audit log records it as `IMAP_ACCESS`, the one setting event name the product's sources
+/// document. Returns the value now set.
+pub fn console_imap(s: &Shared, t: &mut Tenant, ou: usize, enabled: bool) -> Value {
+    let now = s.clock.now();
+    let prop = s.cfg.propagation.as_secs() as i64;
+    let value = json!({ "enableImapAccess": enabled });
+    let at = t
+        .policies
+        .iter()
+        .position(|p| p.ou == ou && p.setting_type == IMAP_SETTING);
+    let old = at.map(|i| t.policies[i].value.clone()).unwrap_or(json!({}));
+    let actor = t.super_admin;
+    t.audit.push(AuditEvent {
+        time: now,
+        actor,
+        setting: "IMAP_ACCESS".into(),
+        ou_path: t.org_units[ou].path.clone(),
+        old: old["enableImapAccess"].to_string(),
+        new: value["enableImapAccess"].to_string(),
+    });
+    match at {
+        Some(i) => {
+            let p = &mut t.policies[i];
+            p.prior = p.effect(now, prop).cloned();
+            p.value = value.clone();
+            p.written_at = Some(now);
+        }
+        None => {
+            let id = format!(
+                "ahv4hg7q{:016x}",
+                mix(now as u64 ^ t.policies.len() as u64 ^ 0xc0)
+            );
+            t.policies.push(CiPolicy {
+                id,
+                ou,
+                setting_type: IMAP_SETTING.into(),
+                value: value.clone(),
+                written_at: Some(now),
+                prior: None,
+            });
+            t.policies.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+    }
+    t.console.active = true;
+    value
+}
+
 pub async fn create(
     State(s): State<Arc<Shared>>,
     caller: Caller,
