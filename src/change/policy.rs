@@ -27,6 +27,9 @@ pub struct StepContext {
     pub reason: Option<String>,
     /// How long after the plan a policy read may still show the earlier value (seconds).
     pub read_lag_secs: i64,
+    /// The write undoes the step (restores the earlier value or deletes offsync's policy).
+    #[serde(default)]
+    pub undo: bool,
 }
 
 /// What Google answered to an accepted write: the long-running operation's name (Discovery
@@ -265,10 +268,9 @@ pub fn read_back(t: &Target, now: Option<&CiPolicy>, settled: bool) -> ReadBack 
         ));
     }
     if is_before {
-        return ReadBack::Unclear(format!(
-            "a policy read still shows the earlier value, but reads may lag a write: read again later (`offsync step {} verify`)",
-            t.org_unit.as_deref().unwrap_or("OU")
-        ));
+        return ReadBack::Unclear(
+            "a policy read still shows the earlier value, but reads may lag a write: read again later (`offsync status` does)".into(),
+        );
     }
     ReadBack::Unclear(format!(
         "the policy shows {} now, neither the earlier nor the planned value: changed by someone else?",

@@ -169,6 +169,12 @@ impl Migrator {
         let target = &plan.targets[0];
         let since = c.since.unwrap_or(now);
         match state {
+            TargetState::Applied if plan.step.as_ref().is_some_and(|c| c.undo) => {
+                // An undo that landed: the step starts over, as after an uninterrupted undo.
+                *rec = StepRecord::new(ou, step);
+                notes.push(format!("recovered {ou} {step}: the interrupted undo (change batch {batch}) reads back as written: applied once; the step starts over"));
+                Ok(true)
+            }
             TargetState::Applied => {
                 let created = match target.request.method.as_str() {
                     "POST" => crate::change::policy::current(&self.clients, target)

@@ -205,7 +205,9 @@ impl Migrator {
         let mut out = StepOutcome {
             record: obs.record(ou, step),
             plan: None,
-            messages: Vec::new(),
+            // What observing and recovering found (an interrupted write, an unreadable
+            // source) comes first: the admin must see it with the answer.
+            messages: obs.warnings.iter().map(|w| format!("warning: {w}")).collect(),
             sent: false,
         };
         let mut store = self.store()?;

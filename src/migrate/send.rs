@@ -26,7 +26,7 @@ impl Migrator {
         let mut out = StepOutcome {
             record: obs.record(ou, step),
             plan: Some(plan.clone()),
-            messages: Vec::new(),
+            messages: obs.warnings.iter().map(|w| format!("warning: {w}")).collect(),
             sent: false,
         };
         match plan {
@@ -88,6 +88,7 @@ impl Migrator {
             step: change.step.as_str().to_string(),
             reason: None,
             read_lag_secs: self.settings.propagation_window.num_seconds(),
+            undo: false,
         };
         self.planner().cloud_identity_policy(change, context, at)
     }
@@ -304,7 +305,10 @@ impl Migrator {
         }
         let change = plan::undo_change(step, ou, IMAP_SETTING, &obs.imap, rec.created_policy.as_deref(), rec.previous_value.as_ref(), obs.tree.paths(), &obs.inventory.users, &obs.inventory.devices)
             .ok_or_else(|| MigrateError::Refused(format!("offsync made no change to {step} at {ou} that it can undo (no policy it created, no value it replaced)")))?;
-        let request = self.policy_plan(&change, obs.now);
+        let mut request = self.policy_plan(&change, obs.now);
+        if let Some(c) = request.step.as_mut() {
+            c.undo = true;
+        }
         let mut out = StepOutcome {
             record: rec,
             plan: Some(StepPlan::Policy {
@@ -314,7 +318,7 @@ impl Migrator {
                 notes: vec!["undo".into()],
                 user_imap: None,
             }),
-            messages: Vec::new(),
+            messages: obs.warnings.iter().map(|w| format!("warning: {w}")).collect(),
             sent: false,
         };
         if !yes {

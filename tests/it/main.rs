@@ -26,6 +26,7 @@ mod google_retry;
 mod google_util;
 mod migration_crash;
 mod migration_e2e;
+mod migration_engine;
 mod migration_store;
 mod python_crosscheck;
 mod sim_cli;

@@ -1,6 +1,8 @@
 //! Crash tests with separate processes: an `offsync step … apply --yes` is killed while its
-//! write is in flight; the next offsync recovers from the claim and the journal, and the
-//! simulator and the journal agree: the policy exists once, nothing is applied twice.
+//! write is in flight, or cut right after Google answered (before the outcome is journaled,
+//! via `OFFSYNC_TEST_ABORT_AFTER`) for a create, a patch and an undo. The next offsync
+//! recovers through the change engine's reconcile of the batch the claim names, and the
+//! simulator and the journal agree: every write exists once, nothing is applied twice.
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -96,7 +98,7 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
     // Kill it the moment its journal entry exists: the write is on the wire (or about to be).
     // Generous: the whole suite may be running on two cores.
     let deadline = Instant::now() + Duration::from_secs(240);
-    let entry = loop {
+    let batch = loop {
         assert!(
             Instant::now() < deadline,
             "the apply never reached the journal"
@@ -114,9 +116,9 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
                 .ok()
                 .and_then(|c| c.into_iter().next())
             {
-                if let Some(e) = c.journal_entry {
+                if let Some(b) = c.batch {
                     child.kill().unwrap();
-                    break e;
+                    break b;
                 }
             }
         }
@@ -126,48 +128,46 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     {
         let mut s = Store::open(&db).unwrap();
-        assert_eq!(
-            s.migration().claims().unwrap().len(),
-            1,
-            "the crash left its claim"
-        );
-        assert_eq!(
-            s.journal().unfinished().unwrap().len(),
-            1,
-            "and a planned journal entry"
-        );
+        let claims = s.migration().claims().unwrap();
+        assert_eq!(claims.len(), 1, "the crash left its claim");
+        assert_eq!(claims[0].batch, Some(batch), "naming its change batch");
+        assert!(s.journal().unfinished().unwrap().len() <= 1);
     }
     let landed = pilot_imap_policies(&h);
     eprintln!("the killed write landed: {}", landed == 1);
     assert!(landed <= 1);
 
-    // The next offsync recovers: journal and simulator agree.
+    // The next offsync recovers through the engine. A write that landed reads back at once;
+    // one that did not is unknown until the read lag (the propagation window) has passed.
     let out = run(&["step", "/Pilot", "imap", "verify"]).await;
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut s = Store::open(&db).unwrap();
-    assert!(s.migration().claims().unwrap().is_empty());
-    let e = s
-        .journal()
-        .list(100)
-        .unwrap()
-        .into_iter()
-        .find(|j| j.id == entry)
-        .unwrap();
-    let state = s.migration().records().unwrap()[&("/Pilot".to_string(), StepId::Imap)]
-        .state
-        .as_str();
+    let state = |db: &std::path::Path| {
+        Store::open(db).unwrap().migration().records().unwrap()[&("/Pilot".to_string(), StepId::Imap)]
+            .state
+            .as_str()
+            .to_string()
+    };
     if landed == 1 {
-        assert_eq!(e.outcome, Outcome::Succeeded);
-        assert_eq!(state, "pending_propagation");
+        assert!(Store::open(&db).unwrap().migration().claims().unwrap().is_empty());
+        assert_eq!(state(&db), "pending_propagation");
     } else {
-        assert!(matches!(e.outcome, Outcome::Failed(_)), "{:?}", e.outcome);
-        assert_eq!(state, "planned");
+        let claims = Store::open(&db).unwrap().migration().claims().unwrap();
+        if !claims.is_empty() {
+            // Unknown: still claimed, so a second apply is refused rather than sent.
+            let again = run(&["step", "/Pilot", "imap", "apply", "--yes"]).await;
+            assert!(!again.status.success());
+            assert_eq!(pilot_imap_policies(&h), 0);
+            h.advance(Duration::from_secs(25 * 3600));
+            let out = run(&["step", "/Pilot", "imap", "verify"]).await;
+            assert!(out.status.success());
+        }
+        assert!(Store::open(&db).unwrap().migration().claims().unwrap().is_empty());
+        assert_eq!(state(&db), "planned");
     }
-    drop(s);
 
     // Applying again sends at most what is missing: the policy exists exactly once.
     let out = run(&["step", "/Pilot", "imap", "apply", "--yes"]).await;
@@ -182,6 +182,7 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
     assert_eq!(pilot_imap_policies(&h), 1);
     let s = Store::open(&db).unwrap();
     assert!(s.journal().unfinished().unwrap().is_empty());
+    assert!(s.batches().open().unwrap().is_empty(), "every batch closed");
     let creates = s
         .journal()
         .list(100)
@@ -196,16 +197,100 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
     h.shutdown().await;
 }
 
-/// The other crash: the write landed but the process died before recording it. Recovery
-/// reads the policy back, records the entry as succeeded and the step as applied, and the
-/// next apply sends nothing.
-#[tokio::test]
-async fn a_write_that_landed_before_the_crash_is_recorded_once() {
-    use chrono::Utc;
-    use offsync::migrate::{Migrator, StepAction};
-    use offsync::migration::SkipKind;
-    use offsync::store::{ChangeRow, JournalEntry};
+/// Runs `offsync ARGS` in its own process, cut right after Google answers its first write
+/// (before the outcome is journaled), and checks it really was cut.
+fn cut_after_first_write(cfg: &std::path::Path, args: &[&str]) {
+    let out = Command::new(BIN)
+        .env("OFFSYNC_TEST_ABORT_AFTER", "1")
+        .arg("--config")
+        .arg(cfg)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "{args:?} was not cut: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
 
+fn offsync(cfg: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(cfg)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// The IMAP policies at `path` in the simulator: (name, enableImapAccess).
+fn imap_at(h: &sim::SimHandle, path: &str) -> Vec<(String, serde_json::Value)> {
+    let dump = h.tenant_snapshot();
+    let id = if path == "/" {
+        None
+    } else {
+        Some(
+            dump["orgUnits"].as_array().unwrap().iter().find(|o| o["orgUnitPath"] == path).unwrap()
+                ["orgUnitId"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("id:")
+                .to_string(),
+        )
+    };
+    let root = dump["orgUnits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["parentOrgUnitPath"] == "/")
+        .unwrap()["parentOrgUnitId"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches("id:")
+        .to_string();
+    let want = format!("orgUnits/{}", id.unwrap_or(root));
+    dump["cloudIdentityPolicies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p["setting"]["type"] == "settings/gmail.imap_access" && p["policyQuery"]["orgUnit"] == want
+        })
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or_default().to_string(),
+                p["setting"]["value"]["enableImapAccess"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// (action, outcome) of the journal's policy writes, oldest first.
+fn policy_rows(db: &std::path::Path) -> Vec<(String, Outcome)> {
+    let s = Store::open(db).unwrap();
+    let mut rows: Vec<_> = s
+        .journal()
+        .list(1000)
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.action.starts_with("policy."))
+        .collect();
+    rows.sort_by_key(|j| j.id);
+    rows.into_iter().map(|j| (j.action, j.outcome)).collect()
+}
+
+fn record(db: &std::path::Path, ou: &str) -> offsync::migration::StepRecord {
+    Store::open(db).unwrap().migration().records().unwrap()[&(ou.to_string(), StepId::Imap)].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_cut_after_google_answered_are_recovered_once_for_create_undo_and_patch() {
     let h = sim::start(SimConfig {
         users: 60,
         devices: 120,
@@ -215,122 +300,155 @@ async fn a_write_that_landed_before_the_crash_is_recorded_once() {
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("key.json");
-    std::fs::write(&key, &h.credentials.key_json).unwrap();
-    let profile = offsync::config::Profile::for_simulator(
-        &h.base_url,
-        key,
-        &h.credentials.admin_email,
-        h.credentials.domains.clone(),
-        None,
-    );
-    let (clients, _) = offsync::google::Clients::new(&profile, None).unwrap();
-    let db = dir.path().join("m.sqlite");
-    let m = Migrator::new(clients.clone(), &profile, db.clone());
+    let cfg = config(dir.path(), &h);
+    let db = dir.path().join("data").join("sim.sqlite");
+    let cfg2 = cfg.clone();
+    let run = move |args: Vec<&'static str>| {
+        let cfg = cfg2.clone();
+        tokio::task::spawn_blocking(move || offsync(&cfg, &args))
+    };
+    let cut = |args: Vec<&'static str>| {
+        let cfg = cfg.clone();
+        tokio::task::spawn_blocking(move || cut_after_first_write(&cfg, &args))
+    };
 
-    // The crashed process: step claimed, journal entry planned, write sent and landed.
-    let ous = clients.directory.orgunits().await.unwrap();
-    let pilot = ous.iter().find(|o| o.org_unit_path == "/Pilot").unwrap();
-    let value = serde_json::json!({"enableImapAccess": true});
-    clients
-        .policy
-        .create(&pilot.org_unit_id, "settings/gmail.imap_access", &value)
-        .await
-        .unwrap();
-    let then = Utc::now() - chrono::Duration::hours(2);
-    let mut s = Store::open(&db).unwrap();
-    s.migration()
-        .update_step("/Pilot", StepId::Imap, then, |r| r.plan(then))
-        .unwrap();
-    s.migration()
-        .claim("/Pilot", StepId::Imap, "gone-host:4242", None, 3, then)
-        .unwrap();
-    let id = s
-        .journal()
-        .append(&JournalEntry {
-            id: 0,
-            at: then,
-            profile: "demo".into(),
-            actor: "admin".into(),
-            action: "policy.create".into(),
-            target: "/Pilot imap".into(),
-            count: 1,
-            request: "POST v1/policies".into(),
-            gam_command: String::new(),
-            outcome: Outcome::Planned,
-            dry_run: false,
-            batch_id: None,
-            seq: None,
-        })
-        .unwrap();
-    s.migration()
-        .record_change(&ChangeRow {
-            journal_id: id,
-            ou: "/Pilot".into(),
-            step: "imap".into(),
-            before: None,
-            after: Some(value.to_string()),
-            reason: None,
-            operation: None,
-        })
-        .unwrap();
-    s.migration()
-        .set_claim_entry("/Pilot", StepId::Imap, "gone-host:4242", id)
-        .unwrap();
-    drop(s);
-
-    let obs = m.observe_ready().await.unwrap();
-    assert!(
-        obs.warnings
-            .iter()
-            .any(|w| w.contains("reads back as written")),
-        "{:?}",
-        obs.warnings
-    );
-    let rec = obs.record("/Pilot", StepId::Imap);
+    // 1. A create, cut after Google created the policy.
+    cut(vec!["step", "/Pilot", "imap", "apply", "--yes"]).await.unwrap();
+    assert_eq!(imap_at(&h, "/Pilot").len(), 1, "the create landed");
+    assert_eq!(policy_rows(&db), vec![("policy.create".into(), Outcome::Planned)]);
+    assert_eq!(Store::open(&db).unwrap().migration().claims().unwrap().len(), 1);
+    run(vec!["step", "/Pilot", "imap", "verify"]).await.unwrap();
+    assert_eq!(policy_rows(&db), vec![("policy.create".into(), Outcome::Succeeded)]);
+    let rec = record(&db, "/Pilot");
     assert_eq!(rec.state.as_str(), "pending_propagation");
-    assert!(
-        rec.created_policy.is_some(),
-        "undo can delete what the crashed process created"
-    );
-    let s = Store::open(&db).unwrap();
+    let created = imap_at(&h, "/Pilot")[0].0.clone();
+    assert_eq!(rec.created_policy.as_deref(), Some(created.as_str()), "undo can delete it");
+    let again = run(vec!["step", "/Pilot", "imap", "apply", "--yes"]).await.unwrap();
+    assert!(again.contains("nothing sent"), "{again}");
+    assert_eq!(imap_at(&h, "/Pilot").len(), 1);
+
+    // 2. Its undo (a delete of the policy offsync created), cut after Google deleted it.
+    cut(vec!["step", "/Pilot", "imap", "undo", "--yes"]).await.unwrap();
+    assert!(imap_at(&h, "/Pilot").is_empty(), "the delete landed");
+    run(vec!["step", "/Pilot", "imap", "verify"]).await.unwrap();
+    assert_eq!(record(&db, "/Pilot").state.as_str(), "not_started", "the step starts over");
     assert_eq!(
-        s.journal()
-            .list(10)
-            .unwrap()
-            .iter()
-            .find(|e| e.id == id)
-            .unwrap()
-            .outcome,
-        Outcome::Succeeded
+        policy_rows(&db),
+        vec![
+            ("policy.create".into(), Outcome::Succeeded),
+            ("policy.delete".into(), Outcome::Succeeded)
+        ]
     );
-    let out = m
-        .step(
-            "/Pilot",
-            StepId::Imap,
-            StepAction::Apply,
-            None,
-            SkipKind::Declined,
-            true,
-        )
+
+    // 3. A patch of the root's own policy (off → on), cut after Google patched it.
+    assert_eq!(imap_at(&h, "/")[0].1, serde_json::json!(false));
+    cut(vec!["step", "/", "imap", "apply", "--yes"]).await.unwrap();
+    assert_eq!(imap_at(&h, "/")[0].1, serde_json::json!(true), "the patch landed");
+    run(vec!["step", "/", "imap", "verify"]).await.unwrap();
+    let rec = record(&db, "/");
+    assert_eq!(rec.state.as_str(), "pending_propagation");
+    assert_eq!(
+        rec.previous_value,
+        Some(serde_json::json!({"enableImapAccess": false})),
+        "undo can restore the earlier value"
+    );
+    let again = run(vec!["step", "/", "imap", "apply", "--yes"]).await.unwrap();
+    assert!(again.contains("nothing sent"), "{again}");
+
+    // Journal and simulator agree: each write once, every batch closed, nothing unfinished.
+    assert_eq!(
+        policy_rows(&db),
+        vec![
+            ("policy.create".into(), Outcome::Succeeded),
+            ("policy.delete".into(), Outcome::Succeeded),
+            ("policy.patch".into(), Outcome::Succeeded)
+        ]
+    );
+    let mut s = Store::open(&db).unwrap();
+    assert!(s.batches().open().unwrap().is_empty());
+    assert!(s.journal().unfinished().unwrap().is_empty());
+    assert!(s.migration().claims().unwrap().is_empty());
+    // The migration facts of each write: OU, step, before/after and the operation name.
+    let patch_id = s
+        .journal()
+        .list(1000)
+        .unwrap()
+        .into_iter()
+        .find(|j| j.action == "policy.patch")
+        .unwrap()
+        .id;
+    let facts = s.migration().change(patch_id).unwrap().unwrap();
+    assert_eq!((facts.ou.as_str(), facts.step.as_str()), ("/", "imap"));
+    assert_eq!(facts.before.as_deref(), Some(r#"{"enableImapAccess":false}"#));
+    assert_eq!(facts.after.as_deref(), Some(r#"{"enableImapAccess":true}"#));
+    assert_eq!(facts.operation, None, "cut before the answer was journaled");
+    h.shutdown().await;
+}
+
+/// Reads that lag writes: a create cut after Google accepted it does not read back yet, so
+/// its fate is unknown. The step stays claimed (a second apply is refused, not sent) until a
+/// read after the lag shows the write; then it is recorded applied, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lagging_read_after_a_cut_write_is_unknown_not_failed_and_never_resent() {
+    let h = sim::start(SimConfig {
+        users: 60,
+        devices: 120,
+        imap_policy_mutable: true,
+        policy_readback: sim::PolicyReadback::AfterPropagation,
+        propagation: Duration::from_secs(3 * 3600),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), &h);
+    let db = dir.path().join("data").join("sim.sqlite");
+    let run = |args: Vec<&'static str>| {
+        let cfg = cfg.clone();
+        tokio::task::spawn_blocking(move || {
+            Command::new(BIN).arg("--config").arg(&cfg).args(&args).output().unwrap()
+        })
+    };
+    let c = cfg.clone();
+    tokio::task::spawn_blocking(move || {
+        cut_after_first_write(&c, &["step", "/Pilot", "imap", "apply", "--yes"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(pilot_imap_policies(&h), 1, "landed, though reads do not show it yet");
+    let out = run(vec!["step", "/Pilot", "imap", "verify"]).await.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(err.contains("unknown so far"), "{err}");
+    assert_eq!(policy_rows(&db), vec![("policy.create".into(), Outcome::Planned)]);
+    assert_eq!(Store::open(&db).unwrap().migration().claims().unwrap().len(), 1);
+    let again = run(vec!["step", "/Pilot", "imap", "apply", "--yes"]).await.unwrap();
+    assert!(!again.status.success(), "a second apply is refused while unknown");
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("not sent twice"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    // Nor can the engine's own resume send it behind the step's back.
+    let batch = Store::open(&db).unwrap().migration().claims().unwrap()[0]
+        .batch
+        .unwrap()
+        .to_string();
+    let resume = run(vec!["act", "--resume", Box::leak(batch.into_boxed_str()), "--yes"])
         .await
         .unwrap();
-    assert!(!out.sent);
+    assert!(!resume.status.success());
+    assert!(
+        String::from_utf8_lossy(&resume.stderr).contains("the migration recovers it"),
+        "{}",
+        String::from_utf8_lossy(&resume.stderr)
+    );
+    // After the sim's propagation the read shows the write: applied once.
+    h.advance(Duration::from_secs(4 * 3600));
+    let out = run(vec!["step", "/Pilot", "imap", "verify"]).await.unwrap();
+    assert!(out.status.success());
+    assert_eq!(policy_rows(&db), vec![("policy.create".into(), Outcome::Succeeded)]);
+    assert!(Store::open(&db).unwrap().migration().claims().unwrap().is_empty());
+    assert_eq!(record(&db, "/Pilot").state.as_str(), "pending_propagation");
     assert_eq!(pilot_imap_policies(&h), 1);
-    // Undo deletes the policy offsync created; the OU inherits again.
-    let out = m
-        .step(
-            "/Pilot",
-            StepId::Imap,
-            StepAction::Undo,
-            None,
-            SkipKind::Declined,
-            true,
-        )
-        .await
-        .unwrap();
-    assert!(out.sent, "{:?}", out.messages);
-    assert_eq!(pilot_imap_policies(&h), 0);
-    assert_eq!(out.record.state.as_str(), "not_started");
     h.shutdown().await;
 }

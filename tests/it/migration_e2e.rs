@@ -162,6 +162,11 @@ fn pilot_to_verified_then_the_guard_then_the_wave() {
         plan.contains("dry run") && plan.contains("POST v1/policies"),
         "{plan}"
     );
+    // The per-user Gmail IMAP diagnostic: counts and samples, read as each user.
+    assert!(
+        plan.contains("per-user Gmail IMAP settings (diagnostic") && plan.contains(" enabled, e.g. "),
+        "{plan}"
+    );
     let applied = sim.json(&["step", "/Pilot", "imap", "apply", "--yes", "--json"]);
     assert_eq!(applied["sent"], true);
     assert_eq!(applied["record"]["state"], "pending_propagation");
