@@ -191,7 +191,10 @@ impl Engine {
                 blocking_with(store, move |s| {
                     let id = s.journal().append(&entry)?;
                     if let Some(f) = facts {
-                        s.migration().record_change(&ChangeRow { journal_id: id, ..f })?;
+                        s.migration().record_change(&ChangeRow {
+                            journal_id: id,
+                            ..f
+                        })?;
                     }
                     Ok(id)
                 })
@@ -300,7 +303,12 @@ async fn send_policy(clients: &Clients, t: &Target) -> Result<Applied, ChangeErr
             org_unit_id,
             setting_type,
             value,
-        } => clients.policy.create(&org_unit_id, &setting_type, &value).await,
+        } => {
+            clients
+                .policy
+                .create(&org_unit_id, &setting_type, &value)
+                .await
+        }
         policy::Call::Patch {
             policy,
             setting_type,

@@ -25,7 +25,9 @@ pub enum ChangeError {
     #[error("the journal could not record the change, so it was not sent: {0}")]
     Journal(#[from] StoreError),
     /// The migration facts of a policy write could not be recorded, so it was not sent.
-    #[error("the journal could not record the migration step of the change, so it was not sent: {0}")]
+    #[error(
+        "the journal could not record the migration step of the change, so it was not sent: {0}"
+    )]
     Migration(#[from] crate::store::MigrationStoreError),
     /// Google accepted the request but its operation reports an error.
     #[error("operation {name} failed: {error}")]

@@ -17,7 +17,7 @@ pub mod policy;
 pub mod recover;
 
 pub use engine::{Engine, Report, SharedStore, TargetOutcome};
-pub use policy::{Applied, StepContext};
 pub use error::{ChangeError, Failure};
 pub use plan::{ChangeKind, Plan, Planner, Request, Skipped, Target, PLAN_VERSION};
+pub use policy::{Applied, StepContext};
 pub use recover::{BatchStatus, TargetState};

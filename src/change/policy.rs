@@ -341,12 +341,16 @@ mod tests {
         );
         assert_eq!(t.before, "null");
         let p = policy("policies/new", on);
-        assert!(matches!(read_back(&t, Some(&p), false), ReadBack::Applied(w) if w.contains("policies/new")));
+        assert!(
+            matches!(read_back(&t, Some(&p), false), ReadBack::Applied(w) if w.contains("policies/new"))
+        );
         // Nothing there yet: inside the read lag that says nothing; after it, not applied.
         assert!(matches!(read_back(&t, None, false), ReadBack::Unclear(_)));
         assert!(matches!(read_back(&t, None, true), ReadBack::NotApplied(_)));
         let other = policy("policies/x", json!({"enableImapAccess": false}));
-        assert!(matches!(read_back(&t, Some(&other), true), ReadBack::Unclear(w) if w.contains("someone else")));
+        assert!(
+            matches!(read_back(&t, Some(&other), true), ReadBack::Unclear(w) if w.contains("someone else"))
+        );
     }
 
     #[test]
@@ -388,7 +392,10 @@ mod tests {
         assert_eq!(delete.request.line(), "DELETE v1/policies/P1");
         assert_eq!(action(&delete), "policy.delete");
         assert_eq!(after(&delete), None);
-        assert!(matches!(read_back(&delete, None, false), ReadBack::Applied(_)));
+        assert!(matches!(
+            read_back(&delete, None, false),
+            ReadBack::Applied(_)
+        ));
         assert!(matches!(
             read_back(&delete, Some(&policy("policies/P1", on)), false),
             ReadBack::Unclear(_)

@@ -168,8 +168,8 @@ impl Engine {
                 match super::policy::current(clients, target).await {
                     Ok(now) => {
                         // After the read: the server's clock is fresh from its answer.
-                        let settled = clients.client.server_now()
-                            >= plan.at + chrono::Duration::seconds(lag);
+                        let settled =
+                            clients.client.server_now() >= plan.at + chrono::Duration::seconds(lag);
                         super::policy::read_back(target, now.as_ref(), settled)
                     }
                     Err(e) => ReadBack::Unclear(format!("cannot read it back: {e}")),
@@ -261,7 +261,11 @@ impl Engine {
         Ok((status, targets.iter().map(state).collect()))
     }
 
-    async fn status_of(&self, store: &SharedStore, batch: Batch) -> Result<BatchStatus, ChangeError> {
+    async fn status_of(
+        &self,
+        store: &SharedStore,
+        batch: Batch,
+    ) -> Result<BatchStatus, ChangeError> {
         let id = batch.id;
         let targets = blocking(store, move |s| s.batches().targets(id)).await?;
         Ok(summarise(batch, &targets, true))
@@ -289,7 +293,11 @@ impl Engine {
         }
         let plan = parse_plan(&batch)?;
         if let Some(ctx) = &plan.step {
-            let ou = plan.targets.first().and_then(|t| t.org_unit.clone()).unwrap_or_default();
+            let ou = plan
+                .targets
+                .first()
+                .and_then(|t| t.org_unit.clone())
+                .unwrap_or_default();
             return Err(ChangeError::Refused(format!(
                 "batch {id} is the {} step's write at {ou}: the migration recovers it (`offsync step {ou} {} verify`) and sends it again only through `offsync step {ou} {} apply --yes`",
                 ctx.step, ctx.step, ctx.step

@@ -134,8 +134,7 @@ impl Migrator {
             }
         }
         obs.claims.retain(|c| {
-            holder_alive(&c.claimant, &self.claimant, c.since, obs.now)
-                || still_held.contains(c)
+            holder_alive(&c.claimant, &self.claimant, c.since, obs.now) || still_held.contains(c)
         });
         Ok(notes)
     }
@@ -187,7 +186,10 @@ impl Migrator {
                 let previous = serde_json::from_str::<serde_json::Value>(&target.before)
                     .ok()
                     .filter(|v| !v.is_null());
-                if rec.applied(since, self.settings.propagation_window, created, previous).is_err() {
+                if rec
+                    .applied(since, self.settings.propagation_window, created, previous)
+                    .is_err()
+                {
                     notes.push(format!("recovered {ou} {step}: change batch {batch} was applied, but the step is {} now", rec.state.as_str()));
                 }
                 notes.push(format!("recovered {ou} {step}: the interrupted write (change batch {batch}) reads back as written: applied once"));

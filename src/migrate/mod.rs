@@ -5,8 +5,8 @@
 //! Headless: `cli/` and the TUI both call this; it never prints. Migration state lives in the
 //! store's migration tables, so several offsync processes on one database see the same plan
 //! and a step's change is sent by exactly one of them.
-mod facts;
 mod evaluate;
+mod facts;
 pub mod observe;
 pub mod ops;
 pub mod report;

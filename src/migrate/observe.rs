@@ -8,8 +8,8 @@ use futures::TryStreamExt;
 
 use super::{Migrator, Result};
 use crate::google;
-use crate::migration::funnel::{self, FunnelInput};
 use crate::migration::audit::{self, AuditSeen};
+use crate::migration::funnel::{self, FunnelInput};
 use crate::migration::inherit::Unjoined;
 use crate::migration::plan::{IMAP_SETTING, TRUST_SETTING};
 use crate::migration::{

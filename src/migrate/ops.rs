@@ -148,16 +148,13 @@ impl Migrator {
                     }
                     notes.extend(self.other_imap_clients(obs, &change.reach.ous).await);
                 }
-                let user_imap = match step {
-                    StepId::Imap => Some(self.user_imap(obs, &change.reach.ous).await),
-                    _ => None,
-                };
                 StepPlan::Policy {
                     request: Box::new(self.policy_plan(&change, obs.now)),
                     change: Box::new(change),
                     noop,
                     notes,
-                    user_imap,
+                    // Filled in for plans shown to the admin: see `add_user_imap`.
+                    user_imap: None,
                 }
             }
             StepKind::DeviceActions => {
@@ -186,6 +183,19 @@ impl Migrator {
         })
     }
 
+    /// Adds the per-user Gmail IMAP diagnostic to an `imap` plan: one read per user (up to
+    /// `user_imap_limit`), so only for plans shown to the admin, never before sending.
+    pub async fn add_user_imap(&self, obs: &Observed, plan: &mut StepPlan) {
+        if let StepPlan::Policy {
+            change, user_imap, ..
+        } = plan
+        {
+            if change.step == StepId::Imap {
+                *user_imap = Some(self.user_imap(obs, &change.reach.ous).await);
+            }
+        }
+    }
+
     /// Runs one action on one step. `apply`/`undo` without `yes` only return the plan.
     pub async fn step(
         &self,
@@ -207,13 +217,18 @@ impl Migrator {
             plan: None,
             // What observing and recovering found (an interrupted write, an unreadable
             // source) comes first: the admin must see it with the answer.
-            messages: obs.warnings.iter().map(|w| format!("warning: {w}")).collect(),
+            messages: obs
+                .warnings
+                .iter()
+                .map(|w| format!("warning: {w}"))
+                .collect(),
             sent: false,
         };
         let mut store = self.store()?;
         match action {
             StepAction::Plan => {
-                let p = self.plan_for(&obs, ou, step).await?;
+                let mut p = self.plan_for(&obs, ou, step).await?;
+                self.add_user_imap(&obs, &mut p).await;
                 if matches!(step.kind(), StepKind::PolicyApi | StepKind::DeviceActions)
                     && !matches!(
                         p,

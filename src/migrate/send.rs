@@ -26,7 +26,11 @@ impl Migrator {
         let mut out = StepOutcome {
             record: obs.record(ou, step),
             plan: Some(plan.clone()),
-            messages: obs.warnings.iter().map(|w| format!("warning: {w}")).collect(),
+            messages: obs
+                .warnings
+                .iter()
+                .map(|w| format!("warning: {w}"))
+                .collect(),
             sent: false,
         };
         match plan {
@@ -38,6 +42,9 @@ impl Migrator {
                 return Ok(out);
             }
             _ if !yes => {
+                if let Some(p) = out.plan.as_mut() {
+                    self.add_user_imap(&obs, p).await;
+                }
                 out.messages.push("dry run: add --yes to send this".into());
                 return Ok(out);
             }
@@ -318,7 +325,11 @@ impl Migrator {
                 notes: vec!["undo".into()],
                 user_imap: None,
             }),
-            messages: obs.warnings.iter().map(|w| format!("warning: {w}")).collect(),
+            messages: obs
+                .warnings
+                .iter()
+                .map(|w| format!("warning: {w}"))
+                .collect(),
             sent: false,
         };
         if !yes {

@@ -177,7 +177,10 @@ mod tests {
             ("d@x".to_string(), Err(Error::Invalid("boom".into()))),
         ];
         let u = summarise(10, 4, reads, String::new);
-        assert_eq!((u.read, u.enabled, u.disabled, u.unset, u.failed), (3, 1, 1, 1, 1));
+        assert_eq!(
+            (u.read, u.enabled, u.disabled, u.unset, u.failed),
+            (3, 1, 1, 1, 1)
+        );
         assert_eq!(u.sample_enabled, vec!["a@x"]);
         assert!(u.note.as_deref().unwrap().contains("first 4 of 10"));
         assert!(u.lines()[0].contains("read 3 of 10 users"));
@@ -192,7 +195,9 @@ mod tests {
                 scopes: vec![scopes::GMAIL_SETTINGS],
             }),
         )];
-        let u = summarise(1, 200, reads, || "grant it in Domain-wide delegation".into());
+        let u = summarise(1, 200, reads, || {
+            "grant it in Domain-wide delegation".into()
+        });
         assert_eq!(u.read, 0);
         let note = u.note.unwrap();
         assert!(note.contains("gmail.settings.basic") && note.contains("Domain-wide delegation"));

@@ -56,15 +56,19 @@ pub fn from_activity(activity: &Value) -> Vec<AuditSeen> {
         .into_iter()
         .flatten()
         .filter_map(|e| {
-            let setting = param(e, "SETTING_NAME").or_else(|| e["name"].as_str().map(String::from))?;
-            DOCUMENTED.iter().any(|(n, _, _)| *n == setting).then(|| AuditSeen {
-                at,
-                setting,
-                ou: param(e, "ORG_UNIT_NAME"),
-                old: param(e, "OLD_VALUE"),
-                new: param(e, "NEW_VALUE"),
-                actor: activity["actor"]["email"].as_str().map(String::from),
-            })
+            let setting =
+                param(e, "SETTING_NAME").or_else(|| e["name"].as_str().map(String::from))?;
+            DOCUMENTED
+                .iter()
+                .any(|(n, _, _)| *n == setting)
+                .then(|| AuditSeen {
+                    at,
+                    setting,
+                    ou: param(e, "ORG_UNIT_NAME"),
+                    old: param(e, "OLD_VALUE"),
+                    new: param(e, "NEW_VALUE"),
+                    actor: activity["actor"]["email"].as_str().map(String::from),
+                })
         })
         .collect()
 }
@@ -119,16 +123,30 @@ mod tests {
     #[test]
     fn only_documented_names_at_the_ou_after_the_cutoff_count() {
         let mut seen = from_activity(&activity("2026-03-02T10:00:00Z", "/Pilot", "true"));
-        seen.extend(from_activity(&activity("2026-03-01T10:00:00Z", "/Pilot", "false")));
-        seen.extend(from_activity(&activity("2026-03-03T10:00:00Z", "/Other", "true")));
+        seen.extend(from_activity(&activity(
+            "2026-03-01T10:00:00Z",
+            "/Pilot",
+            "false",
+        )));
+        seen.extend(from_activity(&activity(
+            "2026-03-03T10:00:00Z",
+            "/Other",
+            "true",
+        )));
         let other = json!({"id": {"time": "2026-03-04T10:00:00Z"}, "events": [{"name": "SOMETHING_ELSE",
             "parameters": [{"name": "SETTING_NAME", "value": "GOOGLE_SYNC"}]}]});
-        assert!(from_activity(&other).is_empty(), "undocumented names are dropped");
+        assert!(
+            from_activity(&other).is_empty(),
+            "undocumented names are dropped"
+        );
         let since = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
         let e = evidence(StepId::Imap, "/Pilot/Sub", &seen, since).unwrap();
         assert_eq!(e.kind, EvidenceKind::AuditEvent);
         assert!(e.supports && !e.verifies(), "supporting, never verifying");
-        assert_eq!(e.observed_at, Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap());
+        assert_eq!(
+            e.observed_at,
+            Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()
+        );
         assert!(e.summary.contains("2026-03-02T10:00:00+00:00"));
         let late = Utc.with_ymd_and_hms(2026, 3, 5, 0, 0, 0).unwrap();
         assert_eq!(evidence(StepId::Imap, "/Pilot", &seen, late), None);

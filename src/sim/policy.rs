@@ -229,8 +229,8 @@ fn audit(s: &Shared, t: &mut Tenant, caller: &Caller, ou: usize, old: &Value, ne
     });
 }
 
-/// The Admin console's "Enable IMAP access for all users" at an OU (Gmail > End user access
-/// > POP and IMAP access): the console writes the OU's policy whether or not the API may, and
+/// The Admin console's "Enable IMAP access for all users" at an OU (Gmail, End user access,
+/// POP and IMAP access): the console writes the OU's policy whether or not the API may, and
 /// the audit log records it as `IMAP_ACCESS`, the one setting event name the product's sources
 /// document. Returns the value now set.
 pub fn console_imap(s: &Shared, t: &mut Tenant, ou: usize, enabled: bool) -> Value {

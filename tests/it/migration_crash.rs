@@ -146,13 +146,19 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
         String::from_utf8_lossy(&out.stderr)
     );
     let state = |db: &std::path::Path| {
-        Store::open(db).unwrap().migration().records().unwrap()[&("/Pilot".to_string(), StepId::Imap)]
+        Store::open(db).unwrap().migration().records().unwrap()
+            [&("/Pilot".to_string(), StepId::Imap)]
             .state
             .as_str()
             .to_string()
     };
     if landed == 1 {
-        assert!(Store::open(&db).unwrap().migration().claims().unwrap().is_empty());
+        assert!(Store::open(&db)
+            .unwrap()
+            .migration()
+            .claims()
+            .unwrap()
+            .is_empty());
         assert_eq!(state(&db), "pending_propagation");
     } else {
         let claims = Store::open(&db).unwrap().migration().claims().unwrap();
@@ -165,7 +171,12 @@ async fn an_apply_killed_mid_write_is_recovered_and_never_sent_twice() {
             let out = run(&["step", "/Pilot", "imap", "verify"]).await;
             assert!(out.status.success());
         }
-        assert!(Store::open(&db).unwrap().migration().claims().unwrap().is_empty());
+        assert!(Store::open(&db)
+            .unwrap()
+            .migration()
+            .claims()
+            .unwrap()
+            .is_empty());
         assert_eq!(state(&db), "planned");
     }
 
@@ -236,8 +247,12 @@ fn imap_at(h: &sim::SimHandle, path: &str) -> Vec<(String, serde_json::Value)> {
         None
     } else {
         Some(
-            dump["orgUnits"].as_array().unwrap().iter().find(|o| o["orgUnitPath"] == path).unwrap()
-                ["orgUnitId"]
+            dump["orgUnits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["orgUnitPath"] == path)
+                .unwrap()["orgUnitId"]
                 .as_str()
                 .unwrap()
                 .trim_start_matches("id:")
@@ -260,7 +275,8 @@ fn imap_at(h: &sim::SimHandle, path: &str) -> Vec<(String, serde_json::Value)> {
         .unwrap()
         .iter()
         .filter(|p| {
-            p["setting"]["type"] == "settings/gmail.imap_access" && p["policyQuery"]["orgUnit"] == want
+            p["setting"]["type"] == "settings/gmail.imap_access"
+                && p["policyQuery"]["orgUnit"] == want
         })
         .map(|p| {
             (
@@ -313,25 +329,53 @@ async fn writes_cut_after_google_answered_are_recovered_once_for_create_undo_and
     };
 
     // 1. A create, cut after Google created the policy.
-    cut(vec!["step", "/Pilot", "imap", "apply", "--yes"]).await.unwrap();
+    cut(vec!["step", "/Pilot", "imap", "apply", "--yes"])
+        .await
+        .unwrap();
     assert_eq!(imap_at(&h, "/Pilot").len(), 1, "the create landed");
-    assert_eq!(policy_rows(&db), vec![("policy.create".into(), Outcome::Planned)]);
-    assert_eq!(Store::open(&db).unwrap().migration().claims().unwrap().len(), 1);
+    assert_eq!(
+        policy_rows(&db),
+        vec![("policy.create".into(), Outcome::Planned)]
+    );
+    assert_eq!(
+        Store::open(&db)
+            .unwrap()
+            .migration()
+            .claims()
+            .unwrap()
+            .len(),
+        1
+    );
     run(vec!["step", "/Pilot", "imap", "verify"]).await.unwrap();
-    assert_eq!(policy_rows(&db), vec![("policy.create".into(), Outcome::Succeeded)]);
+    assert_eq!(
+        policy_rows(&db),
+        vec![("policy.create".into(), Outcome::Succeeded)]
+    );
     let rec = record(&db, "/Pilot");
     assert_eq!(rec.state.as_str(), "pending_propagation");
     let created = imap_at(&h, "/Pilot")[0].0.clone();
-    assert_eq!(rec.created_policy.as_deref(), Some(created.as_str()), "undo can delete it");
-    let again = run(vec!["step", "/Pilot", "imap", "apply", "--yes"]).await.unwrap();
+    assert_eq!(
+        rec.created_policy.as_deref(),
+        Some(created.as_str()),
+        "undo can delete it"
+    );
+    let again = run(vec!["step", "/Pilot", "imap", "apply", "--yes"])
+        .await
+        .unwrap();
     assert!(again.contains("nothing sent"), "{again}");
     assert_eq!(imap_at(&h, "/Pilot").len(), 1);
 
     // 2. Its undo (a delete of the policy offsync created), cut after Google deleted it.
-    cut(vec!["step", "/Pilot", "imap", "undo", "--yes"]).await.unwrap();
+    cut(vec!["step", "/Pilot", "imap", "undo", "--yes"])
+        .await
+        .unwrap();
     assert!(imap_at(&h, "/Pilot").is_empty(), "the delete landed");
     run(vec!["step", "/Pilot", "imap", "verify"]).await.unwrap();
-    assert_eq!(record(&db, "/Pilot").state.as_str(), "not_started", "the step starts over");
+    assert_eq!(
+        record(&db, "/Pilot").state.as_str(),
+        "not_started",
+        "the step starts over"
+    );
     assert_eq!(
         policy_rows(&db),
         vec![
@@ -342,8 +386,14 @@ async fn writes_cut_after_google_answered_are_recovered_once_for_create_undo_and
 
     // 3. A patch of the root's own policy (off → on), cut after Google patched it.
     assert_eq!(imap_at(&h, "/")[0].1, serde_json::json!(false));
-    cut(vec!["step", "/", "imap", "apply", "--yes"]).await.unwrap();
-    assert_eq!(imap_at(&h, "/")[0].1, serde_json::json!(true), "the patch landed");
+    cut(vec!["step", "/", "imap", "apply", "--yes"])
+        .await
+        .unwrap();
+    assert_eq!(
+        imap_at(&h, "/")[0].1,
+        serde_json::json!(true),
+        "the patch landed"
+    );
     run(vec!["step", "/", "imap", "verify"]).await.unwrap();
     let rec = record(&db, "/");
     assert_eq!(rec.state.as_str(), "pending_propagation");
@@ -352,7 +402,9 @@ async fn writes_cut_after_google_answered_are_recovered_once_for_create_undo_and
         Some(serde_json::json!({"enableImapAccess": false})),
         "undo can restore the earlier value"
     );
-    let again = run(vec!["step", "/", "imap", "apply", "--yes"]).await.unwrap();
+    let again = run(vec!["step", "/", "imap", "apply", "--yes"])
+        .await
+        .unwrap();
     assert!(again.contains("nothing sent"), "{again}");
 
     // Journal and simulator agree: each write once, every batch closed, nothing unfinished.
@@ -379,7 +431,10 @@ async fn writes_cut_after_google_answered_are_recovered_once_for_create_undo_and
         .id;
     let facts = s.migration().change(patch_id).unwrap().unwrap();
     assert_eq!((facts.ou.as_str(), facts.step.as_str()), ("/", "imap"));
-    assert_eq!(facts.before.as_deref(), Some(r#"{"enableImapAccess":false}"#));
+    assert_eq!(
+        facts.before.as_deref(),
+        Some(r#"{"enableImapAccess":false}"#)
+    );
     assert_eq!(facts.after.as_deref(), Some(r#"{"enableImapAccess":true}"#));
     assert_eq!(facts.operation, None, "cut before the answer was journaled");
     h.shutdown().await;
@@ -406,7 +461,12 @@ async fn a_lagging_read_after_a_cut_write_is_unknown_not_failed_and_never_resent
     let run = |args: Vec<&'static str>| {
         let cfg = cfg.clone();
         tokio::task::spawn_blocking(move || {
-            Command::new(BIN).arg("--config").arg(&cfg).args(&args).output().unwrap()
+            Command::new(BIN)
+                .arg("--config")
+                .arg(&cfg)
+                .args(&args)
+                .output()
+                .unwrap()
         })
     };
     let c = cfg.clone();
@@ -415,14 +475,35 @@ async fn a_lagging_read_after_a_cut_write_is_unknown_not_failed_and_never_resent
     })
     .await
     .unwrap();
-    assert_eq!(pilot_imap_policies(&h), 1, "landed, though reads do not show it yet");
+    assert_eq!(
+        pilot_imap_policies(&h),
+        1,
+        "landed, though reads do not show it yet"
+    );
     let out = run(vec!["step", "/Pilot", "imap", "verify"]).await.unwrap();
-    let err = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    let err =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
     assert!(err.contains("unknown so far"), "{err}");
-    assert_eq!(policy_rows(&db), vec![("policy.create".into(), Outcome::Planned)]);
-    assert_eq!(Store::open(&db).unwrap().migration().claims().unwrap().len(), 1);
-    let again = run(vec!["step", "/Pilot", "imap", "apply", "--yes"]).await.unwrap();
-    assert!(!again.status.success(), "a second apply is refused while unknown");
+    assert_eq!(
+        policy_rows(&db),
+        vec![("policy.create".into(), Outcome::Planned)]
+    );
+    assert_eq!(
+        Store::open(&db)
+            .unwrap()
+            .migration()
+            .claims()
+            .unwrap()
+            .len(),
+        1
+    );
+    let again = run(vec!["step", "/Pilot", "imap", "apply", "--yes"])
+        .await
+        .unwrap();
+    assert!(
+        !again.status.success(),
+        "a second apply is refused while unknown"
+    );
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("not sent twice"),
         "{}",
@@ -433,9 +514,14 @@ async fn a_lagging_read_after_a_cut_write_is_unknown_not_failed_and_never_resent
         .batch
         .unwrap()
         .to_string();
-    let resume = run(vec!["act", "--resume", Box::leak(batch.into_boxed_str()), "--yes"])
-        .await
-        .unwrap();
+    let resume = run(vec![
+        "act",
+        "--resume",
+        Box::leak(batch.into_boxed_str()),
+        "--yes",
+    ])
+    .await
+    .unwrap();
     assert!(!resume.status.success());
     assert!(
         String::from_utf8_lossy(&resume.stderr).contains("the migration recovers it"),
@@ -446,8 +532,16 @@ async fn a_lagging_read_after_a_cut_write_is_unknown_not_failed_and_never_resent
     h.advance(Duration::from_secs(4 * 3600));
     let out = run(vec!["step", "/Pilot", "imap", "verify"]).await.unwrap();
     assert!(out.status.success());
-    assert_eq!(policy_rows(&db), vec![("policy.create".into(), Outcome::Succeeded)]);
-    assert!(Store::open(&db).unwrap().migration().claims().unwrap().is_empty());
+    assert_eq!(
+        policy_rows(&db),
+        vec![("policy.create".into(), Outcome::Succeeded)]
+    );
+    assert!(Store::open(&db)
+        .unwrap()
+        .migration()
+        .claims()
+        .unwrap()
+        .is_empty());
     assert_eq!(record(&db, "/Pilot").state.as_str(), "pending_propagation");
     assert_eq!(pilot_imap_policies(&h), 1);
     h.shutdown().await;

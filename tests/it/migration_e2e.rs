@@ -164,7 +164,8 @@ fn pilot_to_verified_then_the_guard_then_the_wave() {
     );
     // The per-user Gmail IMAP diagnostic: counts and samples, read as each user.
     assert!(
-        plan.contains("per-user Gmail IMAP settings (diagnostic") && plan.contains(" enabled, e.g. "),
+        plan.contains("per-user Gmail IMAP settings (diagnostic")
+            && plan.contains(" enabled, e.g. "),
         "{plan}"
     );
     let applied = sim.json(&["step", "/Pilot", "imap", "apply", "--yes", "--json"]);

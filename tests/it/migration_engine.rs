@@ -98,7 +98,14 @@ async fn a_policy_step_is_one_engine_batch_carrying_its_migration_facts_and_undo
     assert!(u.enabled > 0 && !u.sample_enabled.is_empty(), "{u:?}");
     assert_eq!(u.note, None);
 
-    let out = step(&e, "/Pilot", StepId::Imap, StepAction::Apply, Some("pilot go")).await;
+    let out = step(
+        &e,
+        "/Pilot",
+        StepId::Imap,
+        StepAction::Apply,
+        Some("pilot go"),
+    )
+    .await;
     assert!(out.sent);
     assert!(
         out.messages.iter().any(|m| m.contains("change batch")),
@@ -120,7 +127,14 @@ async fn a_policy_step_is_one_engine_batch_carrying_its_migration_facts_and_undo
     assert!(facts.operation.unwrap().starts_with("operations/"));
     drop(s);
     // Undo: a delete of the policy offsync created, through the same engine.
-    let out = step(&e, "/Pilot", StepId::Imap, StepAction::Undo, Some("rollback")).await;
+    let out = step(
+        &e,
+        "/Pilot",
+        StepId::Imap,
+        StepAction::Undo,
+        Some("rollback"),
+    )
+    .await;
     assert!(out.sent, "{:?}", out.messages);
     assert_eq!(out.record.state.as_str(), "not_started");
     let mut s = Store::open(&e.db).unwrap();
@@ -136,7 +150,10 @@ async fn a_policy_step_is_one_engine_batch_carrying_its_migration_facts_and_undo
     let facts = s.migration().change(del.id).unwrap().unwrap();
     assert_eq!(facts.reason.as_deref(), Some("rollback"));
     assert_eq!(facts.after, None);
-    assert_eq!(facts.before.as_deref(), Some(r#"{"enableImapAccess":true}"#));
+    assert_eq!(
+        facts.before.as_deref(),
+        Some(r#"{"enableImapAccess":true}"#)
+    );
     e.h.shutdown().await;
 }
 
@@ -170,7 +187,12 @@ async fn a_console_change_in_the_audit_log_supports_an_attestation_but_never_ver
     step(&e, "/Pilot", StepId::Imap, StepAction::Attest, None).await;
     // The policy does not read back yet: the audit event is shown, the step is not verified.
     let v = step(&e, "/Pilot", StepId::Imap, StepAction::Verify, None).await;
-    assert_eq!(v.record.state.as_str(), "attested", "{:?}", v.record.evidence);
+    assert_eq!(
+        v.record.state.as_str(),
+        "attested",
+        "{:?}",
+        v.record.evidence
+    );
     let audit = v
         .record
         .evidence
@@ -179,11 +201,19 @@ async fn a_console_change_in_the_audit_log_supports_an_attestation_but_never_ver
         .unwrap_or_else(|| panic!("{:?}", v.record.evidence));
     assert!(audit.supports && !audit.verifies());
     assert!(audit.summary.contains("IMAP_ACCESS"), "{}", audit.summary);
-    assert!((audit.observed_at - at).num_seconds().abs() < 120, "the server's timestamp");
+    assert!(
+        (audit.observed_at - at).num_seconds().abs() < 120,
+        "the server's timestamp"
+    );
     // After propagation and the window the policy itself reads back: verified from that.
     e.h.advance(Duration::from_secs(25 * 3600));
     let v = step(&e, "/Pilot", StepId::Imap, StepAction::Verify, None).await;
-    assert_eq!(v.record.state.as_str(), "verified", "{:?}", v.record.evidence);
+    assert_eq!(
+        v.record.state.as_str(),
+        "verified",
+        "{:?}",
+        v.record.evidence
+    );
     assert!(v
         .record
         .evidence
