@@ -7,7 +7,7 @@ use super::{Migrator, Result};
 use crate::change::{Plan, TargetState};
 use crate::migration::audit;
 use crate::migration::verify::{assess, VerifyConfig};
-use crate::migration::{RestrictionShape, StepId, StepRecord, IOS_CLIENT_ID};
+use crate::migration::{RestrictionShape, StepId, StepRecord, StepState, IOS_CLIENT_ID};
 use crate::store::{Claim, Outcome};
 
 impl Migrator {
@@ -57,8 +57,10 @@ impl Migrator {
                     let view = obs.view(&ou, &imap, &trust);
                     assess(step, &rec, &view, &cfg, obs.now)
                 };
-                // A documented console change in the audit log: shown, never verifying.
-                if let Some(at) = rec.changed_at {
+                // A documented console change in the audit log backs an attestation: shown,
+                // never verifying. (An API write has its own journal entry.)
+                let attested = matches!(rec.state, StepState::Attested | StepState::Flagged);
+                if let Some(at) = rec.changed_at.filter(|_| attested) {
                     let since = at - cfg.window;
                     a.evidence
                         .extend(audit::evidence(step, &ou, &obs.audit, since));

@@ -187,7 +187,7 @@ pub async fn observe(m: &Migrator) -> Result<Observed> {
     })
 }
 
-/// Admin audit events since the earliest change of a step they can support that is not
+/// Admin audit events since the earliest attestation of a step they can support that is not
 /// settled yet; none (and no request) when no such step exists.
 async fn audit_events(
     m: &Migrator,
@@ -198,12 +198,7 @@ async fn audit_events(
     let since = records
         .values()
         .filter(|r| audit::documented_for(r.step))
-        .filter(|r| {
-            matches!(
-                r.state,
-                S::Attested | S::Flagged | S::PendingPropagation | S::NeedsManual
-            )
-        })
+        .filter(|r| matches!(r.state, S::Attested | S::Flagged))
         .filter_map(|r| r.changed_at)
         .min();
     let Some(since) = since else {
