@@ -183,7 +183,7 @@ impl Engine {
         t: &Target,
     ) -> Result<Option<Applied>, ChangeError> {
         let entry = journal_entry(plan, batch_id, seq, t);
-        let facts = migration_facts(plan, t);
+        let facts = super::policy_send::migration_facts(plan, t);
         let row = match &self.store {
             None => None,
             // The journal row and its migration facts are written together, or neither is.
@@ -223,7 +223,7 @@ impl Engine {
                     t.resource_id
                 ))),
             },
-            ChangeKind::CloudIdentityPolicy => send_policy(clients, t).await.map(Some),
+            ChangeKind::CloudIdentityPolicy => super::policy_send::send(clients, t).await.map(Some),
         };
         abort_hook();
         if let Some(id) = row {
@@ -286,79 +286,6 @@ pub(super) async fn blocking_with<T: Send + 'static>(
     })
     .await
     .unwrap_or_else(|e| Err(ChangeError::Internal(format!("writing the journal: {e}"))))
-}
-
-/// Sends one Cloud Identity policy write, exactly as the target's request says.
-async fn send_policy(clients: &Clients, t: &Target) -> Result<Applied, ChangeError> {
-    use crate::google::policy::{CiPolicy, Setting};
-    let call = policy::call(t).ok_or_else(|| {
-        ChangeError::Refused(format!(
-            "the plan's request for {} is not a policy write",
-            t.resource_id
-        ))
-    })?;
-    let created = matches!(call, policy::Call::Create { .. });
-    let op = match call {
-        policy::Call::Create {
-            org_unit_id,
-            setting_type,
-            value,
-        } => {
-            clients
-                .policy
-                .create(&org_unit_id, &setting_type, &value)
-                .await
-        }
-        policy::Call::Patch {
-            policy,
-            setting_type,
-            value,
-        } => {
-            let p = CiPolicy {
-                name: policy,
-                setting: Setting {
-                    setting_type,
-                    value,
-                },
-                ..CiPolicy::default()
-            };
-            clients.policy.patch(&p).await
-        }
-        policy::Call::Delete { policy } => clients.policy.delete(&policy).await,
-    }?;
-    if let Some(error) = op.error {
-        return Err(ChangeError::Operation {
-            name: op.name,
-            error: error.to_string(),
-        });
-    }
-    Ok(Applied {
-        created: op
-            .response
-            .as_ref()
-            .and_then(|r| r["name"].as_str())
-            .filter(|_| created)
-            .map(String::from),
-        operation: op.name,
-    })
-}
-
-/// The migration facts of a policy write (the journal id is filled in on append).
-fn migration_facts(plan: &Plan, t: &Target) -> Option<ChangeRow> {
-    let ctx = plan.step.as_ref()?;
-    let before = serde_json::from_str::<serde_json::Value>(&t.before)
-        .ok()
-        .filter(|v| !v.is_null())
-        .map(|v| v.to_string());
-    Some(ChangeRow {
-        journal_id: 0,
-        ou: t.org_unit.clone().unwrap_or_default(),
-        step: ctx.step.clone(),
-        before,
-        after: policy::after(t).map(|v| v.to_string()),
-        reason: ctx.reason.clone(),
-        operation: None,
-    })
 }
 
 async fn begin_batch(store: &SharedStore, plan: &Plan) -> Result<i64, ChangeError> {

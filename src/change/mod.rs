@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod plan;
 pub mod policy;
+pub mod policy_send;
 pub mod recover;
 
 pub use engine::{Engine, Report, SharedStore, TargetOutcome};

@@ -169,52 +169,6 @@ pub fn after(t: &Target) -> Option<Value> {
     }
 }
 
-/// The policy a target is about, as Google shows it now: for a create, the policy for the
-/// setting at the OU (listed: there is no name yet); otherwise the named policy (`None`
-/// when it is gone).
-pub async fn current(
-    clients: &crate::google::Clients,
-    t: &Target,
-) -> Result<Option<CiPolicy>, crate::google::Error> {
-    match call(t) {
-        Some(Call::Create {
-            org_unit_id,
-            setting_type,
-            ..
-        }) => find_at(clients, &org_unit_id, &setting_type).await,
-        Some(Call::Patch { policy, .. } | Call::Delete { policy }) => {
-            match clients.policy.get(&policy).await {
-                Ok(p) => Ok(Some(p)),
-                Err(e) if e.status() == Some(404) => Ok(None),
-                Err(e) => Err(e),
-            }
-        }
-        None => Err(crate::google::Error::Invalid(format!(
-            "the request for {} is not a policy write",
-            t.resource_id
-        ))),
-    }
-}
-
-/// The policy for `setting_type` set explicitly at `orgUnits/{org_unit_id}`, if any.
-pub async fn find_at(
-    clients: &crate::google::Clients,
-    org_unit_id: &str,
-    setting_type: &str,
-) -> Result<Option<CiPolicy>, crate::google::Error> {
-    use futures::TryStreamExt;
-    let id = org_unit_id.strip_prefix("id:").unwrap_or(org_unit_id);
-    let want = format!("orgUnits/{id}");
-    let filter = format!(
-        "setting.type.matches('{}')",
-        setting_type.trim_start_matches("settings/")
-    );
-    let all = clients.policy.list(Some(filter)).try_concat().await?;
-    Ok(all.into_iter().find(|p| {
-        p.setting.setting_type == setting_type && p.policy_query.org_unit.as_deref() == Some(&want)
-    }))
-}
-
 /// Google's answer for a setting the Policy API does not mutate (400 FAILED_PRECONDITION /
 /// "not supported"), as opposed to a transient or permission failure.
 pub fn is_not_mutable(e: &crate::google::Error) -> bool {

@@ -165,7 +165,7 @@ impl Engine {
                     return ReadBack::Unclear("the batch has no such target".into());
                 };
                 let lag = plan.step.as_ref().map(|c| c.read_lag_secs).unwrap_or(0);
-                match super::policy::current(clients, target).await {
+                match super::policy_send::current(clients, target).await {
                     Ok(now) => {
                         // After the read: the server's clock is fresh from its answer.
                         let settled =

@@ -178,7 +178,7 @@ impl Migrator {
             }
             TargetState::Applied => {
                 let created = match target.request.method.as_str() {
-                    "POST" => crate::change::policy::current(&self.clients, target)
+                    "POST" => crate::change::policy_send::current(&self.clients, target)
                         .await
                         .ok()
                         .flatten()

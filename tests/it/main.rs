@@ -25,6 +25,7 @@ mod google_readings;
 mod google_retry;
 mod google_util;
 mod migration_crash;
+mod migration_cut;
 mod migration_e2e;
 mod migration_engine;
 mod migration_store;
