@@ -6,11 +6,10 @@ use color_eyre::eyre::{bail, eyre};
 use super::android_print as print;
 use super::GlobalArgs;
 use crate::android;
-use crate::change::{Engine, Planner};
+use crate::change::Engine;
 use crate::config::Profile;
-use crate::google::amapi::Credential;
 use crate::google::{Amapi, Clients};
-use crate::migration::android::{plan, AccountEdit, Enforcement};
+use crate::migration::android::{AccountEdit, Enforcement};
 
 #[derive(Debug, clap::Args)]
 pub struct AndroidArgs {
@@ -125,18 +124,10 @@ impl SetArgs {
 
 /// The enterprise's client, or an error that says how to configure one.
 fn amapi(clients: &Clients, profile: &Profile) -> color_eyre::Result<Amapi> {
-    clients.amapi.clone().ok_or_else(|| {
-        eyre!(
-            "Android Management is not configured for profile `{}`\n  hint: set \
-             [profiles.{}.endpoints] enterprise = \"enterprises/ID\" (the customer's existing \
-             enterprise; its ID is in the EMM console), grant the domain-wide delegation client \
-             the scope https://www.googleapis.com/auth/androidmanagement, or set \
-             [profiles.{}.android] key_file to the EMM project's service-account key",
-            profile.name,
-            profile.name,
-            profile.name
-        )
-    })
+    clients
+        .amapi
+        .clone()
+        .ok_or_else(|| eyre!("{}", android::not_configured(&profile.name)))
 }
 
 pub async fn run(g: &GlobalArgs, args: AndroidArgs) -> color_eyre::Result<()> {
@@ -211,21 +202,21 @@ async fn set(
     a: SetArgs,
 ) -> color_eyre::Result<()> {
     let edit = a.edit();
-    let policy = am.policy(&a.policy).await?;
-    let email = edit.required_account_email.clone().flatten();
-    let facts = android::facts(&clients.directory, am, &a.policy, email.as_deref()).await?;
-    let plan = match plan(&policy, &edit, &facts) {
-        Ok(p) => p,
-        Err(errs) => {
-            let list: Vec<String> = errs.iter().map(|e| format!("  - {e}")).collect();
-            bail!(
-                "the change to {} was refused before sending:\n{}",
-                policy.name,
-                list.join("\n")
-            );
-        }
-    };
-    print::plan(&plan, a.json)?;
+    let prepared = android::prepare(
+        &clients.directory,
+        am,
+        &profile.name,
+        &profile.customer_id,
+        &a.policy,
+        &edit,
+    )
+    .await
+    .map_err(|e| match e {
+        android::PrepareError::Google(g) => eyre!(g),
+        refused => eyre!("{refused}"),
+    })?;
+    let plan = &prepared.plan;
+    print::plan(plan, a.json)?;
     if !a.yes {
         eprintln!("offsync: dry run: nothing sent (add --yes to apply)");
         return Ok(());
@@ -240,17 +231,7 @@ async fn set(
             );
         }
     }
-    let actor = match am.credential() {
-        Credential::Delegated { admin, .. } => admin,
-        Credential::ServiceAccount { client_email } => client_email,
-    };
-    let planner = Planner {
-        profile: profile.name.clone(),
-        customer_id: profile.customer_id.clone(),
-        actor,
-    };
-    let change = planner.android_policy(&plan, &policy, am.client().server_now());
-    let report = engine.execute(&change, |_| {}).await?;
+    let report = engine.execute(&prepared.change, |_| {}).await?;
     if let Some((target, why)) = report.failed.first() {
         bail!("{target} was not patched: {why}");
     }

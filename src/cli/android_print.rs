@@ -4,7 +4,7 @@ use std::io::Write;
 use serde_json::json;
 
 use crate::android::AndroidView;
-use crate::migration::android::{Estimate, PolicyPlan, Status};
+use crate::migration::android::{policy_line, Estimate, PolicyPlan, Status};
 use crate::model::android::AndroidPolicy;
 
 fn days(e: Option<Estimate>) -> String {
@@ -13,46 +13,6 @@ fn days(e: Option<Estimate>) -> String {
         Some(Estimate::Due) => "due".into(),
         Some(Estimate::InAtMost(d)) => format!("<={d}d"),
     }
-}
-
-/// One line about a policy's account-upgrade fields.
-pub fn policy_line(p: &AndroidPolicy, devices: usize) -> String {
-    let cfg = p.work_account_setup_config.clone().unwrap_or_default();
-    let auth = cfg.authentication_type.as_deref().unwrap_or("(not set)");
-    let who = match (&cfg.required_account_email, p.requires_google_account()) {
-        (Some(e), _) => format!("required {e}"),
-        (None, true) => "any enterprise account".into(),
-        (None, false) => "-".into(),
-    };
-    let rule = match p.account_rule() {
-        Some(r) => {
-            let scope = match r
-                .block_action
-                .as_ref()
-                .and_then(|b| b.block_scope.as_deref())
-            {
-                Some("BLOCK_SCOPE_DEVICE") => "device",
-                _ => "work profile",
-            };
-            let frp = match r.wipe_action.as_ref().and_then(|w| w.preserve_frp) {
-                Some(true) => "FRP kept",
-                // Unset is false: Google's default does not preserve FRP data.
-                _ => "FRP not kept",
-            };
-            let d = |v: Option<i32>| v.map_or("?".into(), |d| d.to_string());
-            format!(
-                "block {}d ({scope}), wipe {}d ({frp})",
-                d(r.block_days()),
-                d(r.wipe_days())
-            )
-        }
-        None => "no enforcement rule".into(),
-    };
-    format!(
-        "{} v{} · {auth} · {who} · {rule} · {devices} devices",
-        p.id(),
-        p.version.as_deref().unwrap_or("?"),
-    )
 }
 
 pub fn status(

@@ -22,6 +22,11 @@ pub enum Action {
     PaneChecklist,
     PaneFeed,
     PaneLog,
+    PaneAndroid,
+    /// Android pane: edit the selected policy's account setup and enforcement rule.
+    EditPolicy,
+    /// An edit form: toggle the choice under the cursor.
+    ToggleField,
     Up,
     Down,
     Top,

@@ -25,6 +25,7 @@ pub fn render(s: &State, f: &mut Frame) {
         Pane::Checklist => panes::checklist::render(s, f, a.main),
         Pane::Feed => panes::feed::render(s, f, a.main),
         Pane::Log => panes::log::render(s, f, a.main),
+        Pane::Android => panes::android::render(s, f, a.main),
     }
     footer::render(s, f, a.footer);
     match &s.overlay {

@@ -46,6 +46,11 @@ impl State {
             }
             InputMode::None => {}
         }
+        // The Android pane's form and typed confirmation take text before the keymap.
+        if self.pane == Pane::Android && self.overlay == Overlay::None && self.android_text_key(&k)
+        {
+            return;
+        }
         if let Overlay::Confirm(Confirm { typed: Some(t), .. }) = &mut self.overlay {
             match k.code {
                 crossterm::event::KeyCode::Char(c) if c.is_ascii_digit() => return t.push(c),
@@ -156,6 +161,11 @@ impl State {
         self.mark_dirty();
         let table_h = layout::table_rows(self.size);
         let half = (table_h / 2).max(1) as isize;
+        // The Android pane has its own dialogs (edit form, dry run), so it sees Enter, Esc
+        // and the cursor keys first; it declines the global actions (quit, panes, help).
+        if self.pane == Pane::Android && self.overlay == Overlay::None && self.android_action(a) {
+            return;
+        }
         match a {
             Action::Quit => self.exit = Some(Exit::Quit),
             Action::Help => self.overlay = Overlay::Help { scroll: 0 },
@@ -181,6 +191,7 @@ impl State {
             Action::PaneChecklist => self.pane = Pane::Checklist,
             Action::PaneFeed => self.pane = Pane::Feed,
             Action::PaneLog => self.pane = Pane::Log,
+            Action::PaneAndroid => self.pane = Pane::Android,
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
             Action::HalfPageUp => self.move_by(-half),
@@ -197,6 +208,9 @@ impl State {
             Action::Back => self.back(),
             pane_action => self.pane_action(pane_action),
         }
+        if self.pane == Pane::Android {
+            self.android_shown();
+        }
     }
 
     /// An action the shell does not know goes to the pane on screen.
@@ -205,7 +219,8 @@ impl State {
             Pane::Inventory => {
                 self.inv.on_action(a, self.size);
             }
-            Pane::Checklist | Pane::Feed | Pane::Log => {}
+            // The Android pane took its actions before the shell's (it has its own dialogs).
+            Pane::Checklist | Pane::Feed | Pane::Log | Pane::Android => {}
         }
     }
 
@@ -227,6 +242,7 @@ impl State {
         match self.pane {
             Pane::Log => self.log.move_by(delta, layout::main_rows(self.size)),
             Pane::Inventory => self.inv.move_by(delta, self.size),
+            Pane::Android => self.android.wheel(delta),
             Pane::Checklist | Pane::Feed => {}
         }
     }

@@ -24,9 +24,12 @@ pub enum Context {
     Log,
     Help,
     Confirm,
+    Android,
+    AndroidEdit,
+    AndroidConfirm,
 }
 
-const CONTEXTS: [(Context, &str); 8] = [
+const CONTEXTS: [(Context, &str); 11] = [
     (Context::Global, "global"),
     (Context::Inventory, "inventory"),
     (Context::Tree, "tree"),
@@ -35,6 +38,9 @@ const CONTEXTS: [(Context, &str); 8] = [
     (Context::Log, "log"),
     (Context::Help, "help"),
     (Context::Confirm, "confirm"),
+    (Context::Android, "android"),
+    (Context::AndroidEdit, "android_edit"),
+    (Context::AndroidConfirm, "android_confirm"),
 ];
 
 impl Context {

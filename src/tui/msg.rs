@@ -34,6 +34,8 @@ pub enum Msg {
         count: usize,
         result: Result<(), String>,
     },
+    /// A result for the Android pane.
+    Android(super::panes::android::AndroidMsg),
     /// Something worth a line in the footer (e.g. a profile switch failed).
     Notice(String),
 }

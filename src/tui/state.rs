@@ -24,9 +24,16 @@ pub enum Pane {
     Checklist,
     Feed,
     Log,
+    Android,
 }
 
-pub const PANES: [Pane; 4] = [Pane::Inventory, Pane::Checklist, Pane::Feed, Pane::Log];
+pub const PANES: [Pane; 5] = [
+    Pane::Inventory,
+    Pane::Checklist,
+    Pane::Feed,
+    Pane::Log,
+    Pane::Android,
+];
 
 impl Pane {
     pub fn title(self) -> &'static str {
@@ -35,6 +42,7 @@ impl Pane {
             Pane::Checklist => "Checklist",
             Pane::Feed => "Feed",
             Pane::Log => "Log",
+            Pane::Android => "Android",
         }
     }
 }
@@ -76,6 +84,7 @@ pub enum InputMode {
     Command(LineInput),
 }
 
+pub use super::panes::android::AndroidPane;
 pub use super::panes::inventory::state::{Focus, Funnel, InventoryPane, Loading, TYPE_CYCLE};
 pub use super::panes::log::{LogEntry, LogPane, LOG_CAP};
 
@@ -99,6 +108,8 @@ pub struct State {
     /// The panes' own states.
     pub inv: InventoryPane,
     pub log: LogPane,
+    /// The Android pane's own state.
+    pub android: AndroidPane,
     pub status: Option<(bool, String)>,
     pub exit: Option<Exit>,
     tasks: Vec<Task>,
@@ -125,6 +136,7 @@ impl State {
             input: InputMode::None,
             inv: InventoryPane::default(),
             log: LogPane::default(),
+            android: AndroidPane::default(),
             status: None,
             exit: None,
             tasks: Vec::new(),
@@ -191,6 +203,7 @@ impl State {
         match self.pane {
             Pane::Inventory => self.inv.contexts(),
             Pane::Log => self.log.contexts(),
+            Pane::Android => self.android.contexts(),
             _ => vec![Context::Global],
         }
     }

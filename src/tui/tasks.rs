@@ -39,6 +39,8 @@ pub enum Task {
         path: PathBuf,
         devices: Vec<Device>,
     },
+    /// Read or plan for the Android pane.
+    Android(super::panes::android::AndroidTask),
 }
 
 /// Spawns tasks with what they share: the clients of one profile and its database.
@@ -98,6 +100,10 @@ impl Tasks {
                     let _ = tx.send(Msg::Abandoned(id, r));
                 }
                 Task::History => me.history(tx).await,
+                Task::Android(t) => {
+                    let store = me.store.clone();
+                    super::panes::android::task::run(me.clients, store, me.profile, t, tx).await
+                }
                 Task::Export {
                     format,
                     path,

@@ -26,7 +26,10 @@ impl State {
             }
             Msg::ApiCall(c) => self.push_log(LogEntry::Call(c)),
             Msg::ChangeDone(kind, outcome) => self.inv.outcomes.push((kind, outcome)),
-            Msg::BatchDone(kind, r) => self.batch_done(kind, r),
+            Msg::BatchDone(kind, r) => {
+                self.batch_done(kind, r);
+                self.android_batch_done(kind);
+            }
             Msg::Recovered(r) => self.recovered(r),
             Msg::Resumed(id, r) => self.resumed(id, r),
             Msg::Abandoned(id, r) => match r {
@@ -50,6 +53,7 @@ impl State {
                     self.set_status(true, format!("export to {} failed: {e}", path.display()))
                 }
             },
+            Msg::Android(m) => self.android_msg(m),
             Msg::Notice(text) => self.set_status(true, text),
         }
     }

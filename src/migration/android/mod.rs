@@ -7,7 +7,9 @@ pub mod edit;
 pub mod status;
 
 pub use edit::{plan, AccountEdit, DiffLine, DirectoryFacts, EditError, Enforcement, PolicyPlan};
-pub use status::{classify, summarize, DeviceRow, Estimate, Group, Status, UpgradeState};
+pub use status::{
+    classify, policy_line, summarize, DeviceRow, Estimate, Group, Status, UpgradeState,
+};
 
 #[cfg(test)]
 mod tests;

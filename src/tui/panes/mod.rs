@@ -24,6 +24,7 @@
 //!
 //! So adding a pane touches `state.rs` (the field and the `Pane` variant), `handle.rs`,
 //! `update.rs` and `draw.rs` at one match arm each, and no other pane.
+pub mod android;
 pub mod checklist;
 pub mod feed;
 pub mod help;
