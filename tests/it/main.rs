@@ -43,6 +43,7 @@ mod sim_util;
 mod store_inventory;
 mod store_journal;
 mod store_schema;
+mod tui_android;
 mod tui_change;
 mod tui_hardening;
 mod tui_loop;

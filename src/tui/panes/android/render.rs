@@ -17,6 +17,18 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     let p = &s.palette;
     let a = &s.android;
     let mut title = vec![Span::styled(" Android ", p.title)];
+    if let Some(d) = &a.data {
+        let v = &d.view;
+        title.push(Span::styled(
+            format!(
+                "· {} devices · {} policies · read {} ",
+                thousands(v.devices.len()),
+                v.policies.len(),
+                v.now.format("%m-%d %H:%M UTC")
+            ),
+            p.dim,
+        ));
+    }
     if a.loading {
         title.push(Span::styled("· reading the enterprise… ", p.warn));
     }
@@ -43,12 +55,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
                 p.dim,
             ))];
             if let Some(e) = &a.error {
-                l.extend(wrapped(
-                    &format!("Reading failed: {e} (r retries)"),
-                    w,
-                    1,
-                    p.error,
-                ));
+                l.extend(wrapped(&format!("Reading failed: {e} (r retries)"), w, 1, p.error));
             }
             l
         }
@@ -96,23 +103,16 @@ fn body(a: &AndroidPane, d: &AndroidData, p: &Palette, w: usize, h: usize) -> Ve
     let managed = v.enterprise.is_managed_google_domain();
     let kind = match v.enterprise.enterprise_type.as_deref() {
         Some("MANAGED_GOOGLE_DOMAIN") => "managed Google domain",
-        Some("MANAGED_GOOGLE_PLAY_ACCOUNTS_ENTERPRISE") => "managed Google Play accounts",
+        Some("MANAGED_GOOGLE_PLAY_ACCOUNTS_ENTERPRISE") => "managed Google Play accounts enterprise",
         Some(other) => other,
         None => "type not reported",
     };
-    head.push(Line::from(vec![
-        Span::styled(format!(" Enterprise {name} · "), p.base),
-        Span::styled(kind.to_string(), if managed { p.ok } else { p.warn }),
-        Span::styled(
-            format!(
-                " · {} devices · {} policies · read {}",
-                thousands(v.devices.len()),
-                v.policies.len(),
-                v.now.format("%m-%d %H:%M UTC")
-            ),
-            p.dim,
-        ),
-    ]));
+    head.extend(wrapped(
+        &format!("Enterprise {name} · {kind}"),
+        w,
+        1,
+        if managed { p.base } else { p.warn },
+    ));
     if !managed {
         head.extend(wrapped(
             "No account can be upgraded until the enterprise is bound to the managed Google \
@@ -154,9 +154,9 @@ fn body(a: &AndroidPane, d: &AndroidData, p: &Palette, w: usize, h: usize) -> Ve
         fit(&format!(" Credential: {}", v.credential), w),
         p.dim,
     )));
-    // The policy table: a window around the cursor, at most a third of the pane.
+    // The policy table: a window around the cursor, about a quarter of the pane.
     let n = v.policies.len();
-    let rows_h = n.min((h / 3).max(3));
+    let rows_h = n.min((h / 4).max(3));
     let cursor = a.cursor().unwrap_or(0);
     let offset = cursor.saturating_sub(rows_h.saturating_sub(1));
     let mut table = vec![Line::from(Span::styled(
@@ -238,7 +238,7 @@ fn detail(a: &AndroidPane, d: &AndroidData, p: &Palette, w: usize) -> Vec<Line<'
         )));
     }
     let wide = w >= 110;
-    let mut estimates = false;
+    let mut counted = false;
     for (g, rows) in groups {
         let style = if super::needs_attention(g.state) {
             p.warn
@@ -250,34 +250,24 @@ fn detail(a: &AndroidPane, d: &AndroidData, p: &Palette, w: usize) -> Vec<Line<'
         let mut reasons: Vec<String> = rows.iter().filter_map(|r| reason(r)).collect();
         reasons.sort();
         reasons.dedup();
-        let reasons = if reasons.is_empty() {
-            String::new()
-        } else {
-            format!(" · {}", reasons.join(", "))
-        };
         out.push(Line::from(Span::styled(
-            fit(&format!(" ■ {} · {}{reasons}", g.label, rows.len()), w),
+            fit(&format!(" ■ {} · {}", g.label, rows.len()), w),
             style,
         )));
+        if !reasons.is_empty() {
+            out.extend(wrapped(&format!("reason: {}", reasons.join(", ")), w, 3, style));
+        }
         out.extend(wrapped(&format!("why: {}", g.explanation), w, 3, p.dim));
         out.extend(wrapped(&format!("fix: {}", g.fix), w, 3, p.dim));
         if let Some(here) = pane_fix(g.state) {
             out.extend(wrapped(&format!("here: {here}"), w, 3, p.key));
         }
         for r in rows {
-            estimates |= r.block.is_some() || r.wipe.is_some();
-            out.push(Line::from(Span::styled(
-                fit(&device_line(r, wide), w),
-                p.base,
-            )));
+            counted |= r.non_compliant_at_least_days.is_some();
+            out.push(Line::from(Span::styled(fit(&device_line(r, wide), w), p.base)));
         }
     }
-    if estimates
-        || d.status
-            .groups
-            .iter()
-            .any(|g| super::needs_attention(g.state))
-    {
+    if counted {
         out.push(Line::default());
         out.extend(wrapped(
             "\"at least\": offsync counts from when it first saw a device non-compliant (the API \
@@ -320,13 +310,18 @@ fn device_line(r: &DeviceRow, wide: bool) -> String {
         .as_deref()
         .map_or("-", |u| u.rsplit('/').next().unwrap_or(u));
     let model = r.model.as_deref().unwrap_or("-");
-    let age = r
-        .non_compliant_at_least_days
-        .map_or(String::new(), |n| format!("non-compliant at least {n} d"));
+    let age = r.non_compliant_at_least_days.map_or(String::new(), |n| {
+        if wide {
+            format!("non-compliant at least {n} d")
+        } else {
+            format!("at least {n} d")
+        }
+    });
+    let in_ = if wide { "in " } else { "" };
     let est = |what: &str, e: Option<Estimate>| match e {
         None => String::new(),
         Some(Estimate::Due) => format!("  {what} due"),
-        Some(Estimate::InAtMost(n)) => format!("  {what} in ≤{n} d"),
+        Some(Estimate::InAtMost(n)) => format!("  {what} {in_}≤{n} d"),
     };
     let (block, wipe) = (est("block", r.block), est("wipe", r.wipe));
     if wide {
@@ -342,14 +337,31 @@ fn wrapped(text: &str, w: usize, indent: usize, style: Style) -> Vec<Line<'stati
     let mut out = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
-        let len = line.chars().count();
-        if len > 0 && len + 1 + word.chars().count() > room {
-            out.push(std::mem::take(&mut line));
+        let (len, wl) = (line.chars().count(), word.chars().count());
+        if wl <= room {
+            if len > 0 && len + 1 + wl > room {
+                out.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
         }
-        if !line.is_empty() {
-            line.push(' ');
+        // Longer than any line (JSON, a URL): carry on where the line is, break anywhere.
+        if len > 0 {
+            if len + 2 < room {
+                line.push(' ');
+            } else {
+                out.push(std::mem::take(&mut line));
+            }
         }
-        line.push_str(word);
+        for c in word.chars() {
+            if line.chars().count() >= room {
+                out.push(std::mem::take(&mut line));
+            }
+            line.push(c);
+        }
     }
     if !line.is_empty() || out.is_empty() {
         out.push(line);
@@ -362,15 +374,12 @@ fn wrapped(text: &str, w: usize, indent: usize, style: Style) -> Vec<Line<'stati
 
 fn form_dialog(s: &State, form: &EditForm, checking: bool, f: &mut Frame, area: Rect) {
     let p = &s.palette;
-    let w = area.width.saturating_sub(4).min(84);
+    let w = area.width.saturating_sub(2).min(84);
     let inner = w.saturating_sub(2) as usize;
     let id = form.policy.rsplit('/').next().unwrap_or(&form.policy);
     let mut lines = vec![
         Line::from(Span::styled(
-            fit(
-                &format!(" Policy {id}: workAccountSetupConfig and its enforcement rule"),
-                inner,
-            ),
+            fit(&format!(" Policy {id}: workAccountSetupConfig and its enforcement rule"), inner),
             p.title,
         )),
         Line::default(),
@@ -469,7 +478,7 @@ fn form_dialog(s: &State, form: &EditForm, checking: bool, f: &mut Frame, area: 
 
 fn confirm_dialog(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
     let p = &s.palette;
-    let w = area.width.saturating_sub(4).min(110);
+    let w = area.width.saturating_sub(2).min(110);
     let inner = w.saturating_sub(2) as usize;
     let plan = &c.prepared.plan;
     let before = &c.prepared.before;
@@ -484,8 +493,15 @@ fn confirm_dialog(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
         ),
         p.title,
     ))];
+    lines.push(Line::from(Span::styled(
+        fit(&format!(" updateMask: {}", plan.patch.update_mask()), inner),
+        p.base,
+    )));
     if let Some(t) = c.change.targets.first() {
-        lines.extend(wrapped(&t.request.line(), inner, 1, p.dim));
+        lines.push(Line::from(Span::styled(
+            fit(&format!(" {}", t.request.line()), inner),
+            p.dim,
+        )));
     }
     lines.push(Line::default());
     for d in &plan.diff {

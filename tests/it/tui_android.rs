@@ -1,0 +1,366 @@
+//! The Android pane on the real simulator: the state comes from the headless layer through
+//! the dashboard's own tasks (`Tasks::spawn`, messages back), never from hand-made strings.
+//! Snapshots at 80×24 and 160×48; state tests of the edit → dry run → confirm → journal path.
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use offsync::sim::{ClockConfig, EnterpriseType, SimConfig};
+use offsync::store::Store;
+use offsync::tui::msg::Msg;
+use offsync::tui::panes::android::{AndroidMsg, Mode};
+use offsync::tui::state::{Pane, State};
+use offsync::tui::tasks::{Task, Tasks};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use super::android_support::DAY;
+use super::google_util::{env, Env};
+use crate::tui_support::{key, now, screen, state, type_str};
+
+/// A frozen simulator whose clock starts at the fixture's `now`, so every date is stable.
+fn pinned() -> SimConfig {
+    SimConfig {
+        users: 60,
+        devices: 240,
+        clock: ClockConfig {
+            start: Some(now()),
+            speed: 0.0,
+        },
+        ..SimConfig::default()
+    }
+}
+
+pub struct Harness {
+    pub s: State,
+    pub env: Env,
+    tasks: Tasks,
+    tx: UnboundedSender<Msg>,
+    rx: UnboundedReceiver<Msg>,
+}
+
+impl Harness {
+    pub async fn new(cfg: SimConfig, w: u16, h: u16) -> Harness {
+        Harness::with_profile(cfg, w, h, |_| {}).await
+    }
+
+    pub async fn with_profile(
+        cfg: SimConfig,
+        w: u16,
+        h: u16,
+        edit: impl FnOnce(&mut offsync::config::Profile),
+    ) -> Harness {
+        let mut env = env(cfg).await;
+        edit(&mut env.profile);
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let store = Store::open_in_memory().unwrap();
+        let tasks = Tasks::new(&env.profile, Some(store), tx.clone());
+        Harness {
+            s: state(w, h),
+            env,
+            tasks,
+            tx,
+            rx,
+        }
+    }
+
+    fn spawn(&mut self) {
+        for t in self.s.take_tasks() {
+            self.tasks.spawn(t, self.tx.clone());
+        }
+    }
+
+    /// Spawns what the state queued and applies messages until one matches `want`.
+    pub async fn until(&mut self, what: &str, want: impl Fn(&Msg) -> bool) {
+        loop {
+            self.spawn();
+            let m = tokio::time::timeout(Duration::from_secs(20), self.rx.recv())
+                .await
+                .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+                .expect("the channel stays open");
+            let hit = want(&m);
+            self.s.on_msg(m);
+            if hit {
+                self.s.take_dirty();
+                return;
+            }
+        }
+    }
+
+    pub async fn loaded(&mut self) {
+        self.until("the enterprise", |m| {
+            matches!(m, Msg::Android(AndroidMsg::Loaded(_)))
+        })
+        .await;
+    }
+
+    pub async fn planned(&mut self) {
+        self.until("the dry run", |m| {
+            matches!(m, Msg::Android(AndroidMsg::Prepared { .. }))
+        })
+        .await;
+    }
+
+    pub fn keys(&mut self, text: &str) {
+        type_str(&mut self.s, text);
+    }
+
+    pub fn key(&mut self, code: KeyCode) {
+        self.s.on_input(key(code));
+    }
+
+    pub fn screen(&self) -> String {
+        screen(&self.s, self.s.size.width, self.s.size.height)
+    }
+
+    /// Moves the cursor of the open form to `label`'s field.
+    pub fn focus(&mut self, label: &str) {
+        for _ in 0..8 {
+            if let Mode::Edit(f) = &self.s.android.mode {
+                if f.field().label() == label {
+                    return;
+                }
+            }
+            self.key(KeyCode::Tab);
+        }
+        panic!("no field {label}");
+    }
+
+    /// Clears the text field under the cursor.
+    pub fn clear_field(&mut self) {
+        self.s.on_input(crate::tui_support::ctrl('e'));
+        self.s.on_input(crate::tui_support::ctrl('u'));
+    }
+}
+
+/// The pane after two reads two sim days apart: ages read "at least 2 d".
+async fn two_reads(w: u16, h: u16) -> Harness {
+    let mut t = Harness::new(pinned(), w, h).await;
+    t.keys("5");
+    assert_eq!(t.s.pane, Pane::Android);
+    t.loaded().await;
+    t.env.sim.advance(2 * DAY);
+    t.keys("r");
+    t.loaded().await;
+    t
+}
+
+#[tokio::test]
+async fn pane_snapshots_from_the_simulator() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut t = two_reads(w, h).await;
+        let sel = t.s.android.selected.clone().unwrap();
+        assert!(sel.ends_with("/policies/staff"), "{sel}");
+        let shown = t.screen();
+        assert!(shown.contains("REQUIRED_ACCOUNT_NOT_IN_ENTERPRISE"), "{shown}");
+        insta::assert_snapshot!(format!("android_{w}x{h}"), shown);
+        if h < 48 {
+            // The devices are below the explanation at 80×24: scroll to them.
+            t.s.on_input(crate::tui_support::ctrl('d'));
+            let shown = t.screen();
+            insta::assert_snapshot!(format!("android_scrolled_{w}x{h}"), shown);
+        }
+        assert!(t.screen().contains("at least 2 d"), "{}", t.screen());
+    }
+}
+
+#[tokio::test]
+async fn edit_form_and_dry_run_snapshots() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut t = two_reads(w, h).await;
+        t.keys("e");
+        t.focus("requiredAccountEmail");
+        t.clear_field();
+        t.keys("Nobody@Example.org");
+        insta::assert_snapshot!(format!("android_form_{w}x{h}"), t.screen());
+        t.key(KeyCode::Enter);
+        t.planned().await;
+        let shown = t.screen();
+        assert!(shown.contains("not all lower case"), "{shown}");
+        assert!(shown.contains("verified domain of this tenant"), "{shown}");
+        insta::assert_snapshot!(format!("android_form_refused_{w}x{h}"), shown);
+        t.clear_field();
+        t.key(KeyCode::Enter);
+        t.planned().await;
+        assert!(matches!(t.s.android.mode, Mode::Confirm(_)));
+        insta::assert_snapshot!(format!("android_confirm_{w}x{h}"), t.screen());
+    }
+}
+
+#[tokio::test]
+async fn not_configured_says_how() {
+    let mut t = Harness::with_profile(pinned(), 80, 24, |p| {
+        p.endpoints.enterprise = None;
+    })
+    .await;
+    t.keys("5");
+    t.loaded().await;
+    let shown = t.screen();
+    assert!(shown.contains("not configured"), "{shown}");
+    assert!(shown.contains("androidmanagement"), "{shown}");
+    insta::assert_snapshot!("android_not_configured_80x24", shown);
+    t.keys("e");
+    assert!(matches!(t.s.android.mode, Mode::Browse));
+    assert!(t.s.status.as_ref().is_some_and(|(err, _)| *err));
+}
+
+#[tokio::test]
+async fn a_play_accounts_enterprise_says_the_upgrade_url_comes_first() {
+    let mut cfg = pinned();
+    cfg.amapi.enterprise_type = EnterpriseType::ManagedGooglePlayAccounts;
+    let mut t = Harness::new(cfg, 80, 24).await;
+    t.keys("5");
+    t.loaded().await;
+    let shown = t.screen();
+    assert!(
+        shown.contains("managed Google Play") && shown.contains("generateEnterpriseUpgradeUrl"),
+        "{shown}"
+    );
+    insta::assert_snapshot!("android_play_accounts_80x24", shown);
+}
+
+#[tokio::test]
+async fn fixing_the_required_account_is_journaled_and_the_pane_reloads() {
+    let mut t = two_reads(80, 24).await;
+    t.keys("e");
+    t.focus("requiredAccountEmail");
+    t.clear_field();
+    t.key(KeyCode::Enter);
+    t.planned().await;
+    // Esc goes back to the form as it was; Enter plans again.
+    t.key(KeyCode::Esc);
+    assert!(matches!(&t.s.android.mode, Mode::Edit(f) if f.email.text.is_empty()));
+    t.key(KeyCode::Enter);
+    t.planned().await;
+    let Mode::Confirm(c) = &t.s.android.mode else {
+        panic!("no confirmation");
+    };
+    assert_eq!(
+        c.change.targets[0].request.path,
+        format!(
+            "v1/{}/policies/staff?updateMask=workAccountSetupConfig",
+            t.env.sim.credentials.enterprise
+        )
+    );
+    assert_eq!(c.prepared.plan.typed_confirmation, None);
+    t.key(KeyCode::Enter);
+    assert!(matches!(t.s.android.mode, Mode::Browse));
+    let tasks = t.s.take_tasks();
+    assert!(matches!(tasks.as_slice(), [Task::Execute(_)]), "{tasks:?}");
+    for task in tasks {
+        t.tasks.spawn(task, t.tx.clone());
+    }
+    t.until("the batch", |m| matches!(m, Msg::BatchDone(..))).await;
+    let status = t.s.status.clone().unwrap();
+    assert!(!status.0 && status.1.contains("1 applied"), "{status:?}");
+    // The pane reads the enterprise again on its own after the patch.
+    assert!(t.s.android.loading);
+    t.loaded().await;
+    let staff = t.s.android.selected_policy().unwrap();
+    assert_eq!(
+        staff
+            .work_account_setup_config
+            .as_ref()
+            .unwrap()
+            .required_account_email,
+        None
+    );
+    assert_eq!(staff.version.as_deref(), Some("2"));
+    // Devices apply it within minutes, then their users add their accounts.
+    t.env.sim.advance(10 * DAY);
+    t.keys("r");
+    t.loaded().await;
+    let shown = t.screen();
+    assert!(!shown.contains("REQUIRED_ACCOUNT_NOT_IN_ENTERPRISE"), "{shown}");
+    let data = t.s.android.data.as_ref().unwrap();
+    let staff = &t.s.android.selected_policy().unwrap().name;
+    let c = data.counts[staff];
+    assert!(c.upgraded > c.devices / 2, "{c:?}\n{shown}");
+    assert!(
+        data.status.groups.iter().all(|g| g.state
+            != offsync::migration::android::UpgradeState::RequiredAccountNotInEnterprise
+            || g.devices.iter().all(|d| d.policy.as_ref() != Some(staff))),
+        "{shown}"
+    );
+    let log: Vec<String> = t.s.log.entries.iter().map(|e| format!("{e:?}")).collect();
+    assert!(
+        log.iter().any(|l| l.contains("GAM does not manage Android")),
+        "{log:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_wipe_rule_needs_the_typed_confirmation_and_read_only_sends_nothing() {
+    let mut t = two_reads(80, 24).await;
+    t.keys("e");
+    t.focus("block after days");
+    t.clear_field();
+    t.keys("5");
+    t.focus("wipe after days");
+    t.clear_field();
+    t.keys("5");
+    t.key(KeyCode::Enter);
+    t.planned().await;
+    let shown = t.screen();
+    assert!(shown.contains("must be greater than"), "{shown}");
+    t.clear_field();
+    t.keys("x");
+    t.key(KeyCode::Enter);
+    assert!(
+        matches!(&t.s.android.mode, Mode::Edit(f) if f.errors.iter().any(|e| e.contains("whole number"))),
+        "the form parses its numbers before any request"
+    );
+    assert!(t.s.take_tasks().is_empty());
+    t.clear_field();
+    t.keys("40");
+    t.key(KeyCode::Enter);
+    t.planned().await;
+    let Mode::Confirm(c) = &t.s.android.mode else {
+        panic!("no confirmation: {}", t.screen());
+    };
+    assert_eq!(
+        c.prepared.plan.typed_confirmation.as_deref(),
+        Some("wipe staff")
+    );
+    insta::assert_snapshot!("android_confirm_wipe_80x24", t.screen());
+    t.key(KeyCode::Enter);
+    assert!(matches!(t.s.android.mode, Mode::Confirm(_)));
+    assert!(t.s.take_tasks().is_empty(), "nothing sent without the words");
+    t.keys("wipe staff");
+    t.s.profile.readonly = true;
+    t.key(KeyCode::Enter);
+    assert!(matches!(t.s.android.mode, Mode::Confirm(_)));
+    assert!(t.s.take_tasks().is_empty(), "read-only sends nothing");
+    t.s.profile.readonly = false;
+    t.key(KeyCode::Enter);
+    assert!(matches!(t.s.android.mode, Mode::Browse));
+    t.until("the batch", |m| matches!(m, Msg::BatchDone(..))).await;
+    t.loaded().await;
+    // Applied within minutes; offsync first saw these devices non-compliant two days ago,
+    // so block comes in at most 3 days and wipe in at most 38.
+    t.env.sim.advance(11 * super::android_support::MINUTE);
+    t.keys("r");
+    t.loaded().await;
+    t.s.on_input(crate::tui_support::ctrl('d'));
+    let shown = t.screen();
+    assert!(shown.contains("at least 2 d  block ≤3 d  wipe ≤38 d"), "{shown}");
+    insta::assert_snapshot!("android_enforced_80x24", shown);
+}
+
+#[tokio::test]
+async fn a_reload_keeps_the_selected_policy_by_name_and_q_in_the_form_is_text() {
+    let mut t = two_reads(80, 24).await;
+    t.keys("j");
+    let sel = t.s.android.selected.clone();
+    t.keys("r");
+    t.loaded().await;
+    assert_eq!(t.s.android.selected, sel);
+    t.keys("e");
+    t.focus("requiredAccountEmail");
+    t.keys("q");
+    assert!(t.s.exit.is_none());
+    assert!(matches!(&t.s.android.mode, Mode::Edit(f) if f.email.text.ends_with('q')));
+    t.key(KeyCode::Esc);
+    assert!(matches!(t.s.android.mode, Mode::Browse));
+    t.keys("?");
+    let help = t.screen();
+    assert!(help.contains("android") && help.contains("edit the policy"), "{help}");
+}
