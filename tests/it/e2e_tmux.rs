@@ -137,7 +137,7 @@ pub fn have_tmux() -> bool {
 }
 
 /// The background simulator, killed when the test ends (pass or fail).
-struct Server(Child);
+pub struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -148,16 +148,15 @@ impl Drop for Server {
 
 /// `offsync sim serve --write-config DIR` in the background; returns when the config exists.
 fn serve(dir: &Path) -> Server {
+    serve_with(dir, &["--users", "60", "--devices", "150"])
+}
+
+/// `offsync sim serve ARGS --write-config DIR` in the background; returns when the config exists.
+pub fn serve_with(dir: &Path, args: &[&str]) -> Server {
     let mut child = Command::new(BIN)
-        .args([
-            "sim",
-            "serve",
-            "--users",
-            "60",
-            "--devices",
-            "150",
-            "--write-config",
-        ])
+        .args(["sim", "serve"])
+        .args(args)
+        .arg("--write-config")
         .arg(dir)
         .env("HOME", dir)
         .stdout(Stdio::piped())

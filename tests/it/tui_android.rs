@@ -150,7 +150,10 @@ async fn pane_snapshots_from_the_simulator() {
         let sel = t.s.android.selected.clone().unwrap();
         assert!(sel.ends_with("/policies/staff"), "{sel}");
         let shown = t.screen();
-        assert!(shown.contains("REQUIRED_ACCOUNT_NOT_IN_ENTERPRISE"), "{shown}");
+        assert!(
+            shown.contains("REQUIRED_ACCOUNT_NOT_IN_ENTERPRISE"),
+            "{shown}"
+        );
         insta::assert_snapshot!(format!("android_{w}x{h}"), shown);
         if h < 48 {
             // The devices are below the explanation at 80×24: scroll to them.
@@ -248,7 +251,8 @@ async fn fixing_the_required_account_is_journaled_and_the_pane_reloads() {
     for task in tasks {
         t.tasks.spawn(task, t.tx.clone());
     }
-    t.until("the batch", |m| matches!(m, Msg::BatchDone(..))).await;
+    t.until("the batch", |m| matches!(m, Msg::BatchDone(..)))
+        .await;
     let status = t.s.status.clone().unwrap();
     assert!(!status.0 && status.1.contains("1 applied"), "{status:?}");
     // The pane reads the enterprise again on its own after the patch.
@@ -269,7 +273,10 @@ async fn fixing_the_required_account_is_journaled_and_the_pane_reloads() {
     t.keys("r");
     t.loaded().await;
     let shown = t.screen();
-    assert!(!shown.contains("REQUIRED_ACCOUNT_NOT_IN_ENTERPRISE"), "{shown}");
+    assert!(
+        !shown.contains("REQUIRED_ACCOUNT_NOT_IN_ENTERPRISE"),
+        "{shown}"
+    );
     let data = t.s.android.data.as_ref().unwrap();
     let staff = &t.s.android.selected_policy().unwrap().name;
     let c = data.counts[staff];
@@ -282,7 +289,8 @@ async fn fixing_the_required_account_is_journaled_and_the_pane_reloads() {
     );
     let log: Vec<String> = t.s.log.entries.iter().map(|e| format!("{e:?}")).collect();
     assert!(
-        log.iter().any(|l| l.contains("GAM does not manage Android")),
+        log.iter()
+            .any(|l| l.contains("GAM does not manage Android")),
         "{log:#?}"
     );
 }
@@ -323,7 +331,10 @@ async fn a_wipe_rule_needs_the_typed_confirmation_and_read_only_sends_nothing() 
     insta::assert_snapshot!("android_confirm_wipe_80x24", t.screen());
     t.key(KeyCode::Enter);
     assert!(matches!(t.s.android.mode, Mode::Confirm(_)));
-    assert!(t.s.take_tasks().is_empty(), "nothing sent without the words");
+    assert!(
+        t.s.take_tasks().is_empty(),
+        "nothing sent without the words"
+    );
     t.keys("wipe staff");
     t.s.profile.readonly = true;
     t.key(KeyCode::Enter);
@@ -332,7 +343,8 @@ async fn a_wipe_rule_needs_the_typed_confirmation_and_read_only_sends_nothing() 
     t.s.profile.readonly = false;
     t.key(KeyCode::Enter);
     assert!(matches!(t.s.android.mode, Mode::Browse));
-    t.until("the batch", |m| matches!(m, Msg::BatchDone(..))).await;
+    t.until("the batch", |m| matches!(m, Msg::BatchDone(..)))
+        .await;
     t.loaded().await;
     // Applied within minutes; offsync first saw these devices non-compliant two days ago,
     // so block comes in at most 3 days and wipe in at most 38.
@@ -341,7 +353,10 @@ async fn a_wipe_rule_needs_the_typed_confirmation_and_read_only_sends_nothing() 
     t.loaded().await;
     t.s.on_input(crate::tui_support::ctrl('d'));
     let shown = t.screen();
-    assert!(shown.contains("at least 2 d  block ≤3 d  wipe ≤38 d"), "{shown}");
+    assert!(
+        shown.contains("at least 2 d  block ≤3 d  wipe ≤38 d"),
+        "{shown}"
+    );
     insta::assert_snapshot!("android_enforced_80x24", shown);
 }
 
@@ -362,5 +377,87 @@ async fn a_reload_keeps_the_selected_policy_by_name_and_q_in_the_form_is_text() 
     assert!(matches!(t.s.android.mode, Mode::Browse));
     t.keys("?");
     let help = t.screen();
-    assert!(help.contains("android") && help.contains("edit the policy"), "{help}");
+    assert!(
+        help.contains("android") && help.contains("edit the policy"),
+        "{help}"
+    );
+}
+
+#[derive(Clone, Default)]
+struct Counter(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .fetch_add(buf.len(), std::sync::atomic::Ordering::SeqCst);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The real loop with the real tasks: the pane reads the enterprise, then an idle dashboard
+/// on the Android pane writes nothing at all.
+#[tokio::test]
+async fn the_android_pane_idles_silently() {
+    use offsync::tui::event_loop::{self, Timing};
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::{Terminal, TerminalOptions, Viewport};
+
+    let t = Harness::new(pinned(), 80, 24).await;
+    let Harness {
+        mut s,
+        tasks,
+        tx,
+        mut rx,
+        env: _env,
+    } = t;
+    let bytes = Counter::default();
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(bytes.clone()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 80, 24)),
+        },
+    )
+    .unwrap();
+    let (ev_tx, mut events) =
+        futures::channel::mpsc::unbounded::<std::io::Result<crossterm::event::Event>>();
+    let count = || bytes.0.load(std::sync::atomic::Ordering::SeqCst);
+    let mut spawn = |task: Task, tx: UnboundedSender<Msg>| tasks.spawn(task, tx);
+    let timing = Timing {
+        tick: Duration::from_millis(20),
+        poll: None,
+    };
+    let driver = async {
+        ev_tx.unbounded_send(Ok(key(KeyCode::Char('5')))).unwrap();
+        // Wait until the read has been drawn: bytes stop growing for a while.
+        let mut last = count();
+        let mut still = 0;
+        while still < 10 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let now = count();
+            still = if now == last { still + 1 } else { 0 };
+            last = now;
+        }
+        let idle = count();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(count(), idle, "an idle Android pane writes nothing");
+        ev_tx.unbounded_send(Ok(key(KeyCode::Char('q')))).unwrap();
+    };
+    let (exit, ()) = tokio::join!(
+        event_loop::run(
+            &mut term,
+            &mut events,
+            &mut s,
+            &mut rx,
+            &tx,
+            &mut spawn,
+            timing,
+            std::future::pending()
+        ),
+        driver
+    );
+    assert!(exit.is_ok());
+    assert!(s.android.data.is_some(), "the pane read the enterprise");
 }

@@ -55,7 +55,12 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
                 p.dim,
             ))];
             if let Some(e) = &a.error {
-                l.extend(wrapped(&format!("Reading failed: {e} (r retries)"), w, 1, p.error));
+                l.extend(wrapped(
+                    &format!("Reading failed: {e} (r retries)"),
+                    w,
+                    1,
+                    p.error,
+                ));
             }
             l
         }
@@ -103,7 +108,9 @@ fn body(a: &AndroidPane, d: &AndroidData, p: &Palette, w: usize, h: usize) -> Ve
     let managed = v.enterprise.is_managed_google_domain();
     let kind = match v.enterprise.enterprise_type.as_deref() {
         Some("MANAGED_GOOGLE_DOMAIN") => "managed Google domain",
-        Some("MANAGED_GOOGLE_PLAY_ACCOUNTS_ENTERPRISE") => "managed Google Play accounts enterprise",
+        Some("MANAGED_GOOGLE_PLAY_ACCOUNTS_ENTERPRISE") => {
+            "managed Google Play accounts enterprise"
+        }
         Some(other) => other,
         None => "type not reported",
     };
@@ -255,7 +262,12 @@ fn detail(a: &AndroidPane, d: &AndroidData, p: &Palette, w: usize) -> Vec<Line<'
             style,
         )));
         if !reasons.is_empty() {
-            out.extend(wrapped(&format!("reason: {}", reasons.join(", ")), w, 3, style));
+            out.extend(wrapped(
+                &format!("reason: {}", reasons.join(", ")),
+                w,
+                3,
+                style,
+            ));
         }
         out.extend(wrapped(&format!("why: {}", g.explanation), w, 3, p.dim));
         out.extend(wrapped(&format!("fix: {}", g.fix), w, 3, p.dim));
@@ -264,7 +276,10 @@ fn detail(a: &AndroidPane, d: &AndroidData, p: &Palette, w: usize) -> Vec<Line<'
         }
         for r in rows {
             counted |= r.non_compliant_at_least_days.is_some();
-            out.push(Line::from(Span::styled(fit(&device_line(r, wide), w), p.base)));
+            out.push(Line::from(Span::styled(
+                fit(&device_line(r, wide), w),
+                p.base,
+            )));
         }
     }
     if counted {
@@ -379,7 +394,10 @@ fn form_dialog(s: &State, form: &EditForm, checking: bool, f: &mut Frame, area: 
     let id = form.policy.rsplit('/').next().unwrap_or(&form.policy);
     let mut lines = vec![
         Line::from(Span::styled(
-            fit(&format!(" Policy {id}: workAccountSetupConfig and its enforcement rule"), inner),
+            fit(
+                &format!(" Policy {id}: workAccountSetupConfig and its enforcement rule"),
+                inner,
+            ),
             p.title,
         )),
         Line::default(),
