@@ -461,3 +461,35 @@ async fn the_android_pane_idles_silently() {
     assert!(exit.is_ok());
     assert!(s.android.data.is_some(), "the pane read the enterprise");
 }
+
+#[tokio::test]
+async fn an_abandoned_dry_run_cannot_answer_a_later_one() {
+    let mut t = two_reads(80, 24).await;
+    t.keys("e");
+    t.key(KeyCode::Enter);
+    t.key(KeyCode::Esc);
+    assert!(matches!(t.s.android.mode, Mode::Browse));
+    t.keys("e");
+    t.key(KeyCode::Enter);
+    let ids: Vec<u64> =
+        t.s.take_tasks()
+            .into_iter()
+            .filter_map(|task| match task {
+                Task::Android(offsync::tui::panes::android::AndroidTask::Prepare {
+                    id, ..
+                }) => Some(id),
+                _ => None,
+            })
+            .collect();
+    assert_eq!(ids, [1, 2]);
+    let refused = |id, why: &str| {
+        Msg::Android(AndroidMsg::Prepared {
+            id,
+            result: Err(vec![why.to_string()]),
+        })
+    };
+    t.s.on_msg(refused(1, "stale"));
+    assert!(matches!(t.s.android.mode, Mode::Checking(_)));
+    t.s.on_msg(refused(2, "current"));
+    assert!(matches!(&t.s.android.mode, Mode::Edit(f) if f.errors == ["current"]));
+}

@@ -104,9 +104,8 @@ impl EditForm {
                 == Some("BLOCK_SCOPE_DEVICE"),
             wipe_days: days(rule.and_then(|r| r.wipe_days())),
             // An existing rule shows what it has (unset is false); a new one keeps FRP data.
-            preserve_frp: rule.map_or(true, |r| {
-                r.wipe_action.as_ref().and_then(|w| w.preserve_frp) == Some(true)
-            }),
+            preserve_frp: rule
+                .is_none_or(|r| r.wipe_action.as_ref().and_then(|w| w.preserve_frp) == Some(true)),
             was_required: p.requires_google_account(),
             was_email: email,
             errors: Vec::new(),

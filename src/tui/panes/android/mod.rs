@@ -66,6 +66,8 @@ pub struct AndroidPane {
     /// The first line shown of the selected policy's devices.
     pub scroll: usize,
     pub mode: Mode,
+    /// The id of the dry run the pane waits for (each one gets the next number).
+    pub dry_run: u64,
 }
 
 impl AndroidPane {
@@ -245,7 +247,9 @@ impl State {
         match form.to_edit() {
             Ok(edit) => {
                 form.errors.clear();
+                self.android.dry_run += 1;
                 self.push_task(Task::Android(AndroidTask::Prepare {
+                    id: self.android.dry_run,
                     policy: form.policy.clone(),
                     edit,
                 }));
@@ -307,11 +311,11 @@ impl State {
                     Err(LoadError::Failed(e)) => self.android.error = Some(e),
                 }
             }
-            AndroidMsg::Prepared { policy, result } => {
+            AndroidMsg::Prepared { id, result } => {
                 let Mode::Checking(form) = &self.android.mode else {
                     return;
                 };
-                if form.policy != policy {
+                if id != self.android.dry_run {
                     return;
                 }
                 let mut form = form.clone();

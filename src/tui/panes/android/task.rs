@@ -17,8 +17,13 @@ use crate::tui::msg::Msg;
 pub enum AndroidTask {
     /// Read the enterprise, its policies and devices, and the first sightings.
     Load,
-    /// Validate an edit of `policy` and plan its patch (the dry run).
-    Prepare { policy: String, edit: AccountEdit },
+    /// Validate an edit of `policy` and plan its patch (the dry run); `id` pairs the answer
+    /// with the request, so a dry run abandoned with Esc cannot answer a later one.
+    Prepare {
+        id: u64,
+        policy: String,
+        edit: AccountEdit,
+    },
 }
 
 /// One read of the enterprise, classified.
@@ -66,7 +71,7 @@ impl AndroidData {
 pub enum AndroidMsg {
     Loaded(Result<Box<AndroidData>, LoadError>),
     Prepared {
-        policy: String,
+        id: u64,
         result: Result<Box<Prepared>, Vec<String>>,
     },
 }
@@ -87,11 +92,11 @@ pub async fn run(
 ) {
     let msg = match task {
         AndroidTask::Load => AndroidMsg::Loaded(load(clients, store, &profile).await.map(Box::new)),
-        AndroidTask::Prepare { policy, edit } => {
+        AndroidTask::Prepare { id, policy, edit } => {
             let result = prepare(clients, &profile, &policy, &edit)
                 .await
                 .map(Box::new);
-            AndroidMsg::Prepared { policy, result }
+            AndroidMsg::Prepared { id, result }
         }
     };
     let _ = tx.send(Msg::Android(msg));
