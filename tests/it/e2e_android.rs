@@ -47,7 +47,7 @@ fn fixing_a_required_account_outside_the_enterprise() {
     ));
     t.keys(&["Enter"]);
     t.wait_until(
-        |s| s.contains("of 240 dev") && !s.contains("loading"),
+        |s| s.contains(" of 240") && !s.contains("loading"),
         "the inventory",
     );
     t.keys(&["5"]);
