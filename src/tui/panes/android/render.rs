@@ -69,9 +69,10 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines).style(p.base), inner);
     match &a.mode {
         Mode::Browse => {}
-        Mode::Edit(form) => form_dialog(s, form, false, f, area),
-        Mode::Checking(form) => form_dialog(s, form, true, f, area),
-        Mode::Confirm(c) => confirm_dialog(s, c, f, area),
+        // Dialogs may use the whole screen, like the device confirmation.
+        Mode::Edit(form) => form_dialog(s, form, false, f, f.area()),
+        Mode::Checking(form) => form_dialog(s, form, true, f, f.area()),
+        Mode::Confirm(c) => confirm_dialog(s, c, f, f.area()),
     }
 }
 
@@ -387,6 +388,38 @@ fn wrapped(text: &str, w: usize, indent: usize, style: Style) -> Vec<Line<'stati
         .collect()
 }
 
+/// Drops lines before the last `tail` ones until `lines` fit `height` rows with a border,
+/// so the keys (and the typed confirmation) at the bottom always show.
+fn keep_tail(lines: &mut Vec<Line<'static>>, height: u16, tail: usize) {
+    let room = height.saturating_sub(2) as usize;
+    while lines.len() > room && lines.len() > tail {
+        let at = lines.len() - tail - 1;
+        lines.remove(at);
+    }
+}
+
+/// A diff side: `mark` then the JSON, cut into lines of the room left (JSON has no spaces
+/// worth breaking at).
+fn marked(mark: &str, json: &str, w: usize, style: Style) -> Vec<Line<'static>> {
+    let room = w.saturating_sub(5).max(10);
+    let chars: Vec<char> = json.chars().collect();
+    chars
+        .chunks(room)
+        .enumerate()
+        .map(|(i, c)| {
+            let head = if i == 0 {
+                format!("   {mark} ")
+            } else {
+                "     ".into()
+            };
+            Line::from(Span::styled(
+                format!("{head}{}", c.iter().collect::<String>()),
+                style,
+            ))
+        })
+        .collect()
+}
+
 fn form_dialog(s: &State, form: &EditForm, checking: bool, f: &mut Frame, area: Rect) {
     let p = &s.palette;
     let w = area.width.saturating_sub(2).min(84);
@@ -478,6 +511,7 @@ fn form_dialog(s: &State, form: &EditForm, checking: bool, f: &mut Frame, area: 
         Span::styled("Space", p.key),
         Span::raw(" toggle"),
     ]));
+    keep_tail(&mut lines, area.height, 1);
     let h = (lines.len() as u16 + 2).min(area.height);
     let rect = centered(area, w, h);
     f.render_widget(Clear, rect);
@@ -524,8 +558,8 @@ fn confirm_dialog(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
     lines.push(Line::default());
     for d in &plan.diff {
         lines.push(Line::from(Span::styled(format!(" {}", d.field), p.key)));
-        lines.extend(wrapped(&format!("- {}", d.before), inner, 3, p.error));
-        lines.extend(wrapped(&format!("+ {}", d.after), inner, 3, p.ok));
+        lines.extend(marked("-", &d.before, inner, p.error));
+        lines.extend(marked("+", &d.after, inner, p.ok));
     }
     for warning in &plan.warnings {
         lines.extend(wrapped(&format!("! {warning}"), inner, 1, p.warn));
@@ -558,6 +592,7 @@ fn confirm_dialog(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
         Span::styled("Esc", p.key),
         Span::raw(" back to the form"),
     ]));
+    keep_tail(&mut lines, area.height, 3);
     let h = (lines.len() as u16 + 2).min(area.height);
     let rect = centered(area, w, h);
     f.render_widget(Clear, rect);
