@@ -45,6 +45,7 @@ mod store_inventory;
 mod store_journal;
 mod store_schema;
 mod tui_android;
+mod tui_android_support;
 mod tui_change;
 mod tui_hardening;
 mod tui_loop;

@@ -7,6 +7,7 @@
 //!
 //! The pane owns its state ([`AndroidPane`]); it reads and plans only through
 //! [`task::AndroidTask`]s and their [`AndroidMsg`]s, and sends only through `Task::Execute`.
+mod dialogs;
 mod form;
 mod render;
 pub mod task;
