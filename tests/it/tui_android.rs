@@ -244,6 +244,16 @@ async fn a_reload_keeps_the_selected_policy_by_name_and_q_in_the_form_is_text() 
     t.keys("q");
     assert!(t.s.exit.is_none());
     assert!(matches!(&t.s.android.mode, Mode::Edit(f) if f.email.text.ends_with('q')));
+    // F1 documents the form's keys over it; Esc closes the help, not the form.
+    t.key(KeyCode::F(1));
+    let help = t.screen();
+    assert!(
+        help.contains("android_edit") && help.contains("toggle the choice"),
+        "{help}"
+    );
+    t.key(KeyCode::Esc);
+    assert!(matches!(t.s.android.mode, Mode::Edit(_)));
+    assert_eq!(t.s.overlay, offsync::tui::state::Overlay::None);
     t.key(KeyCode::Esc);
     assert!(matches!(t.s.android.mode, Mode::Browse));
     t.keys("?");

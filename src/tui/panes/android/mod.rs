@@ -7,6 +7,10 @@
 //!
 //! The pane owns its state ([`AndroidPane`]); it reads and plans only through
 //! [`task::AndroidTask`]s and their [`AndroidMsg`]s, and sends only through `Task::Execute`.
+//! Unlike the other panes it has dialogs of its own (the form takes text; the confirmation
+//! needs a typed phrase, not a count), so `handle.rs` offers it keys and actions before the
+//! shell's; in the list it declines the global ones (quit, panes, help, `:`), in a dialog only
+//! its context's keys reach it.
 mod dialogs;
 mod form;
 mod render;
@@ -172,8 +176,9 @@ impl State {
                     self.android.mode = Mode::Browse;
                     true
                 }
+                // Keys that are not text editing (F1) go to the keymap.
+                Some(Edit::Ignored) | None => false,
                 Some(_) => true,
-                None => false,
             },
             Mode::Confirm(c) => {
                 let Some(input) = &mut c.typed else {
@@ -183,8 +188,7 @@ impl State {
                 if matches!(k.code, KeyCode::Enter | KeyCode::Esc) {
                     return false;
                 }
-                input.handle(k);
-                true
+                input.handle(k) != Edit::Ignored
             }
             Mode::Browse | Mode::Checking(_) => false,
         }
@@ -230,7 +234,8 @@ impl State {
                 _ => self.android.mode = Mode::Confirm(c),
             },
         }
-        true
+        // Help opens over a dialog (it documents the dialog's keys); Esc closes it again.
+        a != Action::Help
     }
 
     fn android_edit(&mut self) {
