@@ -216,14 +216,33 @@ fn row_to_entry(r: &Row<'_>) -> rusqlite::Result<JournalEntry> {
     })
 }
 
-/// Keeps method + path: drops a query string (it may carry `access_token` or `key`) and
-/// any bearer token a careless caller pasted in.
+/// Query parameters that say what a request changes and never carry secrets: kept, so the
+/// journal shows exactly which fields a masked patch replaced.
+const KEPT_PARAMS: [&str; 1] = ["updateMask"];
+
+/// Keeps method + path and the [`KEPT_PARAMS`]: drops the rest of a query string (it may
+/// carry `access_token` or `key`) and any bearer token a careless caller pasted in.
 fn redact(request: &str) -> String {
-    let no_query = request.split('?').next().unwrap_or("");
-    match no_query.find("Bearer ") {
-        Some(i) => format!("{}Bearer [redacted]", &no_query[..i]),
-        None => no_query.to_string(),
+    let (path, query) = request.split_once('?').unwrap_or((request, ""));
+    // Anything after the query (a header line) is not part of it.
+    let query = query.split_whitespace().next().unwrap_or("");
+    // Kept as sent (a mask's commas stay readable); only whole `name=value` pairs.
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let name = pair.split('=').next().unwrap_or("");
+            KEPT_PARAMS.contains(&name)
+        })
+        .collect();
+    let mut out = match path.find("Bearer ") {
+        Some(i) => format!("{}Bearer [redacted]", &path[..i]),
+        None => path.to_string(),
+    };
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
     }
+    out
 }
 
 #[cfg(test)]
@@ -233,6 +252,10 @@ mod tests {
     #[test]
     fn requests_lose_query_strings_and_tokens() {
         assert_eq!(redact("GET admin/x?access_token=abc&q=1"), "GET admin/x");
+        assert_eq!(
+            redact("PATCH v1/enterprises/e/policies/p?access_token=t&updateMask=a,b"),
+            "PATCH v1/enterprises/e/policies/p?updateMask=a,b"
+        );
         assert_eq!(
             redact("POST x Authorization: Bearer ya29.zzz"),
             "POST x Authorization: Bearer [redacted]"

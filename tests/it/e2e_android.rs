@@ -121,12 +121,13 @@ fn fixing_a_required_account_outside_the_enterprise() {
         .collect();
     assert_eq!(patch.len(), 1, "{entries:#?}");
     let e = patch[0];
-    // The journal keeps method and path (query strings are redacted from every request).
+    // The journal keeps method, path and the update mask (the rest of a query string is
+    // redacted from every request).
+    let request = e["request"].as_str().unwrap();
     assert!(
-        e["request"]
-            .as_str()
-            .unwrap()
-            .starts_with("PATCH v1/enterprises/")
+        request.starts_with("PATCH v1/enterprises/")
+            && request.contains("?updateMask=workAccountSetupConfig")
+            && !request.contains("access_token")
             && e["target"].as_str().unwrap().ends_with("/policies/staff"),
         "{e}"
     );
