@@ -6,8 +6,8 @@
 //!   customer read when the data was listed, and the admin subject. A load never returns
 //!   another tenant's data; [`cached_devices_or_explain`] says why there is nothing to show.
 //! - Each save keeps the newest `keep` complete snapshots ([`Cache::keep`]).
-//! - Pages stream out already joined (aliases included) with [`model::OwnerIndex`], the
-//!   same join the finished inventory uses.
+//! - Pages stream out already joined (aliases included) to the owners listed so far, by the
+//!   same owner index the finished inventory is joined with ([`google::load_inventory_with`]).
 //!
 //! It must not know about the terminal: callers draw progress from [`ListEvent`]s.
 use std::path::PathBuf;
@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::config::Profile;
 use crate::google::{self, Clients, LoadEvent, LoadProgress};
-use crate::model::{Device, Inventory, OwnerIndex, Query, Tenant};
+use crate::model::{Device, Inventory, Query, Tenant};
 use crate::store::{Store, StoreError};
 
 /// Where the cache lives and how much of it to keep.
@@ -91,15 +91,10 @@ pub async fn list_with(
     mut on_event: impl FnMut(ListEvent) + Send,
 ) -> Result<Listed, ListingError> {
     let profile = &clients.profile;
-    let mut owners = OwnerIndex::default();
     let loading = google::load_inventory_with(clients, query, mode, |ev| match ev {
-        LoadEvent::Users(users) => users.iter().for_each(|u| owners.add(u)),
-        LoadEvent::Devices(mut page) => {
-            page.iter_mut().for_each(|d| owners.join(d));
-            on_event(ListEvent::Devices(page));
-        }
+        LoadEvent::Devices(page) => on_event(ListEvent::Devices(page)),
         LoadEvent::Progress(p) => on_event(ListEvent::Progress(p)),
-        LoadEvent::OrgUnits(_) => {}
+        LoadEvent::Users(_) | LoadEvent::OrgUnits(_) => {}
     });
     let (customer, loaded) = futures::join!(clients.directory.customer(), loading);
     let inventory = loaded.map_err(|source| ListingError::Google {

@@ -6,7 +6,9 @@
 //! Devices come from one of two listings ([`Listing`]): the index-only one is built from
 //! queries and fast, but no query sees a device the search index has not caught up with
 //! (Google: up to 36 hours); the confirmed one sends no query and sees every device.
-use std::collections::HashSet;
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,7 +20,9 @@ use super::client::{CallObserver, Client};
 use super::directory::Directory;
 use super::{partition, Error};
 use crate::config::Profile;
-use crate::model::{Clause, Device, DeviceType, Field, Interner, Inventory, OrgUnit, Query, User};
+use crate::model::{
+    Clause, Device, DeviceType, Field, Interner, Inventory, OrgUnit, OwnerIndex, Query, User,
+};
 
 /// Every typed client for one profile, sharing one [`Client`].
 #[derive(Clone)]
@@ -122,7 +126,8 @@ fn amapi_client(
 pub enum LoadEvent {
     OrgUnits(Vec<OrgUnit>),
     Users(Vec<User>),
-    /// One page of devices (already de-duplicated and filtered by the query).
+    /// One page of devices: de-duplicated, filtered by the query, and joined to the OUs of
+    /// the owners listed so far (the finished inventory joins every device again).
     Devices(Vec<Device>),
     Progress(LoadProgress),
 }
@@ -211,23 +216,8 @@ pub async fn load_inventory_with(
         Listing::Confirmed => confirmed().boxed(),
         Listing::FastThenConfirmed => stream::select(index_only().await?, confirmed()).boxed(),
     };
-    // One interner per listing: devices share repeated values (model, OS, user agent, …),
-    // and the copies below (the inventory's and the streamed page's) share them too.
-    let mut interner = Interner::default();
-    // Both listings of `FastThenConfirmed` deliver many of the same devices: once each.
-    let mut seen: HashSet<String> = HashSet::new();
     let devices = raw
-        .map(move |(end, r)| {
-            r.map(|page| {
-                let mut page: Vec<Device> = page
-                    .into_iter()
-                    .filter(|d| local.as_ref().is_none_or(|q| q.matches(d)))
-                    .filter(|d| seen.insert(d.resource_id.clone()))
-                    .collect();
-                interner.devices(&mut page);
-                (end, LoadEvent::Devices(page))
-            })
-        })
+        .map(|(end, r)| r.map(|page| (end, LoadEvent::Devices(page))))
         .boxed();
 
     let ous: BoxStream<'static, Result<(bool, LoadEvent), Error>> = {
@@ -245,6 +235,15 @@ pub async fn load_inventory_with(
 
     let mut all = stream::select_all([ous, users, devices]);
     let (mut org_units, mut user_list, mut device_list) = (Vec::new(), Vec::new(), Vec::new());
+    // Built once, as users arrive: pages go out joined to the owners known so far, and the
+    // finished inventory is joined with the same index once every user is known.
+    let mut owners = OwnerIndex::default();
+    // One interner per listing: devices share repeated values (model, OS, user agent, …),
+    // and both copies of a page (the inventory's and the one streamed out) share them too.
+    let mut interner = Interner::default();
+    // Both listings of `FastThenConfirmed` deliver many of the same devices: once each.
+    // (Each listing alone is de-duplicated already.)
+    let mut kept = (listing == Listing::FastThenConfirmed).then(KeptIds::default);
     let mut pages = 0u64;
     let mut confirming = false;
     while let Some(ev) = all.next().await {
@@ -252,18 +251,38 @@ pub async fn load_inventory_with(
         if end {
             confirming = listing == Listing::FastThenConfirmed;
         }
-        match &ev {
-            LoadEvent::OrgUnits(o) => org_units.extend(o.iter().cloned()),
+        let ev = match ev {
+            LoadEvent::OrgUnits(o) => {
+                org_units.extend(o.iter().cloned());
+                LoadEvent::OrgUnits(o)
+            }
             LoadEvent::Users(u) => {
                 pages += 1;
-                user_list.extend(u.iter().cloned())
+                u.iter().for_each(|u| owners.add(u));
+                user_list.extend(u.iter().cloned());
+                LoadEvent::Users(u)
             }
-            LoadEvent::Devices(d) if !end => {
+            LoadEvent::Devices(page) if !end => {
                 pages += 1;
-                device_list.extend(d.iter().cloned())
+                let mut fresh = Vec::with_capacity(page.len());
+                for mut d in page {
+                    if local.as_ref().is_some_and(|q| !q.matches(&d)) {
+                        continue;
+                    }
+                    if let Some(kept) = &mut kept {
+                        if !kept.insert(&d.resource_id, &device_list) {
+                            continue;
+                        }
+                    }
+                    interner.device(&mut d);
+                    owners.join(&mut d);
+                    device_list.push(d.clone());
+                    fresh.push(d);
+                }
+                LoadEvent::Devices(fresh)
             }
-            LoadEvent::Devices(_) | LoadEvent::Progress(_) => {}
-        }
+            other => other,
+        };
         if !end {
             on_event(ev);
         }
@@ -278,9 +297,75 @@ pub async fn load_inventory_with(
             confirming,
         }));
     }
-    let mut inv = Inventory::new(device_list, user_list, org_units);
+    drop(kept);
+    let mut inv = Inventory::joined(device_list, user_list, org_units, &owners);
     let offset = clients.client.server_offset().unwrap_or_default();
     inv.server_offset = offset;
     inv.fetched_at = Some(chrono::Utc::now() + offset);
     Ok(inv)
+}
+
+/// The resource IDs of the devices kept so far, for merging two listings without a second
+/// copy of every ID: a hash of each ID points at its device in the kept list (12 bytes a
+/// device, where a set of IDs takes about 60). Equal hashes are told apart by comparing the
+/// IDs themselves, so the merge stays exact.
+#[derive(Default)]
+struct KeptIds {
+    hasher: RandomState,
+    by_hash: HashMap<u64, u32>,
+    /// IDs whose hash a different kept ID already has (practically never).
+    collided: HashSet<String>,
+}
+
+impl KeptIds {
+    /// Whether `id` is new; if so it is recorded at `kept.len()`, where the caller pushes it.
+    fn insert(&mut self, id: &str, kept: &[Device]) -> bool {
+        let at = kept.len() as u32;
+        match self.by_hash.entry(self.hasher.hash_one(id)) {
+            Entry::Vacant(e) => {
+                e.insert(at);
+                true
+            }
+            Entry::Occupied(e) if kept[*e.get() as usize].resource_id == id => false,
+            Entry::Occupied(_) => self.collided.insert(id.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dev(id: &str) -> Device {
+        Device {
+            resource_id: id.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn kept_ids_are_exact_even_when_hashes_collide() {
+        let mut k = KeptIds::default();
+        let mut kept = Vec::new();
+        for id in ["a", "b", "a", "c", "b"] {
+            if k.insert(id, &kept) {
+                kept.push(dev(id));
+            }
+        }
+        let ids: Vec<&str> = kept.iter().map(|d| d.resource_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        // Force a collision: another ID recorded under "a"'s hash is still told apart.
+        let h = k.hasher.hash_one("a");
+        let mut k2 = KeptIds {
+            hasher: k.hasher.clone(),
+            ..Default::default()
+        };
+        k2.by_hash.insert(h, 0);
+        let kept = vec![dev("zzz")];
+        assert!(
+            k2.insert("a", &kept),
+            "a different ID under the same hash is new"
+        );
+        assert!(!k2.insert("a", &kept), "and only once");
+    }
 }

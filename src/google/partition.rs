@@ -236,21 +236,40 @@ pub fn users(
 
 /// What the device partitions share: chains overlap at their ends, so each page keeps only
 /// devices not seen before, and the first failed page ends the listing with an
-/// [`Error::Listing`] that counts what came before it.
+/// [`Error::Listing`] that counts what came before it. Each ID remembers which of two
+/// chains delivered it first, so the confirmed listing sees where its chains meet without
+/// a second set of IDs.
 #[derive(Default)]
 struct Dedup {
-    seen: std::collections::HashSet<String>,
+    /// Resource ID → delivered first by the second chain.
+    seen: std::collections::HashMap<String, bool>,
     fetched: u64,
 }
 
 impl Dedup {
     fn fresh(&mut self, items: Vec<Device>) -> Vec<Device> {
+        self.fresh_from(false, items).0
+    }
+
+    /// The devices of a page from chain `second` not seen before, and whether the page
+    /// holds a device the other chain delivered.
+    fn fresh_from(&mut self, second: bool, items: Vec<Device>) -> (Vec<Device>, bool) {
+        let mut met = false;
         let fresh: Vec<Device> = items
             .into_iter()
-            .filter(|d| self.seen.insert(d.resource_id.clone()))
+            .filter(|d| match self.seen.get(&d.resource_id) {
+                Some(&by) => {
+                    met |= by != second;
+                    false
+                }
+                None => {
+                    self.seen.insert(d.resource_id.clone(), second);
+                    true
+                }
+            })
             .collect();
         self.fetched += fresh.len() as u64;
-        fresh
+        (fresh, met)
     }
 
     fn failed(&self, e: Error) -> Error {

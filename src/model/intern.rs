@@ -2,13 +2,101 @@
 //! few hundred values (model, OS, user agent, OU path, …); one interner per listing or
 //! cache load makes every device point at a single shared copy of each. The JSON stays the
 //! same: a shared value serialises exactly like the string it holds.
+use std::borrow::Borrow;
 use std::collections::HashSet;
+use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::Device;
 
-/// A shared, immutable text value (`Arc<str>`): cloning it copies a pointer.
-pub type Shared = Arc<str>;
+/// A shared, immutable text value: cloning it copies a pointer. A thin pointer (8 bytes,
+/// and `Option<Shared>` too) rather than `Arc<str>` (16): a device holds eleven of them, so
+/// at 100,000 devices that is 8.8 MB less per copy of the inventory.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Shared(Arc<Box<str>>);
+
+impl Shared {
+    /// Whether `a` and `b` are the same allocation (not merely equal text).
+    pub fn ptr_eq(a: &Shared, b: &Shared) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl Deref for Shared {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Shared {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Shared {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Shared {
+    fn from(s: &str) -> Shared {
+        Shared(Arc::new(s.into()))
+    }
+}
+
+impl From<String> for Shared {
+    fn from(s: String) -> Shared {
+        Shared(Arc::new(s.into_boxed_str()))
+    }
+}
+
+impl From<&String> for Shared {
+    fn from(s: &String) -> Shared {
+        s.as_str().into()
+    }
+}
+
+impl PartialEq<str> for Shared {
+    fn eq(&self, other: &str) -> bool {
+        **self == *other
+    }
+}
+
+impl PartialEq<&str> for Shared {
+    fn eq(&self, other: &&str) -> bool {
+        **self == **other
+    }
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl fmt::Display for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl Serialize for Shared {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Shared {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Shared::from)
+    }
+}
 
 /// The distinct values seen so far; dropping it keeps the shared values alive in devices.
 #[derive(Debug, Default)]
@@ -63,17 +151,17 @@ mod tests {
         let json = r#"{"resourceId":"r","model":"Pixel 8","os":"Android 14","userAgent":"UA/1"}"#;
         let mut a: Device = serde_json::from_str(json).unwrap();
         let mut b: Device = serde_json::from_str(json).unwrap();
-        assert!(!Arc::ptr_eq(
+        assert!(!Shared::ptr_eq(
             a.model.as_ref().unwrap(),
             b.model.as_ref().unwrap()
         ));
         let mut i = Interner::default();
         i.devices([&mut a, &mut b]);
-        assert!(Arc::ptr_eq(
+        assert!(Shared::ptr_eq(
             a.model.as_ref().unwrap(),
             b.model.as_ref().unwrap()
         ));
-        assert!(Arc::ptr_eq(
+        assert!(Shared::ptr_eq(
             a.user_agent.as_ref().unwrap(),
             b.user_agent.as_ref().unwrap()
         ));

@@ -30,11 +30,22 @@ pub struct OuCounts {
 
 impl Inventory {
     /// Builds the inventory and joins each device to its owner's OU.
-    pub fn new(mut devices: Vec<Device>, users: Vec<User>, org_units: Vec<OrgUnit>) -> Self {
+    pub fn new(devices: Vec<Device>, users: Vec<User>, org_units: Vec<OrgUnit>) -> Self {
         let mut owners = OwnerIndex::with_capacity(users.len());
         for u in &users {
             owners.add(u);
         }
+        Inventory::joined(devices, users, org_units, &owners)
+    }
+
+    /// [`Inventory::new`] with the index of `users` already built (a listing builds it
+    /// while pages stream, and the index is not cheap to build twice at 50k users).
+    pub fn joined(
+        mut devices: Vec<Device>,
+        users: Vec<User>,
+        org_units: Vec<OrgUnit>,
+        owners: &OwnerIndex,
+    ) -> Self {
         for d in &mut devices {
             owners.join(d);
         }

@@ -97,7 +97,7 @@ impl Store {
                     d.device_type.as_str(),
                     d.status.as_str(),
                     d.owner(),
-                    d.org_unit_path,
+                    d.org_unit_path.as_deref(),
                     d.last_sync.map(ts),
                     to_json(d),
                 ])

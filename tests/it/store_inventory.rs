@@ -29,7 +29,7 @@ pub fn sample_inventory(n: usize) -> Inventory {
     let devices: Vec<Device> = (0..n)
         .map(|i| Device {
             resource_id: format!("AFiQxQ8{i:08}"),
-            device_id: Some(format!("dev{i}")),
+            device_id: Some(format!("dev{i}").into()),
             email: if i % 17 == 0 {
                 vec![]
             } else {
@@ -51,7 +51,7 @@ pub fn sample_inventory(n: usize) -> Inventory {
             first_sync: Some(base + chrono::Duration::hours(i as i64)),
             last_sync: (i % 13 != 0).then(|| base + chrono::Duration::hours(2 * i as i64)),
             user_agent: Some(format!("Apple-iPhone15C2/2101.{i}").into()),
-            serial_number: Some(format!("SN{i}")),
+            serial_number: Some(format!("SN{i}").into()),
             ..Default::default()
         })
         .collect();

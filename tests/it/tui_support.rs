@@ -74,7 +74,7 @@ pub fn inventory(n_devices: usize) -> Inventory {
             let (model, os, ty) = &MODELS[i % MODELS.len()];
             Device {
                 resource_id: format!("AFi{i:05}"),
-                device_id: Some(format!("dev-{i}")),
+                device_id: Some(format!("dev-{i}").into()),
                 email: vec![users[(i * 7) % users.len()].primary_email.clone()],
                 name: vec![format!("{} Person", NAMES[(i * 7) % 10])],
                 model: Some((*model).into()),
@@ -85,7 +85,7 @@ pub fn inventory(n_devices: usize) -> Inventory {
                 last_sync: (i % 11 != 10)
                     .then(|| now() - Duration::hours(i as i64 * 23 % (60 * 24))),
                 user_agent: Some(format!("Agent/{}", i % 4).into()),
-                serial_number: Some(format!("SN{i:06}")),
+                serial_number: Some(format!("SN{i:06}").into()),
                 ..Default::default()
             }
         })

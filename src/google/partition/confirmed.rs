@@ -17,8 +17,6 @@
 //! has a bound only once it has passed such devices at its own end, so they are covered.
 //! A chain that ends on its own has listed everything. Keys never change (a sync changes
 //! `lastSync`, not addresses), so the page cursors stay valid while devices sync.
-use std::collections::HashSet;
-
 use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, FuturesUnordered, StreamExt};
 
@@ -47,21 +45,13 @@ struct Meet {
     low: [Option<String>; 3],
     /// Descending: the smallest largest-address seen.
     high: [Option<String>; 3],
-    asc_ids: HashSet<String>,
-    desc_ids: HashSet<String>,
+    /// A chain has delivered a device the other one delivered before.
     touched: bool,
 }
 
 impl Meet {
     fn observe(&mut self, desc: bool, items: &[Device]) {
         for d in items {
-            let (mine, other) = if desc {
-                (&mut self.desc_ids, &self.asc_ids)
-            } else {
-                (&mut self.asc_ids, &self.desc_ids)
-            };
-            self.touched |= other.contains(&d.resource_id);
-            mine.insert(d.resource_id.clone());
             for (i, f) in FOLDS.iter().enumerate() {
                 let keys = d.email.iter().map(|e| folded(*f, e));
                 if desc {
@@ -135,13 +125,15 @@ pub fn mobiledevices(dir: &Directory) -> BoxStream<'static, Result<Vec<Device>, 
         let item = match page {
             Ok(page) => {
                 st.meet.observe(desc, &page.items);
+                let (fresh, touched) = st.dedup.fresh_from(desc, page.items);
+                st.meet.touched |= touched;
                 match page.next_page_token.filter(|t| !t.is_empty()) {
                     // One chain reached the far end: it alone listed everything.
                     None => st.done = true,
                     Some(_) if st.meet.met() => st.done = true,
                     Some(t) => st.pending.push(fetch(&st.dir, desc, Some(t))),
                 }
-                Ok(st.dedup.fresh(page.items))
+                Ok(fresh)
             }
             Err(e) => {
                 st.done = true;
@@ -155,7 +147,7 @@ pub fn mobiledevices(dir: &Directory) -> BoxStream<'static, Result<Vec<Device>, 
 
 #[cfg(test)]
 mod tests {
-    use super::Meet;
+    use super::{Dedup, Meet};
     use crate::model::Device;
 
     fn dev(id: &str, emails: &[&str]) -> Device {
@@ -166,28 +158,55 @@ mod tests {
         }
     }
 
+    /// One page as the driver handles it: bounds, then the overlap the de-duplication saw.
+    fn page(m: &mut Meet, seen: &mut Dedup, desc: bool, items: &[Device]) {
+        m.observe(desc, items);
+        m.touched |= seen.fresh_from(desc, items.to_vec()).1;
+    }
+
     #[test]
     fn meets_only_when_the_bounds_cross_under_every_fold_and_pages_overlap() {
-        let mut m = Meet::default();
-        m.observe(false, &[dev("1", &["a@x"]), dev("2", &["m@x"])]);
-        m.observe(true, &[dev("9", &["z@x"]), dev("8", &["n@x"])]);
+        let (mut m, mut s) = (Meet::default(), Dedup::default());
+        page(
+            &mut m,
+            &mut s,
+            false,
+            &[dev("1", &["a@x"]), dev("2", &["m@x"])],
+        );
+        page(
+            &mut m,
+            &mut s,
+            true,
+            &[dev("9", &["z@x"]), dev("8", &["n@x"])],
+        );
         assert!(!m.met(), "a gap between m and n");
-        m.observe(true, &[dev("2", &["m@x"])]);
+        page(&mut m, &mut s, true, &[dev("2", &["m@x"])]);
         assert!(
             !m.met(),
             "touching but not crossed: keys equal to m may remain"
         );
-        m.observe(true, &[dev("1", &["a@x"])]);
+        page(&mut m, &mut s, true, &[dev("1", &["a@x"])]);
         assert!(m.met());
+        // A chain repeating its own device is no overlap.
+        let (mut m, mut s) = (Meet::default(), Dedup::default());
+        page(&mut m, &mut s, false, &[dev("1", &["z@x"])]);
+        page(&mut m, &mut s, true, &[dev("2", &["a@x"])]);
+        page(&mut m, &mut s, false, &[dev("1", &["z@x"])]);
+        assert!(!m.met(), "crossed, but the chains share no device");
         // A device sorted by either of two addresses bounds by the safer one.
-        let mut m = Meet::default();
-        m.observe(false, &[dev("1", &["b@x", "y@x"])]);
-        m.observe(true, &[dev("1", &["b@x", "y@x"])]);
+        let (mut m, mut s) = (Meet::default(), Dedup::default());
+        page(&mut m, &mut s, false, &[dev("1", &["b@x", "y@x"])]);
+        page(&mut m, &mut s, true, &[dev("1", &["b@x", "y@x"])]);
         assert!(!m.met());
         // Mixed case: crossed in ASCII but not case-folded.
-        let mut m = Meet::default();
-        m.observe(false, &[dev("1", &["b@x"])]);
-        m.observe(true, &[dev("1", &["b@x"]), dev("2", &["C@x"])]);
+        let (mut m, mut s) = (Meet::default(), Dedup::default());
+        page(&mut m, &mut s, false, &[dev("1", &["b@x"])]);
+        page(
+            &mut m,
+            &mut s,
+            true,
+            &[dev("1", &["b@x"]), dev("2", &["C@x"])],
+        );
         assert!(!m.met());
     }
 }
