@@ -6,7 +6,9 @@ use color_eyre::eyre::eyre;
 
 use super::migrate::{migrator, parse_ou};
 use super::GlobalArgs;
+use crate::migration::export::{write_users, UserFormat};
 use crate::migration::UserRow;
+use crate::model::export::CsvCells;
 use crate::model::OuPath;
 
 #[derive(Debug, Clone, clap::Args)]
@@ -58,46 +60,13 @@ pub async fn run(g: &GlobalArgs, a: UsersArgs) -> color_eyre::Result<()> {
     for w in &obs.warnings {
         eprintln!("offsync: warning: {w}");
     }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if a.format == "json" {
-        serde_json::to_writer_pretty(&mut out, &rows)?;
-        writeln!(out)?;
+    let format = if a.format == "json" {
+        UserFormat::Json
     } else {
-        let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record([
-            "email",
-            "ou",
-            "funnel",
-            "devices",
-            "last_google_sync",
-            "emm",
-            "acknowledged",
-            "reminded_at",
-            "instructions",
-        ])?;
-        for r in rows {
-            let devices = r
-                .devices
-                .iter()
-                .map(|d| format!("{} {} {}", d.device_type, d.model, d.resource_id))
-                .collect::<Vec<_>>()
-                .join("; ");
-            w.write_record([
-                r.email.as_str(),
-                &r.ou,
-                r.funnel.as_str(),
-                &devices,
-                &r.last_google_sync
-                    .map(|t| t.to_rfc3339())
-                    .unwrap_or_default(),
-                r.emm.as_deref().unwrap_or(""),
-                if r.acknowledged { "yes" } else { "no" },
-                &r.reminded_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-                &r.instructions,
-            ])?;
-        }
-        w.flush()?;
-    }
+        UserFormat::Csv(CsvCells::Neutralised)
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    write_users(&mut out, rows.into_iter(), format)?;
     out.flush()?;
     Ok(())
 }

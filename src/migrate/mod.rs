@@ -5,6 +5,7 @@
 //! Headless: `cli/` and the TUI both call this; it never prints. Migration state lives in the
 //! store's migration tables, so several offsync processes on one database see the same plan
 //! and a step's change is sent by exactly one of them.
+pub mod board;
 mod evaluate;
 mod facts;
 pub mod observe;

@@ -84,7 +84,7 @@ pub struct StepOutcome {
 }
 
 /// The value a policy step writes.
-fn target(m: &Migrator, step: StepId) -> serde_json::Value {
+pub(super) fn target(m: &Migrator, step: StepId) -> serde_json::Value {
     let s = &m.settings;
     let restrict = s.imap_restrict_to_ios.then_some(IOS_CLIENT_ID);
     ImapValue::encode(step == StepId::Imap, restrict, s.imap_restriction_shape)

@@ -93,7 +93,8 @@ fn can_sync(d: &Device) -> bool {
     )
 }
 
-fn active(d: &Device, since: DateTime<Utc>) -> bool {
+/// The device can still sync and synced at or after `since`.
+pub fn active(d: &Device, since: DateTime<Utc>) -> bool {
     can_sync(d) && d.last_sync.is_some_and(|t| t >= since)
 }
 

@@ -9,6 +9,7 @@
 pub mod android;
 pub mod audit;
 pub mod evidence;
+pub mod export;
 pub mod funnel;
 pub mod guard;
 pub mod imap;

@@ -95,6 +95,19 @@ impl StepId {
         }
     }
 
+    /// Why the step is there, in one or two sentences from Google's guide (seed 000).
+    pub fn why(self) -> &'static str {
+        match self {
+            StepId::Imap => "Apple Mail reads the work mailbox over IMAP once the Exchange account is gone; without IMAP, iPhone users lose mail when Google Sync stops.",
+            StepId::IosPush => "Under advanced management Google pushes the Google account to managed iPhones, so users do not add it by hand.",
+            StepId::ReAdd => "Each user replaces the Exchange (Google Sync) account with a Google account, or the Gmail app; nobody should be cut off when Google Sync stops.",
+            StepId::SyncOff => "Google Sync is being retired; turning it off per OU, after users moved, is the cut-over.",
+            StepId::AltImapOff => "On the Gmail-app path mail is read in the Gmail app only, so IMAP stays off.",
+            StepId::AltTrustIos => "Apple Calendar and Contacts keep working through the Apple iOS client once it is trusted.",
+            StepId::Sweep => "Devices still syncing after Google Sync is off are listed with owners and blocked (a deleted Google Sync device comes back at its next sync).",
+        }
+    }
+
     /// Where the admin makes the change by hand (also the fallback for API steps).
     pub fn console_path(self) -> &'static str {
         match self {

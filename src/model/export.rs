@@ -166,7 +166,7 @@ pub fn neutralise(cell: String) -> String {
 
 /// Keeps the `io::ErrorKind` of a write failure (csv's own conversion turns every error into
 /// `Other`), so a closed pipe is still recognisable as `BrokenPipe` by the binary.
-fn csv_io(e: csv::Error) -> io::Error {
+pub(crate) fn csv_io(e: csv::Error) -> io::Error {
     match e.into_kind() {
         csv::ErrorKind::Io(io) => io,
         other => io::Error::other(format!("CSV: {other:?}")),

@@ -15,6 +15,7 @@ pub mod feed;
 pub mod journal;
 pub mod lease;
 pub mod migration;
+mod migration_journal;
 mod migration_plan;
 pub mod private;
 pub mod schema;
@@ -32,6 +33,7 @@ pub use feed::{Commit, CountRow, SourceState, SourceStatus, StoredEvent};
 pub use journal::{Journal, JournalEntry, Outcome};
 pub use lease::Lease;
 pub use migration::{Claim, MigrationDb, MigrationStoreError};
+pub use migration_journal::StepJournalRow;
 pub use migration_plan::ChangeRow;
 
 /// How long a write waits for another offsync (say the TUI's feed and a cron'd
