@@ -222,7 +222,12 @@ impl Migrator {
     }
 
     /// The newest `limit` journal rows of `step` at `ou`, newest first.
-    pub fn step_journal(&self, ou: &str, step: StepId, limit: usize) -> Result<Vec<StepJournalRow>> {
+    pub fn step_journal(
+        &self,
+        ou: &str,
+        step: StepId,
+        limit: usize,
+    ) -> Result<Vec<StepJournalRow>> {
         let mut store = self.store()?;
         Ok(store.migration().step_journal(ou, step.as_str(), limit)?)
     }

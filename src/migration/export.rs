@@ -100,7 +100,12 @@ mod tests {
             reminded_at: None,
         };
         let mut csv = Vec::new();
-        write_users(&mut csv, [&row].into_iter(), UserFormat::Csv(CsvCells::Neutralised)).unwrap();
+        write_users(
+            &mut csv,
+            [&row].into_iter(),
+            UserFormat::Csv(CsvCells::Neutralised),
+        )
+        .unwrap();
         let text = String::from_utf8(csv).unwrap();
         assert!(text.starts_with("email,ou,funnel,"), "{text}");
         assert!(text.contains(",'=cmd,"), "{text}");

@@ -53,6 +53,30 @@ pub enum Action {
     /// Confirm dialog: accept / switch the pending delete to a block.
     Confirm,
     OfferBlock,
+    /// Confirm dialog with a typed reason: the next skip / override kind.
+    CycleKind,
+    /// Checklist pane: its views.
+    ViewSteps,
+    ViewWaves,
+    ViewUsers,
+    /// Checklist pane: the selected OU's Google Sync devices in the Inventory pane.
+    ShowDevices,
+    /// Checklist step actions on the selected step at the selected OU.
+    PlanStep,
+    ApplyStep,
+    AttestStep,
+    VerifyStep,
+    RetryStep,
+    SkipStep,
+    /// Waves view: start the wave under the cursor / override the guard under the cursor.
+    StartWave,
+    OverrideGuard,
+    /// Users view: mark the selected users reminded / acknowledged as left behind.
+    MarkReminded,
+    Acknowledge,
+    /// Users view: the `:export` line for the left-behind list, as CSV or JSON.
+    ExportUsersCsv,
+    ExportUsersJson,
 }
 
 impl Action {

@@ -8,7 +8,7 @@ use ratatui::Frame;
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
 use super::panes;
 use super::state::{Overlay, Pane, State};
-use super::widgets::{confirm, footer, header};
+use super::widgets::{confirm, confirm_step, footer, header};
 
 pub fn render(s: &State, f: &mut Frame) {
     let area = f.area();
@@ -32,6 +32,7 @@ pub fn render(s: &State, f: &mut Frame) {
         Overlay::None => {}
         Overlay::Help { scroll } => panes::help::render(s, *scroll, f, a.main),
         Overlay::Confirm(c) => confirm::render(s, c, f, area),
+        Overlay::ConfirmStep(c) => confirm_step::render(s, c, f, area),
     }
 }
 

@@ -51,6 +51,11 @@ impl State {
         {
             return;
         }
+        if let Overlay::ConfirmStep(c) = &mut self.overlay {
+            if c.take_key(&k) {
+                return;
+            }
+        }
         if let Overlay::Confirm(Confirm { typed: Some(t), .. }) = &mut self.overlay {
             match k.code {
                 crossterm::event::KeyCode::Char(c) if c.is_ascii_digit() => return t.push(c),
@@ -119,6 +124,7 @@ impl State {
         match command::parse(line) {
             Err(e) => self.set_status(true, e),
             Ok(Command::Quit) => self.exit = Some(Exit::Quit),
+            Ok(Command::Refresh) if self.pane == Pane::Checklist => self.checklist_observe(),
             Ok(Command::Refresh) => self.refresh(),
             Ok(Command::Help) => self.overlay = Overlay::Help { scroll: 0 },
             Ok(Command::Devices {
@@ -129,6 +135,12 @@ impl State {
                 self.pane = Pane::Inventory;
                 self.inv.show_devices(device_type, status, ou, self.size);
                 self.mark_dirty();
+            }
+            Ok(Command::Export { format, path })
+                if self.pane == Pane::Checklist
+                    && self.checklist.view == super::panes::checklist::state::View::Users =>
+            {
+                self.export_users(format, path)
             }
             Ok(Command::Export { format, path }) => {
                 let task = self.export_task(format, path);
@@ -158,6 +170,15 @@ impl State {
 
     /// Applies one action in the current context.
     pub fn apply(&mut self, a: Action) {
+        let before = self.pane;
+        self.act(a);
+        // Entering the Checklist pane reads the migration again.
+        if self.pane == Pane::Checklist && before != Pane::Checklist {
+            self.checklist_observe();
+        }
+    }
+
+    fn act(&mut self, a: Action) {
         self.mark_dirty();
         let table_h = layout::table_rows(self.size);
         let half = (table_h / 2).max(1) as isize;
@@ -169,6 +190,7 @@ impl State {
         match a {
             Action::Quit => self.exit = Some(Exit::Quit),
             Action::Help => self.overlay = Overlay::Help { scroll: 0 },
+            Action::Refresh if self.pane == Pane::Checklist => self.checklist_observe(),
             Action::Refresh => self.refresh(),
             Action::Command => self.input = InputMode::Command(LineInput::default()),
             Action::Filter => {
@@ -203,7 +225,11 @@ impl State {
                     self.request_action(action);
                 }
             }
+            Action::Confirm if matches!(self.overlay, Overlay::ConfirmStep(_)) => {
+                self.confirm_step()
+            }
             Action::Confirm => self.confirm(),
+            Action::CycleKind => self.cycle_kind(),
             Action::OfferBlock => self.offer_block(),
             Action::Back => self.back(),
             pane_action => self.pane_action(pane_action),
@@ -219,8 +245,11 @@ impl State {
             Pane::Inventory => {
                 self.inv.on_action(a, self.size);
             }
+            Pane::Checklist => {
+                self.checklist_action(a);
+            }
             // The Android pane took its actions before the shell's (it has its own dialogs).
-            Pane::Checklist | Pane::Feed | Pane::Log | Pane::Android => {}
+            Pane::Feed | Pane::Log | Pane::Android => {}
         }
     }
 
@@ -243,7 +272,8 @@ impl State {
             Pane::Log => self.log.move_by(delta, layout::main_rows(self.size)),
             Pane::Inventory => self.inv.move_by(delta, self.size),
             Pane::Android => self.android.wheel(delta),
-            Pane::Checklist | Pane::Feed => {}
+            Pane::Checklist => self.checklist_move(delta),
+            Pane::Feed => {}
         }
     }
 

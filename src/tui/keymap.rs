@@ -27,9 +27,17 @@ pub enum Context {
     Android,
     AndroidEdit,
     AndroidConfirm,
+    /// The Checklist pane, every view.
+    Checklist,
+    /// Checklist: the OU tree and the selected OU's steps.
+    Steps,
+    /// Checklist: one step's detail.
+    StepDetail,
+    Waves,
+    Users,
 }
 
-const CONTEXTS: [(Context, &str); 11] = [
+const CONTEXTS: [(Context, &str); 16] = [
     (Context::Global, "global"),
     (Context::Inventory, "inventory"),
     (Context::Tree, "tree"),
@@ -41,6 +49,11 @@ const CONTEXTS: [(Context, &str); 11] = [
     (Context::Android, "android"),
     (Context::AndroidEdit, "android_edit"),
     (Context::AndroidConfirm, "android_confirm"),
+    (Context::Checklist, "checklist"),
+    (Context::Steps, "steps"),
+    (Context::StepDetail, "step_detail"),
+    (Context::Waves, "waves"),
+    (Context::Users, "users"),
 ];
 
 impl Context {

@@ -89,7 +89,8 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let store = launch.database.as_deref().map(Store::open).transpose()?;
         let tasks = tasks::Tasks::new(&launch.profile, store, tx.clone())
-            .keep_snapshots(launch.settings.keep_snapshots);
+            .keep_snapshots(launch.settings.keep_snapshots)
+            .database(launch.database.clone());
         let mut st = State::new(
             keymap.clone(),
             palette,

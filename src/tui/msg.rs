@@ -36,6 +36,8 @@ pub enum Msg {
     },
     /// A result for the Android pane.
     Android(super::panes::android::AndroidMsg),
+    /// The Checklist pane's migration results.
+    Checklist(super::tasks::ChecklistMsg),
     /// Something worth a line in the footer (e.g. a profile switch failed).
     Notice(String),
 }

@@ -72,8 +72,12 @@ pub struct Confirm {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Overlay {
     None,
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     Confirm(Confirm),
+    /// A migration change (step, wave, user marks) waiting for confirmation.
+    ConfirmStep(Box<StepConfirm>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +90,8 @@ pub enum InputMode {
 
 pub use super::panes::android::AndroidPane;
 pub use super::panes::inventory::state::{Focus, Funnel, InventoryPane, Loading, TYPE_CYCLE};
+pub use super::panes::checklist::confirm::StepConfirm;
+pub use super::panes::checklist::state::ChecklistPane;
 pub use super::panes::log::{LogEntry, LogPane, LOG_CAP};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +116,7 @@ pub struct State {
     pub log: LogPane,
     /// The Android pane's own state.
     pub android: AndroidPane,
+    pub checklist: ChecklistPane,
     pub status: Option<(bool, String)>,
     pub exit: Option<Exit>,
     tasks: Vec<Task>,
@@ -137,6 +144,7 @@ impl State {
             inv: InventoryPane::default(),
             log: LogPane::default(),
             android: AndroidPane::default(),
+            checklist: ChecklistPane::default(),
             status: None,
             exit: None,
             tasks: Vec::new(),
@@ -192,7 +200,7 @@ impl State {
     /// The keymap contexts that apply now, most specific first.
     pub fn contexts(&self) -> Vec<Context> {
         match &self.overlay {
-            Overlay::Confirm(_) => vec![Context::Confirm],
+            Overlay::Confirm(_) | Overlay::ConfirmStep(_) => vec![Context::Confirm],
             Overlay::Help { .. } => vec![Context::Help],
             Overlay::None => self.pane_contexts(),
         }
@@ -204,6 +212,7 @@ impl State {
             Pane::Inventory => self.inv.contexts(),
             Pane::Log => self.log.contexts(),
             Pane::Android => self.android.contexts(),
+            Pane::Checklist => self.checklist.contexts(),
             _ => vec![Context::Global],
         }
     }

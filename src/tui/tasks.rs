@@ -17,6 +17,12 @@ use crate::model::export::{write_export, CsvCells, ExportFormat, ExportOptions, 
 use crate::model::Device;
 use crate::store::Store;
 
+mod checklist;
+
+pub use checklist::{
+    action_name, ChangeDone, ChecklistMsg, ChecklistTask, MigrationChange, StepRequest, UserMark,
+};
+
 /// How much journal history the Log pane loads at start.
 pub const HISTORY: usize = 1_000;
 
@@ -41,6 +47,8 @@ pub enum Task {
     },
     /// Read or plan for the Android pane.
     Android(super::panes::android::AndroidTask),
+    /// The Checklist pane's migration work.
+    Checklist(ChecklistTask),
 }
 
 /// Spawns tasks with what they share: the clients of one profile and its database.
@@ -54,6 +62,8 @@ pub struct Tasks {
     cache_shown: Arc<std::sync::atomic::AtomicBool>,
     /// Complete snapshots the cache keeps (`keep_snapshots`).
     keep_snapshots: usize,
+    /// The profile's database file, for the migration (it opens its own connections).
+    database: Option<PathBuf>,
 }
 
 impl Tasks {
@@ -75,7 +85,14 @@ impl Tasks {
             store,
             cache_shown: Arc::default(),
             keep_snapshots: crate::store::KEEP_SNAPSHOTS,
+            database: None,
         }
+    }
+
+    /// The database file the migration reads and records its state in.
+    pub fn database(mut self, path: Option<PathBuf>) -> Tasks {
+        self.database = path;
+        self
     }
 
     /// How many complete snapshots the cache keeps (default [`crate::store::KEEP_SNAPSHOTS`]).
@@ -104,6 +121,7 @@ impl Tasks {
                     let store = me.store.clone();
                     super::panes::android::task::run(me.clients, store, me.profile, t, tx).await
                 }
+                Task::Checklist(t) => me.checklist(t, tx).await,
                 Task::Export {
                     format,
                     path,

@@ -55,6 +55,7 @@ impl State {
             },
             Msg::Android(m) => self.android_msg(m),
             Msg::Notice(text) => self.set_status(true, text),
+            Msg::Checklist(m) => self.on_checklist(m),
         }
     }
 

@@ -15,7 +15,7 @@ const COMMANDS: [(&str, &str); 6] = [
     ),
     (
         ":export csv|csv-raw|json PATH",
-        "export exactly the filtered view (csv-raw: formulas not neutralised)",
+        "export exactly the filtered view; in the Checklist users view, the users left behind (csv-raw: formulas not neutralised)",
     ),
     (":profile NAME", "reopen with another profile"),
     (":refresh", "list devices again"),
