@@ -13,7 +13,9 @@ use super::waves::WaveStatus;
 use super::{Migrator, Result};
 use crate::migration::funnel::active;
 use crate::migration::plan::{self, IMAP_SETTING};
-use crate::migration::{OuDeclaration, StepId, StepKind, StepRecord, StepState, UserRow};
+use crate::migration::{
+    ImapValue, OuDeclaration, StepId, StepKind, StepRecord, StepState, UserRow,
+};
 use crate::model::OuPath;
 use crate::store::StepJournalRow;
 
@@ -216,7 +218,12 @@ impl Migrator {
                     &obs.inventory.users,
                     &obs.inventory.devices,
                 );
-                (s, change.diff_lines())
+                let mut lines = change.diff_lines();
+                let after = ImapValue::decode(&target(self, s));
+                if change.before.value().map(ImapValue::decode) == Some(after) {
+                    lines.push("  (already in place: nothing would be sent)".into());
+                }
+                (s, lines)
             })
             .collect()
     }

@@ -4,9 +4,10 @@
 //! It draws the dialog's value only, never the live board.
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+use super::text::fit;
 use crate::tui::layout::centered;
 use crate::tui::panes::checklist::confirm::StepConfirm;
 use crate::tui::state::State;
@@ -14,24 +15,10 @@ use crate::tui::state::State;
 pub fn render(s: &State, c: &StepConfirm, f: &mut Frame, area: Rect) {
     let p = &s.palette;
     let w = area.width.saturating_sub(4).min(104);
-    let mut lines = vec![
-        Line::from(Span::styled(
-            c.title.clone(),
-            if c.readonly { p.warn } else { p.title },
-        )),
-        Line::default(),
-    ];
-    let body: Vec<String> = match &c.plan {
-        Some(plan) => crate::tui::panes::checklist::plan_lines(plan),
-        None => c.lines.clone(),
-    };
-    lines.extend(
-        body.into_iter()
-            .map(|l| Line::from(Span::styled(l, p.base))),
-    );
-    lines.push(Line::default());
+    let inner = w.saturating_sub(2) as usize;
+    let mut tail = Vec::new();
     if let Some(k) = c.kind_label() {
-        lines.push(Line::from(vec![
+        tail.push(Line::from(vec![
             Span::styled("Kind: ", p.key),
             Span::styled(k, p.title),
             Span::styled("  (Tab: next kind)", p.dim),
@@ -43,18 +30,18 @@ pub fn render(s: &State, c: &StepConfirm, f: &mut Frame, area: Rect) {
         } else {
             "Note (optional): "
         };
-        lines.push(Line::from(vec![
+        tail.push(Line::from(vec![
             Span::styled(label, p.key),
             Span::styled(format!("{}_", r.input.text), p.title),
         ]));
     }
     if let Some(t) = &c.typed {
-        lines.push(Line::from(vec![
+        tail.push(Line::from(vec![
             Span::styled(format!("Type {} to confirm: ", c.count), p.key),
             Span::styled(format!("{t}_"), p.title),
         ]));
     }
-    let keys = if c.readonly {
+    tail.push(Line::from(if c.readonly {
         vec![
             Span::styled("read-only: nothing is applied   ", p.warn),
             Span::styled("Esc", p.key),
@@ -67,20 +54,47 @@ pub fn render(s: &State, c: &StepConfirm, f: &mut Frame, area: Rect) {
             Span::styled("Esc", p.key),
             Span::raw(" cancel"),
         ]
+    }));
+    let body: Vec<String> = match &c.plan {
+        Some(plan) => crate::tui::panes::checklist::plan_lines(plan),
+        None => c.lines.clone(),
     };
-    lines.push(Line::from(keys));
-    let h = (lines.len() as u16 + 4).min(area.height);
+    // One terminal line per fact, cut to the width: the keys and the typed input always
+    // stay on screen, however long the plan is.
+    let room = (area.height as usize)
+        .saturating_sub(2 + 3 + tail.len())
+        .max(1);
+    let mut lines = vec![
+        Line::from(Span::styled(
+            fit(&c.title, inner),
+            if c.readonly { p.warn } else { p.title },
+        )),
+        Line::default(),
+    ];
+    let cut = body.len() > room;
+    let keep = if cut { room - 1 } else { body.len() };
+    lines.extend(
+        body.iter()
+            .take(keep)
+            .map(|l| Line::from(Span::styled(fit(l, inner), p.base))),
+    );
+    if cut {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "… {} more line(s): Esc, then p shows the whole plan in the step detail",
+                body.len() - keep
+            ),
+            p.dim,
+        )));
+    }
+    lines.push(Line::default());
+    lines.extend(tail);
+    let h = (lines.len() as u16 + 2).min(area.height);
     let rect = centered(area, w, h);
     f.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(p.border_focus)
         .title(" Confirm migration change ");
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .style(p.base),
-        rect,
-    );
+    f.render_widget(Paragraph::new(lines).block(block).style(p.base), rect);
 }

@@ -245,6 +245,12 @@ impl State {
         if self.readonly_refusal(action_name(action)) {
             return;
         }
+        if state == StepState::NotApplicable {
+            return self.set_status(
+                true,
+                format!("{step} does not apply at {ou} (see the step detail: Enter)"),
+            );
+        }
         let manual = step.kind() == StepKind::Console
             || (step.kind() == StepKind::PolicyApi && state == StepState::NeedsManual);
         let mut lines = Vec::new();

@@ -121,7 +121,7 @@ fn status(s: &State, f: &mut Frame, area: Rect) {
         };
         Line::from(Span::styled(
             format!(
-                " OBSERVATION FAILED{at}: {}{shown} (r retries)",
+                " OBSERVATION FAILED{at} (r retries{shown}): {}",
                 one_line(e)
             ),
             p.error,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 use super::state::Side;
@@ -102,13 +102,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
             p.dim
         },
     )));
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .style(p.base)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    f.render_widget(Paragraph::new(lines).block(block).style(p.base), area);
 }
 
 fn hm(t: Option<DateTime<Utc>>) -> String {
@@ -135,7 +129,7 @@ pub fn next_action(o: &OuProgress, r: &StepRecord, now: Option<DateTime<Utc>>) -
         StepState::Failed => "R retry, then a".into(),
         StepState::Flagged => "evidence contradicts: R / t".into(),
         StepState::NeedsManual if r.step.kind() == StepKind::Users => {
-            format!("{} users to move (u)", o.left_behind)
+            format!("{} left to move (u)", o.left_behind)
         }
         StepState::NeedsManual | StepState::NotStarted | StepState::Planned if console => {
             "in the console, then t".into()
@@ -145,7 +139,7 @@ pub fn next_action(o: &OuProgress, r: &StepRecord, now: Option<DateTime<Utc>>) -
         }
         StepState::NotStarted | StepState::Planned | StepState::NeedsManual => {
             match r.step.kind() {
-                StepKind::Users => format!("{} users to move (u)", o.left_behind),
+                StepKind::Users => format!("{} left to move (u)", o.left_behind),
                 StepKind::DeviceActions => "a blocks devices still syncing".into(),
                 _ if r.state == StepState::Planned => "a apply (planned)".into(),
                 _ => "p plan, a apply".into(),

@@ -12,7 +12,8 @@ use crate::tui::scroll::ScrollList;
 use crate::tui::state::State;
 use crate::tui::widgets::text::{fit, thousands};
 
-const RIGHT: usize = 18;
+/// Columns of `right_part`.
+const RIGHT: usize = 19;
 
 fn right_part(stage: &str, done: &str, sync: &str, left: &str) -> String {
     format!(" {stage:>3} {done:>4} {sync:>4} {left:>4}")
