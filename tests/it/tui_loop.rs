@@ -132,3 +132,61 @@ async fn a_failing_input_read_ends_the_loop_instead_of_spinning() {
     assert_eq!(exit.unwrap(), Exit::Quit);
     assert_eq!(reads.load(Ordering::SeqCst), 1, "read once, then stopped");
 }
+
+/// The Checklist pane draws its observation once, then writes nothing while idle (no
+/// spinner, no timer: "reading…" is plain text until the result arrives).
+#[tokio::test]
+async fn the_checklist_pane_is_silent_while_idle() {
+    let (_mig, board) = crate::tui_checklist_support::shaped().await;
+    let bytes = Counter::default();
+    let viewport = Viewport::Fixed(Rect::new(0, 0, 80, 24));
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(bytes.clone()),
+        TerminalOptions { viewport },
+    )
+    .unwrap();
+    let (ev_tx, mut events) = futures::channel::mpsc::unbounded::<io::Result<Event>>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut s = state(80, 24);
+    let mut spawned = Vec::new();
+    let mut spawn = |t: Task, _| spawned.push(format!("{t:?}"));
+    let timing = Timing {
+        tick: Duration::from_millis(20),
+        poll: None,
+    };
+    let count = || bytes.0.load(Ordering::SeqCst);
+    let sender = tx.clone();
+    let driver = async move {
+        ev_tx.unbounded_send(Ok(key(KeyCode::Char('2')))).unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let before = count();
+        sender
+            .send(Msg::Checklist(
+                offsync::tui::tasks::ChecklistMsg::Observed(Ok(Box::new(board))),
+            ))
+            .unwrap();
+        while count() == before {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let idle = count();
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(count(), idle, "an idle Checklist pane writes nothing");
+        ev_tx.unbounded_send(Ok(key(KeyCode::Char('q')))).unwrap();
+    };
+    let (exit, ()) = tokio::join!(
+        event_loop::run(
+            &mut term,
+            &mut events,
+            &mut s,
+            &mut rx,
+            &tx,
+            &mut spawn,
+            timing,
+            std::future::pending()
+        ),
+        driver
+    );
+    assert_eq!(exit.unwrap(), Exit::Quit);
+    assert_eq!(spawned, ["Checklist(Observe)"]);
+}
