@@ -266,7 +266,10 @@ fn dashboard_in_a_real_terminal() {
     t.keys(&["4"]);
     t.wait_for("Log:", "the Log pane");
     t.keys(&["2"]);
-    t.wait_for("evidence read", "the Checklist pane's first reading of the migration");
+    t.wait_for(
+        "evidence read",
+        "the Checklist pane's first reading of the migration",
+    );
     t.keys(&["Tab"]);
     t.wait_for("feed pane and its burndown", "the Feed placeholder");
     t.keys(&["1"]);

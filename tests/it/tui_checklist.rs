@@ -98,6 +98,7 @@ async fn snapshots_of_every_view() {
             format!("checklist_waves_{w}x{h}"),
             screen(&open("wj"), w, h)
         );
+        insta::assert_snapshot!(format!("checklist_help_{w}x{h}"), screen(&open("?"), w, h));
         insta::assert_snapshot!(
             format!("checklist_users_{w}x{h}"),
             screen(&open("ul"), w, h)

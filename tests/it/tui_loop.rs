@@ -161,9 +161,9 @@ async fn the_checklist_pane_is_silent_while_idle() {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let before = count();
         sender
-            .send(Msg::Checklist(
-                offsync::tui::tasks::ChecklistMsg::Observed(Ok(Box::new(board))),
-            ))
+            .send(Msg::Checklist(offsync::tui::tasks::ChecklistMsg::Observed(
+                Ok(Box::new(board)),
+            )))
             .unwrap();
         while count() == before {
             tokio::time::sleep(Duration::from_millis(5)).await;

@@ -5,6 +5,7 @@
 //! ([`state::ChecklistPane`]); `keys.rs` and `update.rs` change it, the other files draw it.
 pub mod confirm;
 mod detail;
+mod dialogs;
 mod keys;
 pub mod state;
 mod steps;
@@ -129,7 +130,7 @@ fn status(s: &State, f: &mut Frame, area: Rect) {
     } else if let Some(b) = c.board.as_ref().filter(|b| !b.warnings.is_empty()) {
         Line::from(Span::styled(
             format!(
-                " PARTIAL: {} warning(s): {}",
+                " PARTIAL: {} warning(s), all in the Log pane (4): {}",
                 b.warnings.len(),
                 one_line(&b.warnings[0])
             ),

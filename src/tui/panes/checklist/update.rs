@@ -19,7 +19,22 @@ impl State {
                     Ok(board) => {
                         c.error = None;
                         c.error_at = None;
+                        // Each warning once in the Log pane (the pane shows the first).
+                        let known = c
+                            .board
+                            .as_ref()
+                            .map(|b| b.warnings.clone())
+                            .unwrap_or_default();
+                        let new: Vec<String> = board
+                            .warnings
+                            .iter()
+                            .filter(|w| !known.contains(w))
+                            .cloned()
+                            .collect();
                         c.board = Some(Arc::new(*board));
+                        for w in new {
+                            self.log_note(format!("checklist: partial observation: {w}"));
+                        }
                     }
                     Err(e) => {
                         self.log_note(format!("checklist: observation failed: {e}"));
