@@ -221,8 +221,8 @@ async fn keys_queue_tasks_named_by_ou_and_step() {
     // d: the OU's Google Sync devices in the Inventory pane.
     type_str(&mut s, "d");
     assert_eq!(s.pane, Pane::Inventory);
-    assert_eq!(s.filter.ou.as_deref(), Some("/Staff"));
-    assert_eq!(s.filter.device_type, Some(DeviceType::GoogleSync));
+    assert_eq!(s.inv.filter.ou.as_deref(), Some("/Staff"));
+    assert_eq!(s.inv.filter.device_type, Some(DeviceType::GoogleSync));
 }
 
 #[tokio::test]

@@ -173,6 +173,10 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
             }
         },
     }
+    // Scrolled no further than the last lines (g/G and pages never show a blank box).
+    let last = lines
+        .len()
+        .saturating_sub(area.height.saturating_sub(2) as usize / 2) as u16;
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(p.border_focus)
@@ -183,7 +187,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
             .block(block)
             .style(p.base)
             .wrap(Wrap { trim: false })
-            .scroll((c.detail_scroll, 0)),
+            .scroll((c.detail_scroll.min(last), 0)),
         area,
     );
 }

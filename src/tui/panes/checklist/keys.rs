@@ -8,7 +8,7 @@ use crate::migration::{StepId, StepKind, StepState};
 use crate::model::DeviceType;
 use crate::tui::action::Action;
 use crate::tui::layout;
-use crate::tui::state::State;
+use crate::tui::state::{Pane, State};
 use crate::tui::tasks::{ChecklistTask, MigrationChange, StepRequest, Task, UserMark};
 
 impl State {
@@ -26,23 +26,7 @@ impl State {
 
     /// Applies `a` in the Checklist pane; false when the action is not the pane's.
     pub fn checklist_action(&mut self, a: Action) -> bool {
-        let h = layout::main_rows(self.size).saturating_sub(2);
-        let half = (h / 2).max(1) as isize;
         match a {
-            Action::Up => self.checklist_move(-1, h),
-            Action::Down => self.checklist_move(1, h),
-            Action::HalfPageUp if self.checklist.detail.is_some() => {
-                self.checklist.detail_scroll =
-                    self.checklist.detail_scroll.saturating_sub(half as u16)
-            }
-            Action::HalfPageDown if self.checklist.detail.is_some() => {
-                self.checklist.detail_scroll =
-                    self.checklist.detail_scroll.saturating_add(half as u16)
-            }
-            Action::HalfPageUp => self.checklist_move(-half, h),
-            Action::HalfPageDown => self.checklist_move(half, h),
-            Action::Top => self.checklist_move(isize::MIN / 2, h),
-            Action::Bottom => self.checklist_move(isize::MAX / 2, h),
             Action::FocusLeft => self.checklist.side = Side::Tree,
             Action::FocusRight => self.checklist.side = Side::Right,
             Action::Open => self.checklist_open(),
@@ -60,7 +44,12 @@ impl State {
             Action::ViewWaves => self.checklist_view(View::Waves),
             Action::ViewUsers => self.checklist_view(View::Users),
             Action::ShowDevices => match self.checklist.current_ou().map(|o| o.ou.clone()) {
-                Some(ou) => self.show_devices(Some(DeviceType::GoogleSync), None, Some(ou)),
+                Some(ou) => {
+                    self.pane = Pane::Inventory;
+                    let ou = (ou != "/").then_some(ou);
+                    self.inv
+                        .show_devices(Some(DeviceType::GoogleSync), None, ou, self.size);
+                }
                 None => self.set_status(true, "no OU selected (nothing observed yet)".into()),
             },
             Action::PlanStep => self.step_now(StepAction::Plan),
@@ -77,7 +66,7 @@ impl State {
                         self.checklist.selected.insert(e);
                     }
                     self.checklist.side = Side::Right;
-                    self.checklist_move(1, h);
+                    self.checklist_move(1);
                 }
             }
             Action::SelectAll => {
@@ -100,7 +89,20 @@ impl State {
         true
     }
 
-    fn checklist_move(&mut self, delta: isize, h: usize) {
+    /// The shell's cursor keys (j/k, pages, g/G, the wheel). In a step's detail a single
+    /// move goes to the next step and a page move scrolls the text.
+    pub(crate) fn checklist_move(&mut self, delta: isize) {
+        let h = layout::main_rows(self.size).saturating_sub(2);
+        let c = &mut self.checklist;
+        if c.detail.is_some() && delta.abs() > 1 {
+            let by = delta.unsigned_abs().min(u16::MAX as usize) as u16;
+            c.detail_scroll = if delta < 0 {
+                c.detail_scroll.saturating_sub(by)
+            } else {
+                c.detail_scroll.saturating_add(by)
+            };
+            return;
+        }
         let before = self.checklist.detail.clone();
         self.checklist.move_by(delta, h);
         if self.checklist.detail != before {

@@ -2,7 +2,11 @@
 //! Three views over one observation (a [`crate::migrate::board::Board`]): the OU tree with
 //! each OU's progress beside the selected OU's steps (Enter opens a step's detail), the
 //! waves with their guards, and the users left behind. The pane owns its state
-//! ([`state::ChecklistPane`]); `keys.rs` and `update.rs` change it, the other files draw it.
+//! ([`state::ChecklistPane`]: the board, the view and every selection, held by ID, with
+//! the cursor logic); the shell routes its actions and cursor keys here (`pane_action`,
+//! `move_by`). Its action handlers (`keys.rs`, `dialogs.rs`) and message handlers
+//! (`update.rs`) are shell methods, because nearly every one queues a task or opens the
+//! confirmation; the other files draw.
 pub mod confirm;
 mod detail;
 mod dialogs;
