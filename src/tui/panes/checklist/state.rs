@@ -76,6 +76,9 @@ pub struct ChecklistPane {
     pub user: Option<String>,
     pub users: ScrollList,
     pub selected: BTreeSet<String>,
+    /// The users view's list for one OU of one board, as positions in that board's users
+    /// (valid with that board only; see [`ChecklistPane::list_users`]).
+    listed: Option<(Arc<Board>, String, Vec<u32>)>,
 }
 
 impl ChecklistPane {
@@ -147,14 +150,58 @@ impl ChecklistPane {
             .or_else(|| rows.first().copied())
     }
 
+    /// Installs a new observation.
+    pub fn set_board(&mut self, board: Board) {
+        self.board = Some(Arc::new(board));
+        self.list_users();
+    }
+
+    /// Sorts the selected OU's users once per board and OU, so moving over 50,000 users
+    /// does not sort them on every key and frame.
+    pub fn list_users(&mut self) {
+        self.listed = None;
+        let (Some(b), Some(ou)) = (self.board.clone(), self.current_ou().map(|o| o.ou.clone()))
+        else {
+            return;
+        };
+        let pos: std::collections::HashMap<&str, u32> = b
+            .users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.email.as_str(), i as u32))
+            .collect();
+        let rows: Vec<u32> = self
+            .sorted_users(&b, &ou)
+            .iter()
+            .map(|u| pos[u.email.as_str()])
+            .collect();
+        self.listed = Some((b, ou, rows));
+    }
+
     /// Users of the selected OU listed in the users view: those left behind first (the
     /// contact list), then the rest of the funnel.
     pub fn listed_users(&self) -> Vec<&UserRow> {
         let (Some(b), Some(ou)) = (&self.board, self.current_ou()) else {
             return Vec::new();
         };
-        let mut v: Vec<&UserRow> = b.users_in(&ou.ou).collect();
-        v.sort_by_key(|u| (!u.funnel.is_left_behind(), u.acknowledged, u.email.clone()));
+        match &self.listed {
+            Some((lb, lou, rows)) if Arc::ptr_eq(lb, b) && *lou == ou.ou => rows
+                .iter()
+                .filter_map(|i| b.users.get(*i as usize))
+                .collect(),
+            _ => self.sorted_users(b, &ou.ou),
+        }
+    }
+
+    fn sorted_users<'a>(&self, b: &'a Board, ou: &'a str) -> Vec<&'a UserRow> {
+        let mut v: Vec<&UserRow> = b.users_in(ou).collect();
+        v.sort_by(|a, b| {
+            (!a.funnel.is_left_behind(), a.acknowledged, &a.email).cmp(&(
+                !b.funnel.is_left_behind(),
+                b.acknowledged,
+                &b.email,
+            ))
+        });
         v
     }
 
@@ -203,6 +250,7 @@ impl ChecklistPane {
                 self.tree.scroll_into_view(b.ous.len(), height);
                 self.user = None;
                 self.selected.clear();
+                self.list_users();
             }
             (View::Steps, Side::Right) => {
                 let Some(o) = self.current_ou() else { return };

@@ -2,8 +2,6 @@
 //! observation, kept loud until the next good one), an apply's dry run (which opens the
 //! confirm dialog), a change's outcome (followed by a fresh observation), a step's journal
 //! rows and an export's result. Only state changes here; no I/O.
-use std::sync::Arc;
-
 use super::confirm::StepConfirm;
 use crate::migrate::StepPlan;
 use crate::tui::state::{Overlay, State};
@@ -31,7 +29,7 @@ impl State {
                             .filter(|w| !known.contains(w))
                             .cloned()
                             .collect();
-                        c.board = Some(Arc::new(*board));
+                        c.set_board(*board);
                         for w in new {
                             self.log_note(format!("checklist: partial observation: {w}"));
                         }

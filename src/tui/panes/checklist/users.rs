@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::state::Side;
-use crate::migration::{funnel, Funnel};
+use crate::migration::Funnel;
 use crate::tui::scroll::ScrollList;
 use crate::tui::state::State;
 use crate::tui::widgets::text::fit;
@@ -21,9 +21,7 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     let Some(o) = c.current_ou() else { return };
     let focused = c.side == Side::Right;
     let users = c.listed_users();
-    let rows: Vec<_> = users.iter().map(|u| (*u).clone()).collect();
-    let counts = funnel::counts(&rows);
-    let n = |k: Funnel| counts.get(&k).copied().unwrap_or(0);
+    let n = |k: Funnel| users.iter().filter(|u| u.funnel == k).count();
     let list_h = area.height.saturating_sub(FOOT);
     let list_area = Rect {
         height: list_h,
