@@ -114,6 +114,9 @@ impl State {
         let c = &mut self.checklist;
         c.view = v;
         c.detail = None;
+        if v == View::Users {
+            c.list_users();
+        }
         c.journal = None;
         if v == View::Waves {
             c.side = Side::Right;

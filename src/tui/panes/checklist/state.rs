@@ -153,7 +153,10 @@ impl ChecklistPane {
     /// Installs a new observation.
     pub fn set_board(&mut self, board: Board) {
         self.board = Some(Arc::new(board));
-        self.list_users();
+        self.listed = None;
+        if self.view == View::Users {
+            self.list_users();
+        }
     }
 
     /// Sorts the selected OU's users once per board and OU, so moving over 50,000 users
@@ -250,7 +253,9 @@ impl ChecklistPane {
                 self.tree.scroll_into_view(b.ous.len(), height);
                 self.user = None;
                 self.selected.clear();
-                self.list_users();
+                if self.view == View::Users {
+                    self.list_users();
+                }
             }
             (View::Steps, Side::Right) => {
                 let Some(o) = self.current_ou() else { return };
@@ -258,19 +263,18 @@ impl ChecklistPane {
                 self.step = o.steps.get(next).map(|r| r.step);
             }
             (View::Users, Side::Right) => {
-                let list: Vec<String> = self
-                    .listed_users()
-                    .iter()
-                    .map(|u| u.email.clone())
-                    .collect();
-                let pos = self
-                    .current_user()
-                    .and_then(|e| list.iter().position(|x| *x == e))
-                    .unwrap_or(0);
-                let next = step(pos, list.len());
-                self.user = list.get(next).cloned();
+                let current = self.current_user();
+                let (next, len, email) = {
+                    let list = self.listed_users();
+                    let pos = current
+                        .and_then(|e| list.iter().position(|u| u.email == e))
+                        .unwrap_or(0);
+                    let next = step(pos, list.len());
+                    (next, list.len(), list.get(next).map(|u| u.email.clone()))
+                };
+                self.user = email;
                 self.users.cursor = next;
-                self.users.scroll_into_view(list.len(), height);
+                self.users.scroll_into_view(len, height);
             }
         }
     }
