@@ -89,7 +89,6 @@ pub enum InputMode {
 }
 
 pub use super::panes::android::AndroidPane;
-pub use super::panes::inventory::state::{Focus, Funnel, InventoryPane, Loading, TYPE_CYCLE};
 pub use super::panes::checklist::confirm::StepConfirm;
 pub use super::panes::checklist::state::ChecklistPane;
 pub use super::panes::inventory::state::{Focus, Funnel, InventoryPane, Loading, TYPE_CYCLE};

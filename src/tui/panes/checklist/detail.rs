@@ -197,14 +197,23 @@ pub fn plan_lines(plan: &StepPlan) -> Vec<String> {
     match plan {
         StepPlan::Policy {
             change,
+            request,
             noop,
             notes,
+            user_imap,
         } => {
             let mut v = change.diff_lines();
             if *noop {
                 v.push("(already in place: nothing to send)".into());
+            } else if let Some(t) = request.targets.first() {
+                // The exact request the change engine journals and sends.
+                v.push(format!("  request: {}", t.request.line()));
+                if let Some(body) = &t.request.body {
+                    v.push(format!("  body:    {body}"));
+                }
             }
             v.extend(notes.iter().map(|n| format!("note: {n}")));
+            v.extend(user_imap.iter().flat_map(|u| u.lines()));
             v
         }
         StepPlan::Block { change } => {
