@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, NaiveDate, SecondsFormat, Utc};
 use super::sources::{self, Directory};
 use super::{burndown, diff};
 use crate::google::{self, Clients};
+use crate::listing::{ListEvent, Listed};
 use crate::model::feed_state::{
     AndroidSeen, AuditRecord, DeviceSeen, Seen, SettingSeen, SyncOffs, UsageDay,
 };
@@ -28,7 +29,8 @@ pub(super) enum Loaded {
 }
 
 pub(super) enum Fetched {
-    Directory(Seen<DeviceSeen>, Directory),
+    /// The listing itself rides along for [`super::poll::ListingHooks`] (taken before commit).
+    Directory(Seen<DeviceSeen>, Directory, Option<Box<Listed>>),
     Policy(Seen<SettingSeen>),
     Android(Seen<AndroidSeen>, Seen<SettingSeen>),
     Audit(Vec<AuditRecord>),
@@ -58,18 +60,19 @@ fn cursor_day(st: &SourceState<serde_json::Value>) -> Option<UsageDay> {
     serde_json::from_str(st.cursor.as_deref()?).ok()
 }
 
-/// `today` is the server's date.
+/// `today` is the server's date. Directory pages and progress go to `on_listing`.
 pub(super) async fn fetch(
     clients: &Clients,
     dir: &Directory,
     source: Source,
     loaded: &Loaded,
     today: NaiveDate,
+    on_listing: impl FnMut(ListEvent) + Send,
 ) -> Result<Fetched, google::Error> {
     Ok(match loaded {
         Loaded::Directory(_) => {
-            let (devices, dir) = sources::directory(clients).await?;
-            Fetched::Directory(devices, dir)
+            let (devices, dir, listed) = sources::directory(clients, on_listing).await?;
+            Fetched::Directory(devices, dir, Some(Box::new(listed)))
         }
         Loaded::Policy(_) => Fetched::Policy(sources::policies(clients, dir).await?),
         Loaded::Android(..) => {
@@ -114,7 +117,7 @@ pub(super) fn commit(
         requests,
     };
     match (loaded, fetched) {
-        (Loaded::Directory(st), Fetched::Directory(new, new_dir)) => {
+        (Loaded::Directory(st), Fetched::Directory(new, new_dir, _)) => {
             let d = diff::devices(st.seen.as_ref(), &new, sync_off, now);
             let counts = burndown::counts(&new, new_dir.ous.iter().map(String::as_str), now);
             let mut c = ctx.commit("directory", st.generation, &d.events, None);

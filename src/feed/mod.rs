@@ -12,5 +12,6 @@ pub mod diff;
 pub mod follow;
 pub mod poll;
 mod sources;
+pub mod watch;
 
-pub use poll::{FeedError, PollOutcome, PollReport, Poller, Tick};
+pub use poll::{FeedError, ListingHooks, PollOutcome, PollReport, Poller, Tick};

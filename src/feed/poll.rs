@@ -3,6 +3,11 @@
 //! diffs against, fetches (renewing the lease while a long listing runs), diffs, and
 //! commits events + state + burndown in one transaction that checks the lease again.
 //!
+//! Budgets are per process: the process that polls owns the quota it spends. Its hourly
+//! window counts only the requests its polls sent (through [`crate::google::spent_by`]),
+//! never the listings or changes another task of the same process sends through the same
+//! client, and a process that takes the lease over starts with its own window.
+//!
 //! Time for Google's data is always the server's (`Client::server_now`, from `Date`
 //! headers); this machine's clock only schedules polls and times the lease.
 use std::collections::{HashMap, VecDeque};
@@ -13,7 +18,8 @@ use thiserror::Error;
 use super::cycle::{self, Fetched};
 use super::sources;
 use crate::config::FeedSettings;
-use crate::google::Clients;
+use crate::google::{spent_by, spent_so_far, Clients};
+use crate::listing::{ListEvent, Listed};
 use crate::migration::StepId;
 use crate::model::feed_state::{SyncOff, SyncOffs};
 use crate::model::{Event, EventKind, Source};
@@ -57,8 +63,16 @@ pub enum Tick {
     Reading { holder: String },
 }
 
+/// Where a dashboard wants the Directory listing the feed makes: its pages and progress as
+/// they arrive, then the whole listing once its diff is committed.
+pub struct ListingHooks {
+    pub on_event: Box<dyn FnMut(ListEvent) + Send>,
+    pub on_listed: Box<dyn FnMut(Listed) + Send>,
+}
+
 pub struct Poller {
     clients: Clients,
+    hooks: Option<ListingHooks>,
     store: Store,
     holder: String,
     settings: FeedSettings,
@@ -90,6 +104,7 @@ impl Poller {
         );
         Poller {
             clients,
+            hooks: None,
             store,
             holder,
             settings,
@@ -103,6 +118,27 @@ impl Poller {
     pub fn with_settings(mut self, settings: FeedSettings) -> Poller {
         self.settings = settings;
         self
+    }
+
+    /// Hands every Directory listing this poller makes to `hooks` (the dashboard shows it).
+    pub fn set_listing_hooks(&mut self, hooks: ListingHooks) {
+        self.hooks = Some(hooks);
+    }
+
+    pub fn clients(&self) -> &Clients {
+        &self.clients
+    }
+
+    /// Makes `source` due now (the admin asked for a refresh).
+    pub fn poll_soon(&mut self, source: Source) {
+        self.next.remove(&source);
+    }
+
+    /// Requests this process's polls of `source` spent within the last hour.
+    pub fn spent_last_hour(&self, source: Source) -> u64 {
+        self.spent
+            .get(&source)
+            .map_or(0, |w| w.iter().filter(|(t, _)| t.elapsed() < HOUR).map(|(_, n)| n).sum())
     }
 
     /// Extra `sync-off` instants per OU, over those the migration engine has recorded in
@@ -226,9 +262,7 @@ impl Poller {
                 took: started.elapsed(),
             });
         }
-        let before = self.clients.client.stats().requests;
-        let result = self.poll_inner(source).await;
-        let requests = self.clients.client.stats().requests - before;
+        let (result, requests) = spent_by(self.poll_inner(source)).await;
         self.spent
             .entry(source)
             .or_default()
@@ -275,7 +309,6 @@ impl Poller {
     }
 
     async fn poll_inner(&mut self, source: Source) -> Result<usize, Failure> {
-        let before = self.clients.client.stats().requests;
         // Every instant below is the server's: learn its clock before the first poll.
         if self.clients.client.server_offset().is_none() {
             self.clients.directory.orgunits().await?;
@@ -289,9 +322,15 @@ impl Poller {
                 holder,
                 settings,
                 dir,
+                hooks,
                 ..
             } = &mut *self;
-            let fetch = cycle::fetch(clients, dir, source, &loaded, today);
+            let on_listing = |ev| {
+                if let Some(h) = hooks.as_mut() {
+                    (h.on_event)(ev);
+                }
+            };
+            let fetch = cycle::fetch(clients, dir, source, &loaded, today, on_listing);
             tokio::pin!(fetch);
             let ttl = settings.lease;
             let mut renew = tokio::time::interval(ttl / 3);
@@ -309,7 +348,12 @@ impl Poller {
             }
         };
         let now = self.clients.client.server_now();
-        let requests = self.clients.client.stats().requests - before;
+        let requests = spent_so_far().unwrap_or(0);
+        let mut fetched = fetched;
+        let listed = match &mut fetched {
+            Fetched::Directory(_, _, l) if self.hooks.is_some() => l.take(),
+            _ => None,
+        };
         let sync_off = match source {
             Source::Directory => self.sync_offs()?,
             _ => SyncOffs::new(),
@@ -324,6 +368,9 @@ impl Poller {
             now,
             requests,
         )?;
+        if let (Some(h), Some(l)) = (self.hooks.as_mut(), listed) {
+            (h.on_listed)(*l);
+        }
         Ok(n)
     }
 }

@@ -8,6 +8,7 @@ use futures::{Stream, TryStreamExt};
 
 use crate::google::reports::Activity;
 use crate::google::{self, Clients};
+use crate::listing::{ListEvent, Listed};
 use crate::model::feed_state::{AndroidSeen, AuditRecord, DeviceSeen, Seen, SettingSeen, UsageDay};
 
 /// What the Directory listing teaches the other sources: who users are and where OUs are.
@@ -31,15 +32,20 @@ async fn collect<T>(
 }
 
 /// The full listing (devices, users, OUs) through the headless listing layer the dashboard
-/// and `offsync devices` use, so all three join owners to OUs the same way.
-pub async fn directory(clients: &Clients) -> Result<(Seen<DeviceSeen>, Directory), google::Error> {
-    let listed = crate::listing::list(clients, None, |_| {})
+/// and `offsync devices` use, so all three join owners to OUs the same way. Pages and
+/// progress go to `on_event` as they arrive; the listing itself is returned too, so a
+/// dashboard shows the very listing the feed diffed instead of listing again.
+pub async fn directory(
+    clients: &Clients,
+    on_event: impl FnMut(ListEvent) + Send,
+) -> Result<(Seen<DeviceSeen>, Directory, Listed), google::Error> {
+    let listed = crate::listing::list(clients, None, on_event)
         .await
         .map_err(|e| match e {
             crate::listing::ListingError::Google { source, .. } => *source,
             other => google::Error::Invalid(other.to_string()),
         })?;
-    let inv = listed.inventory;
+    let inv = &listed.inventory;
     let devices = inv
         .devices
         .iter()
@@ -77,7 +83,7 @@ pub async fn directory(clients: &Clients) -> Result<(Seen<DeviceSeen>, Directory
             .map(|o| o.org_unit_path.clone())
             .collect(),
     };
-    Ok((devices, dir))
+    Ok((devices, dir, listed))
 }
 
 /// Cloud Identity policies, keyed by setting type and the OU or group they bind to.

@@ -33,6 +33,27 @@ pub struct CallRecord {
 
 pub type CallObserver = Arc<dyn Fn(&CallRecord) + Send + Sync>;
 
+tokio::task_local! {
+    /// Requests sent by the future running in [`spent_by`]: one process shares one client
+    /// (one pacer for Google's per-minute quota) between the dashboard and the feed's
+    /// poller, yet each budget counts only what its own work sent.
+    static SPENT: Arc<AtomicU64>;
+}
+
+/// Runs `fut` and counts the HTTP requests (retries included) it sent through any
+/// [`Client`], however many other tasks use the same client meanwhile. Requests sent from
+/// tasks `fut` spawns are not counted: no request path spawns.
+pub async fn spent_by<F: std::future::Future>(fut: F) -> (F::Output, u64) {
+    let n = Arc::new(AtomicU64::new(0));
+    let out = SPENT.scope(n.clone(), fut).await;
+    (out, n.load(Ordering::Relaxed))
+}
+
+/// What the innermost [`spent_by`] around the caller has counted so far (`None` outside one).
+pub fn spent_so_far() -> Option<u64> {
+    SPENT.try_with(|n| n.load(Ordering::Relaxed)).ok()
+}
+
 /// Totals since the client was built (for progress lines and the benchmark).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ClientStats {
@@ -377,6 +398,7 @@ impl Client {
         out.tries += 1;
         out.status = None;
         me.counters.requests.fetch_add(1, Ordering::Relaxed);
+        let _ = SPENT.try_with(|n| n.fetch_add(1, Ordering::Relaxed));
         let mut rb = me
             .http
             .request(call.method.clone(), call.url.clone())

@@ -22,7 +22,7 @@ pub mod scopes;
 
 pub use amapi::Amapi;
 pub use auth::{Warning, LOG_FILTER};
-pub use client::{Call, CallObserver, CallRecord, Client, ClientStats};
+pub use client::{spent_by, spent_so_far, Call, CallObserver, CallRecord, Client, ClientStats};
 pub use directory::Directory;
 pub use error::Error;
 pub use gmail::Gmail;

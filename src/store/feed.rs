@@ -104,6 +104,35 @@ fn insert_events(tx: &Transaction, events: &[Event]) -> rusqlite::Result<usize> 
     Ok(n)
 }
 
+fn stored_event(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
+    let text = |i| r.get::<_, String>(i);
+    let bad = |what: &str, v: String| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} `{v}`").into(),
+        )
+    };
+    let source = text(3)?;
+    let kind = text(4)?;
+    let severity = text(5)?;
+    Ok(StoredEvent {
+        seq: r.get(0)?,
+        event: Event {
+            id: text(1)?,
+            at: parse_ts(&text(2)?)?,
+            source: Source::parse(&source).ok_or_else(|| bad("source", source))?,
+            kind: EventKind::parse(&kind).ok_or_else(|| bad("kind", kind))?,
+            severity: Severity::parse(&severity).ok_or_else(|| bad("severity", severity))?,
+            ou: r.get(6)?,
+            device: r.get(7)?,
+            user: r.get(8)?,
+            step: r.get(9)?,
+            detail: text(10)?,
+        },
+    })
+}
+
 impl Store {
     /// Stores events that are not stored yet; returns how many were new.
     pub fn insert_events(&mut self, events: &[Event]) -> Result<usize, StoreError> {
@@ -130,35 +159,23 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let since = since.map(ts).unwrap_or_default();
         let rows = st
-            .query_map(params![after_seq, since], |r| {
-                let text = |i| r.get::<_, String>(i);
-                let bad = |what: &str, v: String| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        0,
-                        rusqlite::types::Type::Text,
-                        format!("unknown {what} `{v}`").into(),
-                    )
-                };
-                let source = text(3)?;
-                let kind = text(4)?;
-                let severity = text(5)?;
-                Ok(StoredEvent {
-                    seq: r.get(0)?,
-                    event: Event {
-                        id: text(1)?,
-                        at: parse_ts(&text(2)?)?,
-                        source: Source::parse(&source).ok_or_else(|| bad("source", source))?,
-                        kind: EventKind::parse(&kind).ok_or_else(|| bad("kind", kind))?,
-                        severity: Severity::parse(&severity)
-                            .ok_or_else(|| bad("severity", severity))?,
-                        ou: r.get(6)?,
-                        device: r.get(7)?,
-                        user: r.get(8)?,
-                        step: r.get(9)?,
-                        detail: text(10)?,
-                    },
-                })
-            })
+            .query_map(params![after_seq, since], stored_event)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The newest `limit` events, in insertion order (what a dashboard opens with: a
+    /// long-running feed stores far more than a screen needs).
+    pub fn newest_events(&self, limit: usize) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT seq, id, at, source, kind, severity, ou, device, user, step, detail
+                 FROM (SELECT * FROM feed_event ORDER BY seq DESC LIMIT ?1) ORDER BY seq",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([limit as i64], stored_event)
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
