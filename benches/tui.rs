@@ -323,7 +323,6 @@ fn main() {
         let mut spawn = |_, _| {};
         let timing = Timing {
             tick: Duration::from_millis(100),
-            poll: Some(Duration::from_secs(300)),
         };
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let counter = bytes.0.clone();

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::settings::{invalid, ConfigError};
@@ -13,6 +14,8 @@ use crate::model::Source;
 #[serde(deny_unknown_fields)]
 pub struct RawFeed {
     pub lease_secs: Option<u64>,
+    /// When Google Sync must be gone: `2026-06-30` (end of that day, UTC) or RFC 3339.
+    pub deadline: Option<String>,
     pub directory: Option<RawFeedSource>,
     pub policy: Option<RawFeedSource>,
     pub android: Option<RawFeedSource>,
@@ -43,6 +46,8 @@ pub struct FeedSettings {
     pub lease: Duration,
     /// Indexed like [`Source::ALL`].
     pub sources: [SourceSettings; 5],
+    /// When every Google Sync device must be gone: the burndown draws it as a line.
+    pub deadline: Option<DateTime<Utc>>,
 }
 
 const fn every(secs: u64, requests_per_hour: u32) -> SourceSettings {
@@ -63,6 +68,7 @@ impl Default for FeedSettings {
                 every(300, 240),    // audit
                 every(86_400, 200), // usage: daily, ~51 pages at 50k users
             ],
+            deadline: None,
         }
     }
 }
@@ -108,6 +114,15 @@ pub(super) fn resolve(
         }
         out.lease = Duration::from_secs(s);
     }
+    if let Some(d) = &raw.deadline {
+        out.deadline = Some(parse_deadline(d).ok_or_else(|| {
+            invalid(
+                file,
+                key("feed.deadline"),
+                format!("is `{d}`; use a date (2026-06-30, meaning the end of that day in UTC) or an RFC 3339 instant (2026-06-30T17:00:00Z)"),
+            )
+        })?);
+    }
     for (source, r) in [
         (Source::Directory, &raw.directory),
         (Source::Policy, &raw.policy),
@@ -140,4 +155,32 @@ pub(super) fn resolve(
         }
     }
     Ok(out)
+}
+
+/// A date means the end of that day (UTC): the deadline is the last moment allowed.
+fn parse_deadline(s: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
+    Some(day.and_hms_opt(23, 59, 59)?.and_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_are_dates_or_instants() {
+        assert_eq!(
+            parse_deadline("2026-06-30").map(|t| t.to_rfc3339()),
+            Some("2026-06-30T23:59:59+00:00".into())
+        );
+        assert_eq!(
+            parse_deadline("2026-06-30T17:00:00+02:00").map(|t| t.to_rfc3339()),
+            Some("2026-06-30T15:00:00+00:00".into())
+        );
+        assert_eq!(parse_deadline("June 30"), None);
+        assert_eq!(parse_deadline("2026-02-30"), None);
+    }
 }

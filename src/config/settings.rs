@@ -46,8 +46,6 @@ pub struct UiSettings {
     pub mouse: bool,
     /// How often the UI animates while something is loading; idle, it never ticks.
     pub tick: Duration,
-    /// How often background tasks poll Google for changes.
-    pub poll: Duration,
     pub keymap: Option<PathBuf>,
     /// Above this many devices, a confirmation asks the admin to type the count.
     pub confirm_typed_above: usize,
@@ -59,7 +57,6 @@ impl Default for UiSettings {
             theme: Theme::Dark,
             mouse: false,
             tick: Duration::from_millis(100),
-            poll: Duration::from_secs(300),
             keymap: None,
             confirm_typed_above: 10,
         }
@@ -220,15 +217,13 @@ fn resolve_ui(raw: &RawConfig, file: &Path, base: &Path) -> Result<UiSettings, C
         }
         ui.tick = Duration::from_millis(ms);
     }
-    if let Some(s) = r.poll_secs {
-        if s < 10 {
-            return Err(invalid(
-                file,
-                "ui.poll_secs",
-                format!("is {s}; polling faster than every 10 s only burns quota"),
-            ));
-        }
-        ui.poll = Duration::from_secs(s);
+    if r.poll_secs.is_some() {
+        // The live feed refreshes the inventory now; a value here would silently do nothing.
+        return Err(invalid(
+            file,
+            "ui.poll_secs",
+            "is no longer used: the live feed refreshes the inventory; remove it and set profiles.NAME.feed.directory.interval_secs instead",
+        ));
     }
     ui.keymap = r.keymap.as_ref().map(|k| base.join(k));
     ui.confirm_typed_above = r.confirm_typed_above.unwrap_or(ui.confirm_typed_above);

@@ -77,6 +77,21 @@ pub enum Action {
     /// Users view: the `:export` line for the left-behind list, as CSV or JSON.
     ExportUsersCsv,
     ExportUsersJson,
+    /// Feed: hold new events / show them again.
+    Pause,
+    /// Feed: only the OU of the event under the cursor (again: every OU).
+    FilterOu,
+    /// Feed: every source, then each in turn.
+    CycleSource,
+    /// Feed: all, notice and above, warning and above, alerts only.
+    CycleSeverity,
+    ClearFilters,
+    /// Feed: the event's device in the Inventory pane.
+    JumpDevice,
+    /// Feed: the event's OU in the Checklist pane (or the Inventory filtered to it).
+    JumpOu,
+    /// Feed: the burndown over the whole pane, or back.
+    ToggleChart,
 }
 
 impl Action {

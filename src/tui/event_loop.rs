@@ -20,10 +20,9 @@ use super::tasks::Task;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Timing {
-    /// Animation tick while loading (`Settings.ui.tick`).
+    /// Animation tick while loading (`Settings.ui.tick`). There is no refresh timer: the
+    /// feed's poller task refreshes the data and says so with messages.
     pub tick: Duration,
-    /// Background refresh interval (`Settings.ui.poll`); `None` never refreshes on its own.
-    pub poll: Option<Duration>,
 }
 
 /// Runs until the state asks to exit or `shutdown` resolves (a signal: treated as quit).
@@ -45,9 +44,6 @@ where
 {
     let mut ticker = tokio::time::interval(timing.tick);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let poll_every = timing.poll.unwrap_or(Duration::from_secs(86_400 * 365));
-    let mut poll = tokio::time::interval_at(tokio::time::Instant::now() + poll_every, poll_every);
-    poll.set_missed_tick_behavior(MissedTickBehavior::Delay);
     tokio::pin!(shutdown);
     let mut input_open = true;
     loop {
@@ -81,7 +77,6 @@ where
                 state.set_now(chrono::Utc::now());
                 state.on_tick();
             }
-            _ = poll.tick(), if timing.poll.is_some() => state.refresh(),
             _ = &mut shutdown => return Ok(Exit::Quit),
         }
         while let Ok(msg) = rx.try_recv() {

@@ -180,6 +180,9 @@ impl State {
 
     fn act(&mut self, a: Action) {
         self.mark_dirty();
+        if self.pane == Pane::Feed && self.overlay == Overlay::None && self.feed_action(a) {
+            return;
+        }
         let table_h = layout::table_rows(self.size);
         let half = (table_h / 2).max(1) as isize;
         // The Android pane has its own dialogs (edit form, dry run), so it sees Enter, Esc
@@ -248,8 +251,11 @@ impl State {
             Pane::Checklist => {
                 self.checklist_action(a);
             }
+            Pane::Feed => {
+                self.feed_action(a);
+            }
             // The Android pane took its actions before the shell's (it has its own dialogs).
-            Pane::Feed | Pane::Log | Pane::Android => {}
+            Pane::Log | Pane::Android => {}
         }
     }
 
@@ -273,7 +279,10 @@ impl State {
             Pane::Inventory => self.inv.move_by(delta, self.size),
             Pane::Android => self.android.wheel(delta),
             Pane::Checklist => self.checklist_move(delta),
-            Pane::Feed => {}
+            Pane::Feed => {
+                let h = super::panes::feed::list::list_rows(self, layout::areas(self.size).main);
+                self.feed.move_by(delta, h);
+            }
         }
     }
 

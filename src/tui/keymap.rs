@@ -22,6 +22,7 @@ pub enum Context {
     Table,
     Detail,
     Log,
+    Feed,
     Help,
     Confirm,
     Android,
@@ -37,13 +38,14 @@ pub enum Context {
     Users,
 }
 
-const CONTEXTS: [(Context, &str); 16] = [
+const CONTEXTS: [(Context, &str); 17] = [
     (Context::Global, "global"),
     (Context::Inventory, "inventory"),
     (Context::Tree, "tree"),
     (Context::Table, "table"),
     (Context::Detail, "detail"),
     (Context::Log, "log"),
+    (Context::Feed, "feed"),
     (Context::Help, "help"),
     (Context::Confirm, "confirm"),
     (Context::Android, "android"),

@@ -14,6 +14,8 @@ pub mod action;
 pub mod command;
 pub mod draw;
 pub mod event_loop;
+pub mod feed_task;
+pub mod feed_ui;
 pub mod handle;
 pub mod input;
 pub mod keymap;
@@ -90,7 +92,8 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
         let store = launch.database.as_deref().map(Store::open).transpose()?;
         let tasks = tasks::Tasks::new(&launch.profile, store, tx.clone())
             .keep_snapshots(launch.settings.keep_snapshots)
-            .database(launch.database.clone());
+            .database(launch.database.clone())
+            .feed_database(launch.database.clone());
         let mut st = State::new(
             keymap.clone(),
             palette,
@@ -98,6 +101,11 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
             chrono::Utc::now(),
         );
         st.confirm_typed_above = launch.settings.ui.confirm_typed_above;
+        let feed = &launch.profile.feed;
+        st.feed.live = launch.database.is_some();
+        st.feed.deadline = feed.deadline;
+        st.feed.directory_interval = feed.source(crate::model::Source::Directory).interval;
+        st.feed.directory_budget = feed.source(crate::model::Source::Directory).requests_per_hour;
         st.mouse = mouse;
         st.resize(guard.terminal.get_frame().area());
         if let Some(n) = notice.take() {
@@ -106,7 +114,6 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
         st.start();
         let timing = event_loop::Timing {
             tick: launch.settings.ui.tick,
-            poll: Some(launch.settings.ui.poll),
         };
         let mut spawn = |t, tx| tasks.spawn(t, tx);
         let shutdown = async {
@@ -128,6 +135,8 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
             shutdown,
         )
         .await?;
+        // Before another profile opens (or the process ends): hand the lease on at once.
+        tasks.stop_feed().await;
         match exit {
             Exit::Quit => break,
             Exit::SwitchProfile(name) => match reload(&launch, &name) {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::change::{BatchStatus, ChangeKind, Failure, Report, TargetOutcome};
+use crate::feed::watch::Update;
 use crate::model::{Device, Inventory};
 use crate::store::JournalEntry;
 
@@ -40,6 +41,10 @@ pub enum Msg {
     Checklist(super::tasks::ChecklistMsg),
     /// Something worth a line in the footer (e.g. a profile switch failed).
     Notice(String),
+    /// What the feed's loop learned (events, who polls, polls, sources, the burndown).
+    Feed(Update),
+    /// The feed's loop cannot run or stopped: the data on screen is no longer refreshed.
+    FeedStopped(String),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

@@ -92,6 +92,7 @@ pub use super::panes::android::AndroidPane;
 pub use super::panes::checklist::confirm::StepConfirm;
 pub use super::panes::checklist::state::ChecklistPane;
 pub use super::panes::inventory::state::{Focus, Funnel, InventoryPane, Loading, TYPE_CYCLE};
+pub use super::panes::feed::{FeedFilter, FeedPane, FeedStatus};
 pub use super::panes::log::{LogEntry, LogPane, LOG_CAP};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,6 +118,8 @@ pub struct State {
     /// The Android pane's own state.
     pub android: AndroidPane,
     pub checklist: ChecklistPane,
+    /// The Feed pane's own state, and how the feed's loop is doing.
+    pub feed: FeedPane,
     pub status: Option<(bool, String)>,
     pub exit: Option<Exit>,
     tasks: Vec<Task>,
@@ -145,6 +148,7 @@ impl State {
             log: LogPane::default(),
             android: AndroidPane::default(),
             checklist: ChecklistPane::default(),
+            feed: FeedPane::default(),
             status: None,
             exit: None,
             tasks: Vec::new(),
@@ -157,11 +161,45 @@ impl State {
     pub fn start(&mut self) {
         self.tasks.push(Task::History);
         self.tasks.push(Task::Reconcile);
-        self.refresh();
+        if self.feed_lists() {
+            // The cache at once; the feed's first Directory poll is the listing.
+            self.inv.start_listing(self.now);
+            self.tasks.push(Task::ShowCache);
+            self.tasks.push(Task::Feed);
+        } else {
+            if self.feed.live {
+                self.tasks.push(Task::Feed);
+            }
+            self.refresh();
+        }
     }
 
-    /// Starts a listing unless one runs; the table streams pages only when empty.
+    /// Whether the feed's Directory polls refresh the table (else `r` lists on its own).
+    pub fn feed_lists(&self) -> bool {
+        self.feed.live && self.feed.directory_interval.is_some()
+    }
+
+    /// Refreshes the table: through the feed's Directory poll when it runs (another
+    /// process's poll when that one holds the lease), else with a listing of its own.
     pub fn refresh(&mut self) {
+        if !self.feed_lists() {
+            return self.relist();
+        }
+        if let Some(crate::feed::watch::Role::Reading { holder }) = &self.feed.status.role {
+            let why = format!(
+                "{holder} polls this profile; the table follows its Directory listings"
+            );
+            return self.set_status(false, why);
+        }
+        if self.inv.start_listing(self.now) {
+            self.tasks
+                .push(Task::PollNow(crate::model::Source::Directory));
+            self.dirty = true;
+        }
+    }
+
+    /// Starts a listing of this process's own unless one runs.
+    pub(super) fn relist(&mut self) {
         if self.inv.start_listing(self.now) {
             self.tasks.push(Task::LoadInventory);
             self.dirty = true;
@@ -213,6 +251,7 @@ impl State {
             Pane::Log => self.log.contexts(),
             Pane::Android => self.android.contexts(),
             Pane::Checklist => self.checklist.contexts(),
+            Pane::Feed => self.feed.contexts(),
             _ => vec![Context::Global],
         }
     }

@@ -14,7 +14,7 @@ use crate::config::Profile;
 use crate::google::{self, CallObserver, Clients};
 use crate::listing::{self, ListEvent};
 use crate::model::export::{write_export, CsvCells, ExportFormat, ExportOptions, COLUMNS};
-use crate::model::Device;
+use crate::model::{Device, Source};
 use crate::store::Store;
 
 mod checklist;
@@ -30,6 +30,8 @@ pub const HISTORY: usize = 1_000;
 pub enum Task {
     /// Show the cache (first time only), then list everything from Google.
     LoadInventory,
+    /// Show the cache (first time only); the feed's Directory poll lists.
+    ShowCache,
     /// Journal and send a confirmed plan, exactly as shown.
     Execute(Arc<Plan>),
     /// Reconcile interrupted batches (at start) and report what is still open.
@@ -49,21 +51,27 @@ pub enum Task {
     Android(super::panes::android::AndroidTask),
     /// The Checklist pane's migration work.
     Checklist(ChecklistTask),
+    /// The feed's loop for the rest of the session: polls while this process holds the
+    /// profile's lease (its Directory listing refreshes the table), reads the store otherwise.
+    Feed,
+    /// Make a feed source due now (the admin pressed refresh).
+    PollNow(Source),
 }
 
 /// Spawns tasks with what they share: the clients of one profile and its database.
 #[derive(Clone)]
 pub struct Tasks {
-    clients: Result<Clients, String>,
-    profile: Profile,
+    pub(super) clients: Result<Clients, String>,
+    pub(super) profile: Profile,
     engine: Engine,
     /// `Store` is not `Sync`; one connection behind a mutex, used from blocking threads.
-    store: Option<Arc<Mutex<Store>>>,
+    pub(super) store: Option<Arc<Mutex<Store>>>,
     cache_shown: Arc<std::sync::atomic::AtomicBool>,
     /// Complete snapshots the cache keeps (`keep_snapshots`).
-    keep_snapshots: usize,
+    pub(super) keep_snapshots: usize,
     /// The profile's database file, for the migration (it opens its own connections).
     database: Option<PathBuf>,
+    pub(super) feed: super::feed_task::FeedHandle,
 }
 
 impl Tasks {
@@ -86,12 +94,19 @@ impl Tasks {
             cache_shown: Arc::default(),
             keep_snapshots: crate::store::KEEP_SNAPSHOTS,
             database: None,
+            feed: Default::default(),
         }
     }
 
     /// The database file the migration reads and records its state in.
     pub fn database(mut self, path: Option<PathBuf>) -> Tasks {
         self.database = path;
+        self
+    }
+
+    /// The database file the feed's poller opens its own connection to (`None`: no feed).
+    pub fn feed_database(mut self, path: Option<PathBuf>) -> Tasks {
+        self.feed.database = path;
         self
     }
 
@@ -103,9 +118,17 @@ impl Tasks {
 
     pub fn spawn(&self, task: Task, tx: UnboundedSender<Msg>) {
         let me = self.clone();
+        match task {
+            Task::Feed => return self.start_feed(tx),
+            Task::PollNow(source) => return self.feed.nudge(source),
+            _ => {}
+        }
         tokio::spawn(async move {
             match task {
                 Task::LoadInventory => me.load(tx).await,
+                Task::ShowCache => {
+                    me.show_cache(&tx).await;
+                }
                 Task::Execute(plan) => me.execute(plan, tx).await,
                 Task::Reconcile => {
                     let r = me.engine.reconcile().await.map_err(Arc::new);
@@ -138,36 +161,45 @@ impl Tasks {
                         result,
                     });
                 }
+                Task::Feed | Task::PollNow(_) => unreachable!("handled before spawning"),
             }
         });
     }
 
     /// The listing and its cache policy are `crate::listing`'s (shared with
     /// `offsync devices`); this only forwards what it reports.
-    async fn load(&self, tx: UnboundedSender<Msg>) {
-        let mut expected = None;
-        if let Some(store) = self.store.clone() {
-            if !self
-                .cache_shown
-                .swap(true, std::sync::atomic::Ordering::SeqCst)
-            {
-                let tenant = listing::configured_tenant(&self.profile);
-                let cached = tokio::task::spawn_blocking(move || {
-                    let s = store.lock().map_err(|e| e.to_string())?;
-                    listing::cached_devices(&s, &tenant, None).map_err(|e| e.to_string())
-                })
-                .await
-                .unwrap_or_else(|e| Err(e.to_string()));
-                match cached {
-                    Ok(Some(inv)) => {
-                        expected = Some(inv.devices.len());
-                        let _ = tx.send(Msg::CacheLoaded(Box::new(inv)));
-                    }
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!("inventory cache unreadable: {e}"),
-                }
+    /// Sends the cached inventory the first time it is asked for; returns its size.
+    async fn show_cache(&self, tx: &UnboundedSender<Msg>) -> Option<usize> {
+        let store = self.store.clone()?;
+        if self
+            .cache_shown
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return None;
+        }
+        let tenant = listing::configured_tenant(&self.profile);
+        let cached = tokio::task::spawn_blocking(move || {
+            let s = store.lock().map_err(|e| e.to_string())?;
+            listing::cached_devices(&s, &tenant, None).map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        match cached {
+            Ok(Some(inv)) => {
+                let n = inv.devices.len();
+                let _ = tx.send(Msg::CacheLoaded(Box::new(inv)));
+                Some(n)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!("inventory cache unreadable: {e}");
+                None
             }
         }
+    }
+
+    async fn load(&self, tx: UnboundedSender<Msg>) {
+        let expected = self.show_cache(&tx).await;
         let clients = match &self.clients {
             Ok(c) => c,
             Err(e) => {
@@ -290,7 +322,7 @@ impl Tasks {
 
 /// The dashboard shows devices (each already joined to its owner's OU) and OUs; the users
 /// are kept in the cache but not in the UI's memory.
-fn without_users(mut inv: crate::model::Inventory) -> crate::model::Inventory {
+pub(super) fn without_users(mut inv: crate::model::Inventory) -> crate::model::Inventory {
     inv.users = Vec::new();
     inv
 }

@@ -17,7 +17,13 @@ impl State {
         self.dirty = true;
         match msg {
             Msg::CacheLoaded(inv) => self.inv.cache_loaded(*inv, &mut self.now, self.size),
-            Msg::LoadProgress(p) => self.inv.loading.progress = p,
+            Msg::LoadProgress(p) => {
+                // The feed's periodic Directory poll started a listing on its own.
+                if !self.inv.loading.active {
+                    self.inv.start_listing(self.now);
+                }
+                self.inv.loading.progress = p;
+            }
             Msg::DevicesPage(page) => self.inv.devices_page(page),
             Msg::Loaded(inv) => self.inv.loaded(*inv, &mut self.now, self.size),
             Msg::LoadFailed(e) => {
@@ -56,6 +62,8 @@ impl State {
             Msg::Android(m) => self.android_msg(m),
             Msg::Notice(text) => self.set_status(true, text),
             Msg::Checklist(m) => self.on_checklist(m),
+            Msg::Feed(u) => self.on_feed(u),
+            Msg::FeedStopped(why) => self.feed_stopped(why),
         }
     }
 

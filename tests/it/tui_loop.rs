@@ -47,7 +47,6 @@ async fn draws_while_loading_then_writes_nothing_while_idle() {
     let mut spawn = |t: Task, _| spawned.push(format!("{t:?}"));
     let timing = Timing {
         tick: Duration::from_millis(20),
-        poll: None,
     };
     let count = || bytes.0.load(Ordering::SeqCst);
     let sender = tx.clone();
@@ -112,7 +111,6 @@ async fn a_failing_input_read_ends_the_loop_instead_of_spinning() {
     let mut spawn = |_: Task, _| {};
     let timing = Timing {
         tick: Duration::from_millis(20),
-        poll: None,
     };
     let exit = tokio::time::timeout(
         Duration::from_secs(5),

@@ -30,10 +30,14 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
     if s.inv.loading.active {
         tabs.push(Span::styled(progress(s), p.warn));
     } else if let Some(e) = &s.inv.loading.error {
-        tabs.push(Span::styled(
-            format!("listing failed: {e} (r retries)"),
-            p.error,
-        ));
+        let what = if e.starts_with("poll failed") {
+            format!("STALE: {e} (r retries)")
+        } else {
+            format!("listing failed: {e} (r retries)")
+        };
+        tabs.push(Span::styled(what, p.error));
+    } else if let Some((text, error)) = feed_state(s) {
+        tabs.push(Span::styled(text, if error { p.warn } else { p.dim }));
     }
     let lines = vec![top, Line::from(tabs)];
     f.render_widget(Paragraph::new(lines).style(p.base), area);
@@ -96,6 +100,52 @@ fn top_line(s: &State, level: u8) -> Line<'static> {
         (None, _) => {}
     }
     Line::from(top)
+}
+
+/// How fresh the data is and why, from the feed: who polls, when the Directory source last
+/// polled, and what went wrong. `true` when the data is stale.
+pub fn feed_state(s: &State) -> Option<(String, bool)> {
+    use crate::feed::watch::Role;
+    use crate::model::Source;
+    let feed = &s.feed;
+    if let Some(why) = &feed.status.stopped {
+        return Some((format!("STALE: feed stopped: {why}"), true));
+    }
+    if !feed.live {
+        return None;
+    }
+    if let Some((source, e)) = &feed.status.failure {
+        return Some((format!("STALE: {source} poll failed: {e}"), true));
+    }
+    if let Some((source, spent)) = &feed.status.deferred {
+        return Some((
+            format!("STALE: {source} budget spent ({spent} requests this hour)"),
+            true,
+        ));
+    }
+    let last = feed
+        .status
+        .source(Source::Directory)
+        .and_then(|d| d.last_ok_at);
+    // Overdue: no good poll for two intervals (the poller is stuck or gone).
+    let overdue = match (last, feed.directory_interval) {
+        (Some(t), Some(every)) => {
+            let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::MAX);
+            s.now - t > every + every
+        }
+        _ => false,
+    };
+    let when = last.map_or("never".to_string(), |t| clock(t, s));
+    let text = match &feed.status.role {
+        None => return None,
+        Some(Role::Polling) if overdue => format!("STALE: last poll {when}"),
+        Some(Role::Polling) => format!("feed polling · last poll {when}"),
+        Some(Role::Reading { .. }) if overdue => {
+            format!("STALE: another offsync process polls; last poll {when}")
+        }
+        Some(Role::Reading { .. }) => format!("another offsync process polls · last {when}"),
+    };
+    Some((text, overdue))
 }
 
 /// `fetched_at` (the server's clock) as this machine's clock time: "14:32" today, else
