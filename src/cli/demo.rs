@@ -34,6 +34,13 @@ pub struct DemoArgs {
     /// wave complete in minutes.
     #[arg(long, default_value_t = 1.0, value_name = "N")]
     pub time_scale: f64,
+    /// How often the live feed polls each source (a real tenant: 5 to 15 minutes), so the
+    /// Feed pane and its burndown move while you watch.
+    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(5..))]
+    pub feed_every: u64,
+    /// The burndown's deadline, this many hours of simulated time after the demo starts.
+    #[arg(long, default_value_t = 48, value_name = "HOURS")]
+    pub deadline_hours: u32,
 }
 
 pub async fn run(g: &GlobalArgs, args: DemoArgs) -> color_eyre::Result<()> {
@@ -86,6 +93,16 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> color_eyre::Result<()> {
         Some(creds.enterprise.clone()),
     );
     profile.readonly = g.readonly;
+    let every = Duration::from_secs(args.feed_every);
+    for source in crate::model::Source::ALL {
+        let s = profile.feed.source_mut(source);
+        if source != crate::model::Source::Usage {
+            s.interval = Some(every);
+            // Polling this often is the demo's point; the simulator still enforces quotas.
+            s.requests_per_hour = s.requests_per_hour.max(100_000);
+        }
+    }
+    profile.feed.deadline = Some(handle.now() + chrono::Duration::hours(args.deadline_hours.into()));
     let database = dir.path().join("demo.sqlite");
     let result = tui::run(tui::Launch {
         settings,

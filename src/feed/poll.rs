@@ -68,6 +68,10 @@ pub enum Tick {
 pub struct ListingHooks {
     pub on_event: Box<dyn FnMut(ListEvent) + Send>,
     pub on_listed: Box<dyn FnMut(Listed) + Send>,
+    /// Save each listing in the inventory cache first, keeping this many snapshots, so
+    /// `--cached` and the processes that only read see it. Saved on the poller's own
+    /// connection, before the commit: a reader that sees the poll sees its listing.
+    pub cache: Option<usize>,
 }
 
 pub struct Poller {
@@ -218,20 +222,8 @@ impl Poller {
             return Ok(Tick::Reading { holder });
         }
         let mut reports = Vec::new();
-        for s in Source::ALL {
-            let Some(interval) = self.enabled(s) else {
-                continue;
-            };
-            let now = Instant::now();
-            if self.next.get(&s).is_some_and(|t| *t > now) {
-                continue;
-            }
-            let report = self.poll(s).await?;
-            let next = match &report.outcome {
-                PollOutcome::Deferred { until, .. } => *until,
-                _ => now + interval,
-            };
-            self.next.insert(s, next);
+        for s in self.due() {
+            let report = self.poll_scheduled(s).await?;
             let lost = matches!(&report.outcome, PollOutcome::Discarded(_));
             reports.push(report);
             if lost {
@@ -239,6 +231,29 @@ impl Poller {
             }
         }
         Ok(Tick::Polled(reports))
+    }
+
+    /// The enabled sources that are due now, Directory first.
+    pub fn due(&self) -> Vec<Source> {
+        let now = Instant::now();
+        Source::ALL
+            .into_iter()
+            .filter(|s| self.enabled(*s).is_some())
+            .filter(|s| self.next.get(s).is_none_or(|t| *t <= now))
+            .collect()
+    }
+
+    /// Polls `source` (the caller holds the lease) and schedules its next poll: after its
+    /// interval, or when its budget allows again.
+    pub async fn poll_scheduled(&mut self, source: Source) -> Result<PollReport, FeedError> {
+        let now = Instant::now();
+        let report = self.poll(source).await?;
+        let next = match &report.outcome {
+            PollOutcome::Deferred { until, .. } => *until,
+            _ => now + self.enabled(source).unwrap_or(HOUR),
+        };
+        self.next.insert(source, next);
+        Ok(report)
     }
 
     /// Polls one source now (within its budget). The caller should hold the lease; a poll
@@ -290,8 +305,12 @@ impl Poller {
                     Err(e) => return Err(e.into()),
                 }
             }
+            // Another connection held the database past the busy timeout (a big cache
+            // save): this poll is lost, the next one diffs against the same state.
             Err(Failure::Store(
-                e @ (StoreError::NotLeaseHolder { .. } | StoreError::StaleFeedState { .. }),
+                e @ (StoreError::NotLeaseHolder { .. }
+                | StoreError::StaleFeedState { .. }
+                | StoreError::Locked { .. }),
             )) => (PollOutcome::Discarded(e.to_string()), 0),
             Err(Failure::Store(e)) => return Err(e.into()),
             Err(Failure::LostLease(holder)) => (
@@ -354,6 +373,15 @@ impl Poller {
             Fetched::Directory(_, _, l) if self.hooks.is_some() => l.take(),
             _ => None,
         };
+        if let (Some(l), Some(keep)) = (&listed, self.hooks.as_ref().and_then(|h| h.cache)) {
+            if let Err(e) = self
+                .store
+                .save_inventory_for(&l.inventory, &l.tenant, None, keep)
+            {
+                // The feed goes on; only `--cached` and readers miss this listing.
+                tracing::warn!("cannot save the inventory cache: {e}");
+            }
+        }
         let sync_off = match source {
             Source::Directory => self.sync_offs()?,
             _ => SyncOffs::new(),

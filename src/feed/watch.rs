@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::follow::READ_EVERY;
-use super::{FeedError, PollReport, Poller, Tick};
+use super::{FeedError, PollOutcome, PollReport, Poller};
+use crate::store::Lease;
 use crate::model::{Inventory, Source};
 use crate::store::{CountRow, SourceStatus, StoredEvent};
 
@@ -87,27 +88,39 @@ pub async fn watch<E>(
             break 'run Err(e);
         }
         loop {
-            let tick = tokio::select! {
-                t = poller.tick() => t?,
+            let lease = tokio::select! {
+                l = async { poller.lease() } => l?,
                 _ = &mut shutdown => break 'run Ok(()),
             };
-            let mut updates = Vec::new();
-            let role = match tick {
-                Tick::Polled(reports) => {
-                    updates.extend(reports.into_iter().map(Update::Report));
-                    Role::Polling
-                }
-                Tick::Reading { holder } => Role::Reading { holder },
+            let role = match lease {
+                Lease::Held { .. } => Role::Polling,
+                Lease::Other { holder, .. } => Role::Reading { holder },
             };
             let reading = matches!(role, Role::Reading { .. });
+            let mut updates = Vec::new();
             if w.role.as_ref() != Some(&role) {
-                updates.insert(0, Update::Role(role.clone()));
+                updates.push(Update::Role(role.clone()));
                 w.role = Some(role);
             }
             w.read(&poller, opts, reading, &mut updates)?;
-            for u in updates {
-                if let Err(e) = on_update(u) {
+            if let Err(e) = updates.into_iter().try_for_each(&mut on_update) {
+                break 'run Err(e);
+            }
+            // One source at a time, each reported as soon as it is stored (a first
+            // 100k-device baseline takes minutes; the events must not wait for the others).
+            for source in if reading { Vec::new() } else { poller.due() } {
+                let report = tokio::select! {
+                    r = poller.poll_scheduled(source) => r?,
+                    _ = &mut shutdown => break 'run Ok(()),
+                };
+                let lost = matches!(report.outcome, PollOutcome::Discarded(_));
+                let mut updates = vec![Update::Report(report)];
+                w.read(&poller, opts, false, &mut updates)?;
+                if let Err(e) = updates.into_iter().try_for_each(&mut on_update) {
                     break 'run Err(e);
+                }
+                if lost {
+                    break;
                 }
             }
             let wake = match w.role {

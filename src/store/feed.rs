@@ -104,6 +104,17 @@ fn insert_events(tx: &Transaction, events: &[Event]) -> rusqlite::Result<usize> 
     Ok(n)
 }
 
+impl Store {
+    /// `BEGIN IMMEDIATE`: every feed write first reads (the lease, the generation), and a
+    /// deferred transaction that reads and then writes cannot wait for another connection's
+    /// write (SQLite answers busy at once instead: its snapshot would be stale). Taking the
+    /// write lock first waits like any other write.
+    fn write_tx(&mut self) -> rusqlite::Result<Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+    }
+}
+
 fn stored_event(r: &rusqlite::Row) -> rusqlite::Result<StoredEvent> {
     let text = |i| r.get::<_, String>(i);
     let bad = |what: &str, v: String| {
@@ -138,7 +149,7 @@ impl Store {
     pub fn insert_events(&mut self, events: &[Event]) -> Result<usize, StoreError> {
         let path = self.path.clone();
         let sql = |e| StoreError::from_sql(&path, e);
-        let tx = self.conn.transaction().map_err(sql)?;
+        let tx = self.write_tx().map_err(sql)?;
         let n = insert_events(&tx, events).map_err(sql)?;
         tx.commit().map_err(sql)?;
         Ok(n)
@@ -224,7 +235,7 @@ impl Store {
     pub fn feed_commit<T: Serialize>(&mut self, c: Commit<'_, T>) -> Result<usize, StoreError> {
         let path = self.path.clone();
         let sql = |e| StoreError::from_sql(&path, e);
-        let tx = self.conn.transaction().map_err(sql)?;
+        let tx = self.write_tx().map_err(sql)?;
         super::lease::check_holder(&tx, &path, c.holder, c.now_ms)?;
         let generation: i64 = tx
             .query_row(
@@ -290,7 +301,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let sql = |e| StoreError::from_sql(&path, e);
-        let tx = self.conn.transaction().map_err(sql)?;
+        let tx = self.write_tx().map_err(sql)?;
         super::lease::check_holder(&tx, &path, holder, now_ms)?;
         insert_events(&tx, std::slice::from_ref(event)).map_err(sql)?;
         tx.execute(
@@ -387,7 +398,7 @@ impl Store {
         let sql = |e| StoreError::from_sql(&path, e);
         let json = serde_json::to_string(value)
             .map_err(|e| StoreError::bad_json(&path, "feed state", e))?;
-        let tx = self.conn.transaction().map_err(sql)?;
+        let tx = self.write_tx().map_err(sql)?;
         tx.execute(
             "INSERT OR REPLACE INTO feed_seen (source, key, json) VALUES (?1, ?2, ?3)",
             params![state, key, json],

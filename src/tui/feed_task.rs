@@ -108,7 +108,7 @@ impl Tasks {
     }
 
     /// Pages and progress of the feed's Directory listing stream into the table like a
-    /// refresh; the committed listing is cached (for `--cached` and other processes) and shown.
+    /// refresh; the listing is cached (for `--cached` and other processes) and shown.
     fn listing_hooks(&self, tx: UnboundedSender<Msg>) -> ListingHooks {
         let events = tx.clone();
         let on_event = Box::new(move |ev: ListEvent| {
@@ -123,31 +123,16 @@ impl Tasks {
             };
             let _ = events.send(msg);
         });
-        let store = self.store.clone();
-        let keep = self.keep_snapshots;
         let on_listed = Box::new(move |listed: Listed| {
-            let store = store.clone();
-            let tx = tx.clone();
-            // Saving 100k devices takes seconds: never on the poller's way.
-            tokio::task::spawn_blocking(move || {
-                for w in &listed.warnings {
-                    tracing::warn!("{w}");
-                }
-                if let Some(store) = store {
-                    let r = store.lock().map_err(|e| e.to_string()).and_then(|mut s| {
-                        s.save_inventory_for(&listed.inventory, &listed.tenant, None, keep)
-                            .map_err(|e| e.to_string())
-                    });
-                    if let Err(e) = r {
-                        tracing::warn!("cannot save the inventory cache: {e}");
-                    }
-                }
-                let _ = tx.send(Msg::Loaded(Box::new(without_users(listed.inventory))));
-            });
+            for w in &listed.warnings {
+                tracing::warn!("{w}");
+            }
+            let _ = tx.send(Msg::Loaded(Box::new(without_users(listed.inventory))));
         });
         ListingHooks {
             on_event,
             on_listed,
+            cache: self.store.is_some().then_some(self.keep_snapshots),
         }
     }
 }

@@ -6,11 +6,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
+use ratatui::widgets::{
+    Axis, Block, Borders, Chart, Dataset, GraphType, LegendPosition, Paragraph, Wrap,
+};
 use ratatui::Frame;
 
 use crate::store::CountRow;
@@ -195,7 +197,9 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
         .block(block)
         .style(Style::default())
         .x_axis(x_axis)
-        .y_axis(y_axis);
+        .y_axis(y_axis)
+        .legend_position(Some(LegendPosition::TopRight))
+        .hidden_legend_constraints((Constraint::Percentage(60), Constraint::Percentage(80)));
     f.render_widget(chart, area);
 }
 
