@@ -50,6 +50,7 @@ mod tui_change;
 mod tui_checklist;
 mod tui_checklist_apply;
 mod tui_checklist_support;
+mod tui_feed;
 mod tui_hardening;
 mod tui_loop;
 mod tui_snapshots;

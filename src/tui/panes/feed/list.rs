@@ -110,10 +110,17 @@ fn empty(s: &State) -> Vec<String> {
             "`offsync feed --follow` polls and records events from the command line.".into(),
         ];
     }
+    if !feed.live {
+        return vec![
+            "The feed is not running (no database for this profile).".into(),
+            "`offsync feed --follow` polls and records events from the command line.".into(),
+        ];
+    }
     vec![
-        "No events yet. The first poll of each source records a baseline; changes after".into(),
-        "it (devices leaving Google Sync, new native accounts, Android compliance,".into(),
-        "setting drift, console changes) appear here, newest first.".into(),
+        "No events yet. The first poll of each source records a baseline; the".into(),
+        "changes after it (devices leaving Google Sync, new native accounts,".into(),
+        "Android compliance, setting drift, console changes) appear here,".into(),
+        "newest first.".into(),
     ]
 }
 
@@ -126,7 +133,7 @@ fn line<'a>(s: &State, e: &'a Event, cursor: bool) -> Line<'a> {
         e.at.format("%m-%d %H:%M").to_string()
     };
     let mut spans = vec![
-        Span::styled(format!(" {when:>11} "), p.dim),
+        Span::styled(format!(" {when} "), p.dim),
         Span::styled(format!("{word:<7} "), style),
         Span::styled(format!("{:<9} ", e.source.as_str()), p.dim),
         Span::styled(e.kind.as_str().to_string(), p.key),
