@@ -14,6 +14,8 @@ mod clock_skew;
 mod e2e_android;
 mod e2e_signals;
 mod e2e_tmux;
+mod feed_android;
+mod feed_budget;
 mod feed_e2e;
 mod feed_store;
 mod gam7;
