@@ -131,6 +131,89 @@ async fn a_failing_input_read_ends_the_loop_instead_of_spinning() {
     assert_eq!(reads.load(Ordering::SeqCst), 1, "read once, then stopped");
 }
 
+/// With the live feed polling against the simulator: once its first polls are stored and
+/// shown, the dashboard writes nothing more while nothing changes (the feed's loop keeps
+/// reading the store every couple of seconds, and sends nothing when nothing is new).
+#[tokio::test]
+async fn idle_with_a_live_feed_writes_nothing() {
+    use offsync::store::Store;
+    use offsync::tui::tasks::Tasks;
+    let e = crate::google_util::env(offsync::sim::SimConfig {
+        users: 40,
+        devices: 80,
+        ..Default::default()
+    })
+    .await;
+    let db = e.dir.path().join("ui.sqlite");
+    let bytes = Counter::default();
+    let viewport = Viewport::Fixed(Rect::new(0, 0, 80, 24));
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(bytes.clone()),
+        TerminalOptions { viewport },
+    )
+    .unwrap();
+    let (ev_tx, mut events) = futures::channel::mpsc::unbounded::<io::Result<Event>>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let tasks = Tasks::new(&e.profile, Some(Store::open(&db).unwrap()), tx.clone())
+        .feed_database(Some(db.clone()));
+    let mut s = offsync::tui::state::State::new(
+        std::sync::Arc::new(offsync::tui::keymap::Keymap::default_keymap()),
+        offsync::tui::theme::Palette::mono(),
+        crate::tui_support::profile(false),
+        chrono::Utc::now(),
+    );
+    s.resize(Rect::new(0, 0, 80, 24));
+    s.feed.live = true;
+    s.feed.directory_interval = e.profile.feed.source(offsync::model::Source::Directory).interval;
+    s.start();
+    let mut spawn = |t: Task, tx| tasks.spawn(t, tx);
+    let timing = Timing {
+        tick: Duration::from_millis(20),
+    };
+    let count = || bytes.0.load(Ordering::SeqCst);
+    let driver = async move {
+        // Every enabled source has made its first poll (Android: the sim has an enterprise);
+        // a failed one (a timeout on a loaded machine) is finished too.
+        let reader = Store::open(&db).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let ok = reader.feed_sources().unwrap();
+            let done = ok.iter().filter(|s| s.last_ok_at.is_some() || s.last_error.is_some());
+            if done.count() == 5 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the feed's first polls: {ok:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ev_tx.unbounded_send(Ok(key(KeyCode::Char('3')))).unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let idle = count();
+        tokio::time::sleep(Duration::from_millis(2_500)).await;
+        assert_eq!(count(), idle, "a read cycle of the feed's loop writes nothing");
+        ev_tx.unbounded_send(Ok(key(KeyCode::Char('q')))).unwrap();
+    };
+    let (exit, ()) = tokio::join!(
+        event_loop::run(
+            &mut term,
+            &mut events,
+            &mut s,
+            &mut rx,
+            &tx,
+            &mut spawn,
+            timing,
+            std::future::pending()
+        ),
+        driver
+    );
+    assert_eq!(exit.unwrap(), Exit::Quit);
+    assert!(s.feed.events.len() >= 5, "every source's first poll is shown");
+    assert!(!s.feed.counts.is_empty(), "the burndown's first point");
+    tasks.stop_feed().await;
+}
+
 /// The Checklist pane draws its observation once, then writes nothing while idle (no
 /// spinner, no timer: "reading…" is plain text until the result arrives).
 #[tokio::test]
@@ -150,7 +233,6 @@ async fn the_checklist_pane_is_silent_while_idle() {
     let mut spawn = |t: Task, _| spawned.push(format!("{t:?}"));
     let timing = Timing {
         tick: Duration::from_millis(20),
-        poll: None,
     };
     let count = || bytes.0.load(Ordering::SeqCst);
     let sender = tx.clone();
