@@ -183,28 +183,28 @@ fn jumps_to_the_device_detail_and_to_the_ou() {
     // The newest event is on fixture device AFi00000.
     s.on_input(key(KeyCode::Enter));
     assert_eq!(s.pane, Pane::Inventory);
-    let d = s.detail.expect("the device detail is open");
-    assert_eq!(s.inventory.devices[d as usize].resource_id, "AFi00000");
+    let d = s.inv.detail.expect("the device detail is open");
+    assert_eq!(s.inv.inventory.devices[d as usize].resource_id, "AFi00000");
 
     // An Android Management device is no Directory resource: its owner's devices instead.
     let mut s = feed_state(160, 48);
     type_str(&mut s, "j"); // android-compliant on enterprises/…/devices/3f2a
     s.on_input(key(KeyCode::Enter));
     assert_eq!(s.pane, Pane::Inventory);
-    assert_eq!(s.detail, None);
-    assert_eq!(s.filter_text, "email:eli0@example.com");
-    assert_eq!(s.filter.device_type, None);
-    assert!(s.view.rows.iter().all(|i| s.inventory.devices[*i as usize].owner() == Some("eli0@example.com")));
-    assert!(!s.view.rows.is_empty());
+    assert_eq!(s.inv.detail, None);
+    assert_eq!(s.inv.filter_text, "email:eli0@example.com");
+    assert_eq!(s.inv.filter.device_type, None);
+    assert!(s.inv.view.rows.iter().all(|i| s.inv.inventory.devices[*i as usize].owner() == Some("eli0@example.com")));
+    assert!(!s.inv.view.rows.is_empty());
 
     // The OU: the Checklist pane cannot select one yet, so the Inventory scoped to it.
     let mut s = feed_state(160, 48);
     type_str(&mut s, "jjj"); // setting-drift on /Sales
     type_str(&mut s, "O");
     assert_eq!(s.pane, Pane::Inventory);
-    assert_eq!(s.filter.ou.as_deref(), Some("/Sales"));
-    assert!(s.filter.include_children);
-    assert!(s.view.rows.iter().all(|i| s.inventory.devices[*i as usize]
+    assert_eq!(s.inv.filter.ou.as_deref(), Some("/Sales"));
+    assert!(s.inv.filter.include_children);
+    assert!(s.inv.view.rows.iter().all(|i| s.inv.inventory.devices[*i as usize]
         .org_unit_path
         .as_deref()
         .is_some_and(|o| o.starts_with("/Sales"))));
@@ -216,7 +216,7 @@ fn refresh_goes_through_the_feed_and_the_header_says_why_data_is_stale() {
     s.take_tasks();
     type_str(&mut s, "r");
     assert!(matches!(s.take_tasks().as_slice(), [Task::PollNow(Source::Directory)]));
-    assert!(s.loading.active);
+    assert!(s.inv.loading.active);
     assert!(screen(&s, 160, 48).contains("loading"));
     // The poll failed: the header says so, and why.
     s.on_msg(Msg::Feed(Update::Report(PollReport {
@@ -226,7 +226,7 @@ fn refresh_goes_through_the_feed_and_the_header_says_why_data_is_stale() {
         requests: 3,
         took: std::time::Duration::from_secs(1),
     })));
-    assert!(!s.loading.active);
+    assert!(!s.inv.loading.active);
     let top = screen(&s, 160, 48);
     assert!(top.contains("STALE: poll failed: 429 Too Many Requests"), "{top}");
 
@@ -262,7 +262,7 @@ fn starting_with_a_feed_shows_the_cache_and_lets_the_feed_list() {
     s.start();
     let tasks: Vec<String> = s.take_tasks().iter().map(|t| format!("{t:?}")).collect();
     assert_eq!(tasks, ["History", "Reconcile", "ShowCache", "Feed"]);
-    assert!(s.loading.active, "until the feed's first listing");
+    assert!(s.inv.loading.active, "until the feed's first listing");
     // With the Directory source off, the table lists on its own.
     let mut s = state(80, 24);
     s.feed.live = true;
