@@ -102,7 +102,8 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> color_eyre::Result<()> {
             s.requests_per_hour = s.requests_per_hour.max(100_000);
         }
     }
-    profile.feed.deadline = Some(handle.now() + chrono::Duration::hours(args.deadline_hours.into()));
+    profile.feed.deadline =
+        Some(handle.now() + chrono::Duration::hours(args.deadline_hours.into()));
     let database = dir.path().join("demo.sqlite");
     let result = tui::run(tui::Launch {
         settings,

@@ -140,9 +140,12 @@ impl Poller {
 
     /// Requests this process's polls of `source` spent within the last hour.
     pub fn spent_last_hour(&self, source: Source) -> u64 {
-        self.spent
-            .get(&source)
-            .map_or(0, |w| w.iter().filter(|(t, _)| t.elapsed() < HOUR).map(|(_, n)| n).sum())
+        self.spent.get(&source).map_or(0, |w| {
+            w.iter()
+                .filter(|(t, _)| t.elapsed() < HOUR)
+                .map(|(_, n)| n)
+                .sum()
+        })
     }
 
     /// Extra `sync-off` instants per OU, over those the migration engine has recorded in

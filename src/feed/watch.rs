@@ -11,8 +11,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::follow::READ_EVERY;
 use super::{FeedError, PollOutcome, PollReport, Poller};
-use crate::store::Lease;
 use crate::model::{Inventory, Source};
+use crate::store::Lease;
 use crate::store::{CountRow, SourceStatus, StoredEvent};
 
 /// Who polls, as this process sees it.

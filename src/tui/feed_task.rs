@@ -62,7 +62,9 @@ impl Tasks {
         let running = self.feed.running.lock().ok().and_then(|mut r| r.take());
         if let Some(h) = running {
             if tokio::time::timeout(STOP_WAIT, h).await.is_err() {
-                tracing::warn!("the feed did not stop within {STOP_WAIT:?}; its lease expires on its own");
+                tracing::warn!(
+                    "the feed did not stop within {STOP_WAIT:?}; its lease expires on its own"
+                );
             }
         }
     }

@@ -12,11 +12,11 @@ use crate::model::Source;
 impl State {
     pub(super) fn on_feed(&mut self, u: Update) {
         match &u {
-            Update::Role(Role::Reading { .. }) if self.feed_lists() => {
-                // Another process lists; until it does, the cache is what there is.
-                if self.inv.loading.progress.pages == 0 {
-                    self.inv.loading.active = false;
-                }
+            // Another process lists; until it does, the cache is what there is.
+            Update::Role(Role::Reading { .. })
+                if self.feed_lists() && self.inv.loading.progress.pages == 0 =>
+            {
+                self.inv.loading.active = false;
             }
             Update::Report(r) if r.source == Source::Directory => match &r.outcome {
                 // The listing itself arrives as `Loaded` once it is cached.
@@ -85,13 +85,11 @@ impl State {
             Action::ClearFilters | Action::Back => self.feed.set_filter(Default::default()),
             Action::ToggleChart => self.feed.chart_only = !self.feed.chart_only,
             Action::JumpDevice => self.jump_to_device(),
-            Action::JumpOu => {
-                match self.feed.current().map(|e| e.ou.clone()) {
-                    Some(Some(ou)) => self.jump_to_ou(&ou),
-                    Some(None) => self.set_status(true, "the event names no OU".into()),
-                    None => self.set_status(true, "no event under the cursor".into()),
-                }
-            }
+            Action::JumpOu => match self.feed.current().map(|e| e.ou.clone()) {
+                Some(Some(ou)) => self.jump_to_ou(&ou),
+                Some(None) => self.set_status(true, "the event names no OU".into()),
+                None => self.set_status(true, "no event under the cursor".into()),
+            },
             _ => return false,
         }
         true
@@ -144,7 +142,10 @@ impl State {
             return;
         }
         self.pane = Pane::Inventory;
-        let (t, st) = (self.inv.filter.device_type.clone(), self.inv.filter.status.clone());
+        let (t, st) = (
+            self.inv.filter.device_type.clone(),
+            self.inv.filter.status.clone(),
+        );
         let scope = (ou != "/").then(|| ou.to_string());
         self.inv.show_devices(t, st, scope, self.size);
         self.set_status(

@@ -105,7 +105,9 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
         st.feed.live = launch.database.is_some();
         st.feed.deadline = feed.deadline;
         st.feed.directory_interval = feed.source(crate::model::Source::Directory).interval;
-        st.feed.directory_budget = feed.source(crate::model::Source::Directory).requests_per_hour;
+        st.feed.directory_budget = feed
+            .source(crate::model::Source::Directory)
+            .requests_per_hour;
         st.mouse = mouse;
         st.resize(guard.terminal.get_frame().area());
         if let Some(n) = notice.take() {

@@ -91,8 +91,8 @@ pub enum InputMode {
 pub use super::panes::android::AndroidPane;
 pub use super::panes::checklist::confirm::StepConfirm;
 pub use super::panes::checklist::state::ChecklistPane;
-pub use super::panes::inventory::state::{Focus, Funnel, InventoryPane, Loading, TYPE_CYCLE};
 pub use super::panes::feed::{FeedFilter, FeedPane, FeedStatus};
+pub use super::panes::inventory::state::{Focus, Funnel, InventoryPane, Loading, TYPE_CYCLE};
 pub use super::panes::log::{LogEntry, LogPane, LOG_CAP};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,9 +186,8 @@ impl State {
             return self.relist();
         }
         if let Some(crate::feed::watch::Role::Reading { holder }) = &self.feed.status.role {
-            let why = format!(
-                "{holder} polls this profile; the table follows its Directory listings"
-            );
+            let why =
+                format!("{holder} polls this profile; the table follows its Directory listings");
             return self.set_status(false, why);
         }
         if self.inv.start_listing(self.now) {

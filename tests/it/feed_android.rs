@@ -20,7 +20,12 @@ async fn poll(p: &mut Poller, s: Source) -> usize {
 fn of_device<'a>(events: &'a [Event], id: &str, kind: EventKind) -> Vec<&'a Event> {
     events
         .iter()
-        .filter(|e| e.kind == kind && e.device.as_deref().is_some_and(|d| d.ends_with(&format!("/devices/{id}"))))
+        .filter(|e| {
+            e.kind == kind
+                && e.device
+                    .as_deref()
+                    .is_some_and(|d| d.ends_with(&format!("/devices/{id}")))
+        })
         .collect()
 }
 
@@ -31,7 +36,11 @@ async fn android_compliance_and_policy_versions_become_events() {
     let mut p = Poller::new(s.env.clients(), Store::open(&db).unwrap());
     assert!(p.lease().unwrap().is_held());
     poll(&mut p, Source::Directory).await;
-    assert_eq!(poll(&mut p, Source::Android).await, 2, "the devices' and the policies' baselines");
+    assert_eq!(
+        poll(&mut p, Source::Android).await,
+        2,
+        "the devices' and the policies' baselines"
+    );
 
     let require_any = json!({
         "workAccountSetupConfig": { "authenticationType": "GOOGLE_AUTHENTICATED" }
@@ -46,21 +55,34 @@ async fn android_compliance_and_policy_versions_become_events() {
     // The user adds a personal account first: Google reports it and removes it.
     s.advance(5 * HOUR + 11 * MINUTE);
     poll(&mut p, Source::Android).await;
-    let events: Vec<Event> = stored(p.store(), None).unwrap().into_iter().map(|e| e.event).collect();
+    let events: Vec<Event> = stored(p.store(), None)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
     let bad = of_device(&events, &id, EventKind::AndroidNonCompliant);
     assert_eq!(bad.len(), 1, "{events:#?}");
     let bad = bad[0];
     assert_eq!(bad.severity, Severity::Warning);
     assert!(
-        bad.detail.contains("USER_ACTION/NEW_ACCOUNT_NOT_IN_ENTERPRISE"),
+        bad.detail
+            .contains("USER_ACTION/NEW_ACCOUNT_NOT_IN_ENTERPRISE"),
         "nonComplianceReason and specificNonComplianceReason: {}",
         bad.detail
     );
     assert_eq!(bad.user.as_deref(), Some(owner.as_str()));
     assert_eq!(bad.ou.as_deref(), Some(owner_ou.as_str()));
     let applied = of_device(&events, &id, EventKind::PolicyApplied);
-    assert_eq!(applied.len(), 1, "the device applied the new policy: {events:#?}");
-    assert!(applied[0].detail.contains("policies/foreign"), "{}", applied[0].detail);
+    assert_eq!(
+        applied.len(),
+        1,
+        "the device applied the new policy: {events:#?}"
+    );
+    assert!(
+        applied[0].detail.contains("policies/foreign"),
+        "{}",
+        applied[0].detail
+    );
 
     // Polled again with nothing new: nothing announced twice.
     assert_eq!(poll(&mut p, Source::Android).await, 0);
@@ -68,10 +90,21 @@ async fn android_compliance_and_policy_versions_become_events() {
     // Then the user adds their enterprise account: compliant again.
     s.advance(5 * HOUR);
     poll(&mut p, Source::Android).await;
-    let events: Vec<Event> = stored(p.store(), None).unwrap().into_iter().map(|e| e.event).collect();
+    let events: Vec<Event> = stored(p.store(), None)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
     let good = of_device(&events, &id, EventKind::AndroidCompliant);
     assert_eq!(good.len(), 1, "{events:#?}");
-    assert!(good[0].detail.contains("NEW_ACCOUNT_NOT_IN_ENTERPRISE"), "{}", good[0].detail);
+    assert!(
+        good[0].detail.contains("NEW_ACCOUNT_NOT_IN_ENTERPRISE"),
+        "{}",
+        good[0].detail
+    );
     assert!(good[0].at > bad.at, "in the order they happened");
-    assert_eq!(of_device(&events, &id, EventKind::AndroidNonCompliant).len(), 1);
+    assert_eq!(
+        of_device(&events, &id, EventKind::AndroidNonCompliant).len(),
+        1
+    );
 }

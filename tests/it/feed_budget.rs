@@ -48,15 +48,24 @@ async fn a_poll_counts_only_its_own_requests_and_defers_on_its_own_budget() {
     stop.store(true, Ordering::SeqCst);
     other.await.unwrap();
     let total = clients.client.stats().requests - before;
-    assert_eq!(busy.requests, alone.requests, "the other task's requests are not the poll's");
-    assert!(total > busy.requests, "the other task did send meanwhile ({total})");
+    assert_eq!(
+        busy.requests, alone.requests,
+        "the other task's requests are not the poll's"
+    );
+    assert!(
+        total > busy.requests,
+        "the other task did send meanwhile ({total})"
+    );
     assert_eq!(p.spent_last_hour(Source::Policy), 2 * alone.requests);
 
     // A budget of three polls' worth: the third poll fits, the fourth waits for the hour.
     let mut settings = p.settings().clone();
     settings.source_mut(Source::Policy).requests_per_hour = (3 * alone.requests) as u32;
     let mut p = p.with_settings(settings);
-    assert_eq!(p.poll(Source::Policy).await.unwrap().outcome, PollOutcome::Committed);
+    assert_eq!(
+        p.poll(Source::Policy).await.unwrap().outcome,
+        PollOutcome::Committed
+    );
     let deferred = p.poll(Source::Policy).await.unwrap();
     assert!(
         matches!(deferred.outcome, PollOutcome::Deferred { spent, .. } if spent == 3 * alone.requests),
@@ -69,5 +78,8 @@ async fn a_poll_counts_only_its_own_requests_and_defers_on_its_own_budget() {
     let mut q = Poller::new(e.clients(), Store::open(&db).unwrap());
     assert!(q.lease().unwrap().is_held());
     assert_eq!(q.spent_last_hour(Source::Policy), 0);
-    assert_eq!(q.poll(Source::Policy).await.unwrap().outcome, PollOutcome::Committed);
+    assert_eq!(
+        q.poll(Source::Policy).await.unwrap().outcome,
+        PollOutcome::Committed
+    );
 }

@@ -14,20 +14,100 @@ use offsync::tui::tasks::Task;
 
 use crate::tui_support::{key, now, screen, state, type_str};
 
+/// Source, kind, OU, device, user, detail.
+type Spec = (
+    Source,
+    EventKind,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static str,
+);
+
 /// Ten events over three OUs, every source and severity, oldest first; #9 is an alert on
 /// fixture device AFi00000 (owner in /Pilot).
 pub fn events() -> Vec<StoredEvent> {
-    let specs: [(Source, EventKind, &str, Option<&str>, Option<&str>, &str); 10] = [
-        (Source::Directory, EventKind::Baseline, "/", None, None, "first poll: 60 devices, 36 Google Sync"),
-        (Source::Policy, EventKind::Baseline, "/", None, None, "first poll: 4 settings"),
-        (Source::Directory, EventKind::LeftGoogleSync, "/Sales", Some("AFi00002"), Some("cara0@example.com"), "left Google Sync (was APPROVED)"),
-        (Source::Directory, EventKind::NativeAccountAppeared, "/Sales/EMEA", Some("AFi00003"), Some("dev0@example.com"), "iOS device with a Google account"),
-        (Source::Android, EventKind::AndroidNonCompliant, "/Staff", Some("enterprises/LC01/devices/3f2a"), Some("eli0@example.com"), "not compliant: USER_ACTION/NEW_ACCOUNT_NOT_IN_ENTERPRISE"),
-        (Source::Android, EventKind::PolicyApplied, "/Staff", Some("enterprises/LC01/devices/3f2a"), Some("eli0@example.com"), "applied enterprises/LC01/policies/staff version 4 (was version 3)"),
-        (Source::Audit, EventKind::ConsoleChange, "/Sales", None, Some("admin@example.com"), "IMAP_ACCESS changed: false -> true"),
-        (Source::Policy, EventKind::SettingDrift, "/Sales", None, None, "settings/gmail.imap_access changed outside offsync"),
-        (Source::Android, EventKind::AndroidCompliant, "/Staff", Some("enterprises/LC01/devices/3f2a"), Some("eli0@example.com"), "compliant again (was USER_ACTION/NEW_ACCOUNT_NOT_IN_ENTERPRISE)"),
-        (Source::Directory, EventKind::StillSyncingAfterSyncOff, "/Pilot", Some("AFi00000"), Some("ann0@example.com"), "synced 2h after sync-off took effect"),
+    let specs: [Spec; 10] = [
+        (
+            Source::Directory,
+            EventKind::Baseline,
+            "/",
+            None,
+            None,
+            "first poll: 60 devices, 36 Google Sync",
+        ),
+        (
+            Source::Policy,
+            EventKind::Baseline,
+            "/",
+            None,
+            None,
+            "first poll: 4 settings",
+        ),
+        (
+            Source::Directory,
+            EventKind::LeftGoogleSync,
+            "/Sales",
+            Some("AFi00002"),
+            Some("cara0@example.com"),
+            "left Google Sync (was APPROVED)",
+        ),
+        (
+            Source::Directory,
+            EventKind::NativeAccountAppeared,
+            "/Sales/EMEA",
+            Some("AFi00003"),
+            Some("dev0@example.com"),
+            "iOS device with a Google account",
+        ),
+        (
+            Source::Android,
+            EventKind::AndroidNonCompliant,
+            "/Staff",
+            Some("enterprises/LC01/devices/3f2a"),
+            Some("eli0@example.com"),
+            "not compliant: USER_ACTION/NEW_ACCOUNT_NOT_IN_ENTERPRISE",
+        ),
+        (
+            Source::Android,
+            EventKind::PolicyApplied,
+            "/Staff",
+            Some("enterprises/LC01/devices/3f2a"),
+            Some("eli0@example.com"),
+            "applied enterprises/LC01/policies/staff version 4 (was version 3)",
+        ),
+        (
+            Source::Audit,
+            EventKind::ConsoleChange,
+            "/Sales",
+            None,
+            Some("admin@example.com"),
+            "IMAP_ACCESS changed: false -> true",
+        ),
+        (
+            Source::Policy,
+            EventKind::SettingDrift,
+            "/Sales",
+            None,
+            None,
+            "settings/gmail.imap_access changed outside offsync",
+        ),
+        (
+            Source::Android,
+            EventKind::AndroidCompliant,
+            "/Staff",
+            Some("enterprises/LC01/devices/3f2a"),
+            Some("eli0@example.com"),
+            "compliant again (was USER_ACTION/NEW_ACCOUNT_NOT_IN_ENTERPRISE)",
+        ),
+        (
+            Source::Directory,
+            EventKind::StillSyncingAfterSyncOff,
+            "/Pilot",
+            Some("AFi00000"),
+            Some("ann0@example.com"),
+            "synced 2h after sync-off took effect",
+        ),
     ];
     specs
         .into_iter()
@@ -54,7 +134,12 @@ pub fn counts() -> Vec<CountRow> {
     let mut out = Vec::new();
     for step in 0..8i64 {
         let at = now() - Duration::hours(48 - 6 * step);
-        for (ou, start, per) in [("/", 36, 4), ("/Pilot", 12, 2), ("/Sales", 14, 1), ("/Staff", 10, 1)] {
+        for (ou, start, per) in [
+            ("/", 36, 4),
+            ("/Pilot", 12, 2),
+            ("/Sales", 14, 1),
+            ("/Staff", 10, 1),
+        ] {
             let active = (start - per * step).max(0);
             out.push(CountRow {
                 ou: ou.into(),
@@ -86,7 +171,9 @@ fn feed_state(w: u16, h: u16) -> State {
     s.on_msg(Msg::Feed(Update::Role(Role::Polling)));
     s.on_msg(Msg::Feed(Update::Events(events())));
     s.on_msg(Msg::Feed(Update::Counts(counts())));
-    s.on_msg(Msg::Feed(Update::Sources(sources(now() - Duration::minutes(4)))));
+    s.on_msg(Msg::Feed(Update::Sources(sources(
+        now() - Duration::minutes(4),
+    ))));
     type_str(&mut s, "3");
     s.take_dirty();
     s
@@ -104,13 +191,24 @@ fn shown(s: &State) -> Vec<EventKind> {
 fn newest_first_filters_by_source_severity_and_ou() {
     let mut s = feed_state(160, 48);
     assert_eq!(shown(&s).len(), 10);
-    assert_eq!(shown(&s)[0], EventKind::StillSyncingAfterSyncOff, "newest first");
+    assert_eq!(
+        shown(&s)[0],
+        EventKind::StillSyncingAfterSyncOff,
+        "newest first"
+    );
     assert_eq!(*shown(&s).last().unwrap(), EventKind::Baseline);
 
     type_str(&mut s, "v"); // notice and above
-    assert!(s.feed.rows.iter().all(|i| s.feed.events[*i as usize].event.severity >= Severity::Notice));
+    assert!(s
+        .feed
+        .rows
+        .iter()
+        .all(|i| s.feed.events[*i as usize].event.severity >= Severity::Notice));
     type_str(&mut s, "vv"); // alerts only
-    assert_eq!(shown(&s), [EventKind::StillSyncingAfterSyncOff, EventKind::SettingDrift]);
+    assert_eq!(
+        shown(&s),
+        [EventKind::StillSyncingAfterSyncOff, EventKind::SettingDrift]
+    );
     type_str(&mut s, "v");
     assert_eq!(s.feed.filter.severity, None, "back to all");
 
@@ -127,7 +225,8 @@ fn newest_first_filters_by_source_severity_and_ou() {
     assert_eq!(s.feed.filter.ou.as_deref(), Some(ou.as_str()));
     assert!(s.feed.rows.iter().all(|i| {
         let e = &s.feed.events[*i as usize].event;
-        e.ou.as_deref().is_some_and(|o| o == ou || o.starts_with(&format!("{ou}/")))
+        e.ou.as_deref()
+            .is_some_and(|o| o == ou || o.starts_with(&format!("{ou}/")))
     }));
     type_str(&mut s, "o");
     assert_eq!(s.feed.filter.ou, None, "o again shows every OU");
@@ -155,9 +254,15 @@ fn paused_events_wait_and_the_cursor_stays_on_its_event() {
     let held_on = s.feed.current().unwrap().id.clone();
     let newer = |seq: i64, mins: i64| StoredEvent {
         seq,
-        event: Event::new(Source::Directory, EventKind::DeviceBlocked, "AFi00004", &seq.to_string(), now() + Duration::minutes(mins))
-            .ou(Some("/Staff"))
-            .device("AFi00004"),
+        event: Event::new(
+            Source::Directory,
+            EventKind::DeviceBlocked,
+            "AFi00004",
+            &seq.to_string(),
+            now() + Duration::minutes(mins),
+        )
+        .ou(Some("/Staff"))
+        .device("AFi00004"),
     };
     // Not paused: the new event goes on top; the cursor keeps its event (not its row).
     s.on_msg(Msg::Feed(Update::Events(vec![newer(11, 1)])));
@@ -194,7 +299,12 @@ fn jumps_to_the_device_detail_and_to_the_ou() {
     assert_eq!(s.inv.detail, None);
     assert_eq!(s.inv.filter_text, "email:eli0@example.com");
     assert_eq!(s.inv.filter.device_type, None);
-    assert!(s.inv.view.rows.iter().all(|i| s.inv.inventory.devices[*i as usize].owner() == Some("eli0@example.com")));
+    assert!(s
+        .inv
+        .view
+        .rows
+        .iter()
+        .all(|i| s.inv.inventory.devices[*i as usize].owner() == Some("eli0@example.com")));
     assert!(!s.inv.view.rows.is_empty());
 
     // The OU: the Checklist pane cannot select one yet, so the Inventory scoped to it.
@@ -204,10 +314,15 @@ fn jumps_to_the_device_detail_and_to_the_ou() {
     assert_eq!(s.pane, Pane::Inventory);
     assert_eq!(s.inv.filter.ou.as_deref(), Some("/Sales"));
     assert!(s.inv.filter.include_children);
-    assert!(s.inv.view.rows.iter().all(|i| s.inv.inventory.devices[*i as usize]
-        .org_unit_path
-        .as_deref()
-        .is_some_and(|o| o.starts_with("/Sales"))));
+    assert!(s
+        .inv
+        .view
+        .rows
+        .iter()
+        .all(|i| s.inv.inventory.devices[*i as usize]
+            .org_unit_path
+            .as_deref()
+            .is_some_and(|o| o.starts_with("/Sales"))));
 }
 
 #[test]
@@ -215,7 +330,10 @@ fn refresh_goes_through_the_feed_and_the_header_says_why_data_is_stale() {
     let mut s = feed_state(160, 48);
     s.take_tasks();
     type_str(&mut s, "r");
-    assert!(matches!(s.take_tasks().as_slice(), [Task::PollNow(Source::Directory)]));
+    assert!(matches!(
+        s.take_tasks().as_slice(),
+        [Task::PollNow(Source::Directory)]
+    ));
     assert!(s.inv.loading.active);
     assert!(screen(&s, 160, 48).contains("loading"));
     // The poll failed: the header says so, and why.
@@ -228,7 +346,10 @@ fn refresh_goes_through_the_feed_and_the_header_says_why_data_is_stale() {
     })));
     assert!(!s.inv.loading.active);
     let top = screen(&s, 160, 48);
-    assert!(top.contains("STALE: poll failed: 429 Too Many Requests"), "{top}");
+    assert!(
+        top.contains("STALE: poll failed: 429 Too Many Requests"),
+        "{top}"
+    );
 
     // Another process polls: `r` does not list, it says who does.
     let mut s = feed_state(160, 48);
@@ -242,7 +363,9 @@ fn refresh_goes_through_the_feed_and_the_header_says_why_data_is_stale() {
     assert!(text.contains("another offsync process polls"), "{text}");
     assert!(text.contains("offsync pid 4242"), "{text}");
     // Its polls stopped long ago: stale.
-    s.on_msg(Msg::Feed(Update::Sources(sources(now() - Duration::hours(2)))));
+    s.on_msg(Msg::Feed(Update::Sources(sources(
+        now() - Duration::hours(2),
+    ))));
     assert!(screen(&s, 160, 48).contains("STALE: another offsync process polls"));
 
     // The loop could not run: the table lists on its own again.

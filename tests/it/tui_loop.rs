@@ -164,7 +164,11 @@ async fn idle_with_a_live_feed_writes_nothing() {
     );
     s.resize(Rect::new(0, 0, 80, 24));
     s.feed.live = true;
-    s.feed.directory_interval = e.profile.feed.source(offsync::model::Source::Directory).interval;
+    s.feed.directory_interval = e
+        .profile
+        .feed
+        .source(offsync::model::Source::Directory)
+        .interval;
     s.start();
     let mut spawn = |t: Task, tx| tasks.spawn(t, tx);
     let timing = Timing {
@@ -178,7 +182,9 @@ async fn idle_with_a_live_feed_writes_nothing() {
         let deadline = std::time::Instant::now() + Duration::from_secs(60);
         loop {
             let ok = reader.feed_sources().unwrap();
-            let done = ok.iter().filter(|s| s.last_ok_at.is_some() || s.last_error.is_some());
+            let done = ok
+                .iter()
+                .filter(|s| s.last_ok_at.is_some() || s.last_error.is_some());
             if done.count() == 5 {
                 break;
             }
@@ -192,7 +198,11 @@ async fn idle_with_a_live_feed_writes_nothing() {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let idle = count();
         tokio::time::sleep(Duration::from_millis(2_500)).await;
-        assert_eq!(count(), idle, "a read cycle of the feed's loop writes nothing");
+        assert_eq!(
+            count(),
+            idle,
+            "a read cycle of the feed's loop writes nothing"
+        );
         ev_tx.unbounded_send(Ok(key(KeyCode::Char('q')))).unwrap();
     };
     let (exit, ()) = tokio::join!(
@@ -209,7 +219,10 @@ async fn idle_with_a_live_feed_writes_nothing() {
         driver
     );
     assert_eq!(exit.unwrap(), Exit::Quit);
-    assert!(s.feed.events.len() >= 5, "every source's first poll is shown");
+    assert!(
+        s.feed.events.len() >= 5,
+        "every source's first poll is shown"
+    );
     assert!(!s.feed.counts.is_empty(), "the burndown's first point");
     tasks.stop_feed().await;
 }

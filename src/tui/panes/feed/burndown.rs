@@ -116,7 +116,12 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .border_style(p.border)
         .title(Span::styled(title, p.title));
-    let Some(plan) = plan(&feed.counts, feed.filter.ou.as_deref(), feed.deadline, s.now) else {
+    let Some(plan) = plan(
+        &feed.counts,
+        feed.filter.ou.as_deref(),
+        feed.deadline,
+        s.now,
+    ) else {
         let text = "No burndown yet: each Directory poll of the feed records the active Google Sync devices per OU.";
         f.render_widget(
             Paragraph::new(Line::from(Span::styled(format!(" {text}"), p.dim)))
@@ -180,19 +185,17 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
         }
     };
     let mid = plan.start + chrono::Duration::seconds(span as i64 / 2);
-    let x_axis = Axis::default()
-        .style(p.dim)
-        .bounds([0.0, span])
-        .labels([fmt(plan.start), fmt(mid), fmt(plan.end)]);
+    let x_axis = Axis::default().style(p.dim).bounds([0.0, span]).labels([
+        fmt(plan.start),
+        fmt(mid),
+        fmt(plan.end),
+    ]);
     let y_max = (plan.y_max * 1.1).ceil();
-    let y_axis = Axis::default()
-        .style(p.dim)
-        .bounds([0.0, y_max])
-        .labels([
-            "0".to_string(),
-            thousands((y_max / 2.0) as usize),
-            thousands(y_max as usize),
-        ]);
+    let y_axis = Axis::default().style(p.dim).bounds([0.0, y_max]).labels([
+        "0".to_string(),
+        thousands((y_max / 2.0) as usize),
+        thousands(y_max as usize),
+    ]);
     let chart = Chart::new(datasets)
         .block(block)
         .style(Style::default())

@@ -39,8 +39,7 @@ impl FeedFilter {
         self.source.is_none_or(|s| e.source == s)
             && self.severity.is_none_or(|m| e.severity >= m)
             && self.ou.as_deref().is_none_or(|ou| {
-                e.ou
-                    .as_deref()
+                e.ou.as_deref()
                     .is_some_and(|eo| OuPath::ancestors_and_self(eo).iter().any(|a| a == ou))
             })
     }
