@@ -85,7 +85,15 @@ async fn main() {
     profile.http.directory_requests_per_minute = quota as u32;
     let (clients, _) = Clients::new(&profile, None).expect("clients");
     let store = Store::open(&dir.path().join("feed.sqlite")).expect("store");
-    let mut poller = Poller::new(clients, store);
+    let poller = Poller::new(clients, store);
+    // Measure what each poll costs, whatever the budgets: the per-hour table below compares
+    // the cost with the default budgets (a poll over budget would wait instead).
+    let defaults = poller.settings().clone();
+    let mut unbounded = defaults.clone();
+    for s in Source::ALL {
+        unbounded.source_mut(s).requests_per_hour = u32::MAX;
+    }
+    let mut poller = poller.with_settings(unbounded);
     assert!(poller.lease().expect("lease").is_held());
     println!("feed poll at {devices} devices, {users} users; simulator quota {quota}/min\n");
     let mut steady = Vec::new();
@@ -114,18 +122,23 @@ async fn main() {
     println!(
         "\nper hour at the default intervals (steady state; usage reads a new day once a day):"
     );
-    let feed = poller.settings().clone();
+    let feed = defaults;
     let (mut directory, mut reports, mut amapi, mut policy) = (0.0, 0.0, 0.0, 0.0);
     for (s, n) in &steady {
         let interval = feed.source(*s).interval.expect("on by default");
         let per_hour = *n as f64 * 3600.0 / interval.as_secs_f64();
         println!(
-            "  {:<9} every {:>6} s  {:>5} requests/poll  {:>7.0} requests/h  (budget {}/h)",
+            "  {:<9} every {:>6} s  {:>5} requests/poll  {:>7.0} requests/h  (budget {}/h{})",
             s.as_str(),
             interval.as_secs(),
             n,
             per_hour,
-            feed.source(*s).requests_per_hour
+            feed.source(*s).requests_per_hour,
+            if per_hour > f64::from(feed.source(*s).requests_per_hour) {
+                ": OVER, polls would wait"
+            } else {
+                ""
+            }
         );
         *match s {
             Source::Directory => &mut directory,
@@ -156,12 +169,6 @@ async fn main() {
     // A process that keeps polling, as a dashboard that holds the lease does: every
     // Directory listing is also cached and handed to the table (here: dropped).
     let cycles = env_num("OFFSYNC_BENCH_CYCLES", 3);
-    // Back to back, these polls would spend more than an hour's default budget.
-    let mut unbounded = poller.settings().clone();
-    for s in Source::ALL {
-        unbounded.source_mut(s).requests_per_hour = u32::MAX;
-    }
-    let mut poller = poller.with_settings(unbounded);
     poller.set_listing_hooks(ListingHooks {
         on_event: Box::new(|_| {}),
         on_listed: Box::new(drop),

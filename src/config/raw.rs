@@ -24,6 +24,7 @@ pub struct RawUi {
     pub theme: Option<String>,
     pub mouse: Option<bool>,
     pub tick_ms: Option<u64>,
+    /// No longer used (the live feed refreshes the inventory): read only to say so clearly.
     pub poll_secs: Option<u64>,
     pub keymap: Option<PathBuf>,
     pub confirm_typed_above: Option<usize>,

@@ -110,6 +110,8 @@ pub async fn watch<E>(
             // 100k-device baseline takes minutes; the events must not wait for the others).
             for source in if reading { Vec::new() } else { poller.due() } {
                 let report = tokio::select! {
+                    // A poll that finished is reported even if shutdown came meanwhile.
+                    biased;
                     r = poller.poll_scheduled(source) => r?,
                     _ = &mut shutdown => break 'run Ok(()),
                 };

@@ -125,12 +125,14 @@ async fn two_followers_one_poller_and_a_takeover() {
     let env = setup().await;
     let (mut a, mut a_rx) = follow(&env);
     let (mut a_out, mut a_err) = (Vec::new(), Vec::new());
-    // Every source's baseline (Android too: the profile names the enterprise).
+    // Every source's first poll (Android too: the profile names the enterprise): a baseline,
+    // and for Gmail usage its first day. Each source prints as soon as it is stored, so
+    // waiting for all of them is what says the first round is done.
     until(&mut a_rx, &mut a_out, &mut a_err, |o, _| {
         ["directory", "policy", "android", "audit"].iter().all(|s| {
             o.iter()
                 .any(|e| e["kind"] == "baseline" && e["source"] == *s)
-        })
+        }) && o.iter().any(|e| e["source"] == "usage")
     })
     .await;
     assert!(
