@@ -308,7 +308,6 @@ async fn the_android_pane_idles_silently() {
     let mut spawn = |task: Task, tx: UnboundedSender<Msg>| tasks.spawn(task, tx);
     let timing = Timing {
         tick: Duration::from_millis(20),
-        poll: None,
     };
     let driver = async {
         ev_tx.unbounded_send(Ok(key(KeyCode::Char('5')))).unwrap();

@@ -37,6 +37,13 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
         };
         tabs.push(Span::styled(what, p.error));
     } else if let Some((text, error)) = feed_state(s) {
+        // At 80 columns the tabs leave little room: the clock time must stay readable.
+        let room = (area.width as usize).saturating_sub(Line::from(tabs.clone()).width());
+        let text = if text.chars().count() > room {
+            compact(&text)
+        } else {
+            text
+        };
         tabs.push(Span::styled(text, if error { p.warn } else { p.dim }));
     }
     let lines = vec![top, Line::from(tabs)];
@@ -146,6 +153,22 @@ pub fn feed_state(s: &State) -> Option<(String, bool)> {
         Some(Role::Reading { .. }) => format!("another offsync process polls · last {when}"),
     };
     Some((text, overdue))
+}
+
+/// The same words, shortened: "feed polling · last poll 14:32" → "polling 14:32",
+/// "another offsync process polls · last 14:32" → "other polls 14:32"; STALE stays first.
+fn compact(text: &str) -> String {
+    let time = text.rsplit(' ').next().unwrap_or("");
+    if text.starts_with("STALE") {
+        return format!("STALE {}", text.trim_start_matches("STALE: "));
+    }
+    if text.starts_with("feed polling") {
+        format!("polling {time}")
+    } else if text.starts_with("another") {
+        format!("other polls {time}")
+    } else {
+        text.to_string()
+    }
 }
 
 /// `fetched_at` (the server's clock) as this machine's clock time: "14:32" today, else
