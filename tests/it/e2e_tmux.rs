@@ -331,7 +331,11 @@ fn feed_pane_and_burndown_in_the_demo() {
     );
     t.keys(&["3"]);
     t.wait_for("directory baseline", "the Directory baseline event");
-    t.wait_for("feed polling", "the header saying this process polls");
+    // At 80 columns the header says "polling HH:MM".
+    t.wait_until(
+        |s| s.lines().nth(1).is_some_and(|l| l.contains(" polling ")),
+        "the header saying this process polls",
+    );
     // Every source reports a baseline; the newest is on top.
     t.wait_for("audit     baseline", "the audit baseline");
     t.keys(&["v"]);
@@ -341,6 +345,8 @@ fn feed_pane_and_burndown_in_the_demo() {
     t.keys(&["s"]);
     t.wait_for("(source=directory)", "the source filter");
     t.keys(&["Escape"]);
+    // Esc then a key at once reads as Alt+key: wait for the Esc to land first.
+    t.wait_until(|s| !s.contains("(source="), "the source filter cleared");
     t.keys(&["p"]);
     t.wait_for("PAUSED:", "paused");
     t.keys(&["p"]);
