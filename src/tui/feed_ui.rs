@@ -154,9 +154,20 @@ impl State {
         );
     }
 
-    /// The hook the Checklist pane answers: select `ou` there and say whether it could.
-    /// The pane has no OU selection of its own yet, so it cannot.
-    pub fn checklist_select_ou(&mut self, _ou: &str) -> bool {
-        false
+    /// Selects `ou` in the Checklist pane's steps view and says whether it could. Before
+    /// the first observation the OU is selected by path (the observation that entering the
+    /// pane starts finds it); an OU the latest observation does not know (deleted since the
+    /// event) cannot be selected.
+    pub fn checklist_select_ou(&mut self, ou: &str) -> bool {
+        use super::panes::checklist::state::{Side, View};
+        let c = &mut self.checklist;
+        if c.board.as_ref().is_some_and(|b| b.ou(ou).is_none()) {
+            return false;
+        }
+        c.ou = Some(ou.to_string());
+        c.view = View::Steps;
+        c.side = Side::Tree;
+        c.detail = None;
+        true
     }
 }

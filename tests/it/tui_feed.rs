@@ -307,9 +307,34 @@ fn jumps_to_the_device_detail_and_to_the_ou() {
         .all(|i| s.inv.inventory.devices[*i as usize].owner() == Some("eli0@example.com")));
     assert!(!s.inv.view.rows.is_empty());
 
-    // The OU: the Checklist pane cannot select one yet, so the Inventory scoped to it.
+    // The OU: selected in the Checklist pane, which starts reading the migration.
     let mut s = feed_state(160, 48);
+    s.take_tasks();
     type_str(&mut s, "jjj"); // setting-drift on /Sales
+    type_str(&mut s, "O");
+    assert_eq!(s.pane, Pane::Checklist);
+    assert_eq!(s.checklist.ou.as_deref(), Some("/Sales"));
+    assert!(
+        s.take_tasks()
+            .iter()
+            .any(|t| format!("{t:?}") == "Checklist(Observe)"),
+        "entering the pane observes"
+    );
+
+    // An OU the Checklist's latest observation does not know (deleted since the event):
+    // the Inventory scoped to it instead.
+    let mut s = feed_state(160, 48);
+    s.checklist.board = Some(std::sync::Arc::new(offsync::migrate::board::Board {
+        now: crate::tui_support::now(),
+        pilot: None,
+        ous: Vec::new(),
+        waves: Vec::new(),
+        users: Vec::new(),
+        warnings: Vec::new(),
+        in_flight: Vec::new(),
+        active_days: 30,
+    }));
+    type_str(&mut s, "jjj");
     type_str(&mut s, "O");
     assert_eq!(s.pane, Pane::Inventory);
     assert_eq!(s.inv.filter.ou.as_deref(), Some("/Sales"));
