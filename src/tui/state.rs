@@ -251,7 +251,6 @@ impl State {
             Pane::Android => self.android.contexts(),
             Pane::Checklist => self.checklist.contexts(),
             Pane::Feed => self.feed.contexts(),
-            _ => vec![Context::Global],
         }
     }
 
