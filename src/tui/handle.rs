@@ -172,9 +172,9 @@ impl State {
     pub fn apply(&mut self, a: Action) {
         let before = self.pane;
         self.act(a);
-        // Entering the Checklist pane reads the migration again.
+        // Entering the Checklist pane reads the migration again unless it was just read.
         if self.pane == Pane::Checklist && before != Pane::Checklist {
-            self.checklist_observe();
+            self.checklist_enter();
         }
     }
 

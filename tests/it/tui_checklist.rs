@@ -312,3 +312,41 @@ async fn waves_users_and_read_only() {
     type_str(&mut s, "p");
     assert_eq!(checklist_tasks(&mut s).len(), 1, "plan still runs");
 }
+
+/// Switching panes back and forth must not list every device again each time: entering
+/// the pane reads only when the board is older than two minutes (or the last read failed).
+#[tokio::test]
+async fn entering_again_soon_keeps_the_board_and_later_reads_again() {
+    let (_mig, board) = shaped().await;
+    let mut s = state(80, 24);
+    type_str(&mut s, "2");
+    assert!(matches!(
+        checklist_tasks(&mut s).as_slice(),
+        [ChecklistTask::Observe]
+    ));
+    deliver(&mut s, &board);
+    type_str(&mut s, "1");
+    s.now += chrono::TimeDelta::seconds(90);
+    type_str(&mut s, "2");
+    assert!(
+        checklist_tasks(&mut s).is_empty(),
+        "a 90 s old board is shown"
+    );
+    type_str(&mut s, "1");
+    s.now += chrono::TimeDelta::seconds(60);
+    type_str(&mut s, "2");
+    assert!(
+        matches!(checklist_tasks(&mut s).as_slice(), [ChecklistTask::Observe]),
+        "a 150 s old board is read again"
+    );
+    // A failed read is never taken as fresh.
+    s.on_msg(Msg::Checklist(ChecklistMsg::Observed(Err(
+        "HTTP 503".into()
+    ))));
+    type_str(&mut s, "1");
+    type_str(&mut s, "2");
+    assert!(matches!(
+        checklist_tasks(&mut s).as_slice(),
+        [ChecklistTask::Observe]
+    ));
+}

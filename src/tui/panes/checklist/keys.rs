@@ -11,6 +11,9 @@ use crate::tui::layout;
 use crate::tui::state::{Pane, State};
 use crate::tui::tasks::{ChecklistTask, MigrationChange, StepRequest, Task, UserMark};
 
+/// How long ago the board may have arrived for entering the pane to show it as it is.
+pub const CHECKLIST_FRESH: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
 impl State {
     /// Reads the migration again (at once, or right after the observation in flight).
     pub fn checklist_observe(&mut self) {
@@ -22,6 +25,19 @@ impl State {
         c.observing = true;
         self.push_task(Task::Checklist(ChecklistTask::Observe));
         self.mark_dirty();
+    }
+
+    /// Entering the pane: reads the migration unless the board on screen is recent. An
+    /// observation lists every device, which at 100k devices costs thousands of requests,
+    /// so switching panes back and forth must not repeat it; `r` always reads again.
+    pub fn checklist_enter(&mut self) {
+        let c = &self.checklist;
+        let fresh = c.error.is_none()
+            && c.board.is_some()
+            && c.read_at.is_some_and(|t| self.now - t < CHECKLIST_FRESH);
+        if !fresh {
+            self.checklist_observe();
+        }
     }
 
     /// Applies `a` in the Checklist pane; false when the action is not the pane's.

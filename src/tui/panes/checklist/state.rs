@@ -54,6 +54,9 @@ pub struct ChecklistPane {
     pub observing: bool,
     /// Another observation was asked for while one ran: read again when it ends.
     pub again: bool,
+    /// When (this process's clock, corrected to the server's) the board arrived: entering
+    /// the pane reads again only when it is older than [`super::keys::CHECKLIST_FRESH`].
+    pub read_at: Option<DateTime<Utc>>,
     /// The last observation failed: what is shown (if anything) is older.
     pub error: Option<String>,
     pub error_at: Option<DateTime<Utc>>,

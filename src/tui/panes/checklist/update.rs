@@ -30,6 +30,7 @@ impl State {
                             .cloned()
                             .collect();
                         c.set_board(*board);
+                        c.read_at = Some(self.now);
                         for w in new {
                             self.log_note(format!("checklist: partial observation: {w}"));
                         }
