@@ -10,16 +10,23 @@ use color_eyre::eyre::WrapErr;
 
 use super::GlobalArgs;
 use crate::config::{Paths, Profile, Settings};
-use crate::sim::{self, ClockConfig, FaultSpec, SimConfig};
+use crate::google::Clients;
+use crate::migrate::{Migrator, PlanSeed};
+use crate::migration::{Management, OuDeclaration};
+use crate::sim::{self, FaultSpec, SimConfig, DEMO_EMM_OU, DEMO_TIME_SCALE};
 use crate::tui;
+
+/// Users and devices of the demo tenant (also `offsync sim serve --demo`).
+pub const DEMO_USERS: usize = 2000;
+pub const DEMO_DEVICES: usize = 5000;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
     /// Users in the simulated tenant.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = DEMO_USERS)]
     pub users: usize,
     /// Mobile devices in the simulated tenant.
-    #[arg(long, default_value_t = 5000)]
+    #[arg(long, default_value_t = DEMO_DEVICES)]
     pub devices: usize,
     /// Seed for the tenant (the same seed gives the same tenant).
     #[arg(long, default_value_t = 7)]
@@ -30,9 +37,9 @@ pub struct DemoArgs {
     /// Injected failures, e.g. `429=0.05,503=0.03` (offsync retries them).
     #[arg(long, value_parser = FaultSpec::parse)]
     pub faults: Option<FaultSpec>,
-    /// Run sim time N times faster (propagation and simulated users too), so a pilot and a
-    /// wave complete in minutes.
-    #[arg(long, default_value_t = 1.0, value_name = "N")]
+    /// Run sim time N times faster (propagation and simulated users too); the default 1440
+    /// passes a simulated day in a real minute, so the pilot completes in minutes.
+    #[arg(long, default_value_t = DEMO_TIME_SCALE, value_name = "N")]
     pub time_scale: f64,
     /// How often the live feed polls each source (a real tenant: 5 to 15 minutes), so the
     /// Feed pane and its burndown move while you watch.
@@ -43,31 +50,47 @@ pub struct DemoArgs {
     pub deadline_hours: u32,
 }
 
+/// The plan every demo starts from: `/Pilot` first (under advanced mobile management, so iOS
+/// automatic push applies), then three waves; the EMM OU declared as such. Nothing is applied.
+pub fn demo_plan() -> PlanSeed {
+    let ous = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    PlanSeed {
+        pilot: "/Pilot".into(),
+        declarations: vec![
+            OuDeclaration {
+                management: Management::Advanced,
+                ..OuDeclaration::new("/Pilot")
+            },
+            OuDeclaration {
+                emm: true,
+                ..OuDeclaration::new(DEMO_EMM_OU)
+            },
+        ],
+        waves: vec![
+            ous(&["/Staff"]),
+            ous(&["/Students"]),
+            ous(&["/Sales", "/IT", "/Contractors"]),
+        ],
+    }
+}
+
 pub async fn run(g: &GlobalArgs, args: DemoArgs) -> color_eyre::Result<()> {
     // The demo ignores a broken or missing config: it must work on a fresh machine.
     let settings = g.settings().unwrap_or_else(|e| {
         tracing::warn!("demo ignores the config: {e}");
         Settings::from_str("", Paths::platform(), None, false).expect("empty config is valid")
     });
-    let cfg = SimConfig {
-        seed: args.seed,
-        users: args.users,
-        devices: args.devices,
-        latency: Duration::from_millis(args.latency_ms),
-        faults: args.faults.unwrap_or_default(),
-        // Sim time starts now, so "last sync 3d ago" reads true against the wall clock.
-        clock: ClockConfig {
-            start: Some(chrono::Utc::now()),
-            speed: if args.time_scale.is_finite() && args.time_scale > 0.0 {
-                args.time_scale
-            } else {
-                1.0
-            },
-        },
-        // Where Google allows it, the demo's IMAP step goes through the API.
-        imap_policy_mutable: true,
-        ..SimConfig::default()
+    let scale = if args.time_scale.is_finite() && args.time_scale > 0.0 {
+        args.time_scale
+    } else {
+        DEMO_TIME_SCALE
     };
+    let mut cfg = SimConfig::demo(args.seed, args.users, args.devices);
+    cfg.latency = Duration::from_millis(args.latency_ms);
+    cfg.faults = args.faults.unwrap_or_default();
+    // Sim time starts now, so "last sync 3d ago" reads true against the wall clock.
+    cfg.clock.start = Some(chrono::Utc::now());
+    cfg.clock.speed = scale;
     sweep_stale_dirs(&std::env::temp_dir());
     let handle = sim::start(cfg)
         .await
@@ -105,14 +128,22 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> color_eyre::Result<()> {
     profile.feed.deadline =
         Some(handle.now() + chrono::Duration::hours(args.deadline_hours.into()));
     let database = dir.path().join("demo.sqlite");
+    let (clients, _) = Clients::new(&profile, None).wrap_err("the demo's API clients")?;
+    Migrator::new(clients, &profile, database.clone())
+        .seed_plan(&demo_plan(), handle.now())
+        .wrap_err("writing the demo's migration plan")?;
+    let console = super::demo_console::spawn(database.clone(), handle.base_url.clone())
+        .wrap_err("following the demo's journal")?;
     let result = tui::run(tui::Launch {
         settings,
         profile,
         database: Some(database),
         config_file: None,
         readonly_flag: g.readonly,
+        sim_clock_scale: Some(scale),
     })
     .await;
+    console.abort();
     handle.shutdown().await;
     drop(dir);
     result.wrap_err("the demo dashboard stopped")

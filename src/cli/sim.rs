@@ -29,12 +29,17 @@ pub struct TenantArgs {
     /// Seed of the generated tenant (same seed, same tenant).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Number of users.
-    #[arg(long, default_value_t = 300)]
-    pub users: usize,
-    /// Number of mobile devices.
-    #[arg(long, default_value_t = 600)]
-    pub devices: usize,
+    /// Number of users [default: 300; with --demo 2000].
+    #[arg(long)]
+    pub users: Option<usize>,
+    /// Number of mobile devices [default: 600; with --demo 5000].
+    #[arg(long)]
+    pub devices: Option<usize>,
+    /// The tenant `offsync demo` runs against: a twelve-user /Pilot where everyone is on
+    /// Google Sync (some never move, some only after a reminder), EMM profiles in
+    /// /Sales/EMEA, IMAP writable through the Policy API, and --time-scale 1440 unless given.
+    #[arg(long)]
+    pub demo: bool,
     /// Pin the sim clock's start (RFC 3339, e.g. 2026-01-05T09:00:00Z) for a reproducible tenant;
     /// by default it starts at the real now, so the data never ages.
     #[arg(long, value_name = "DATETIME")]
@@ -98,9 +103,9 @@ pub struct ServeArgs {
     #[arg(long)]
     pub service_account_admin: bool,
     /// Run sim time N times faster: the clock, propagation delays and user behaviour
-    /// (token lifetimes and quota windows stay real).
-    #[arg(long, default_value_t = 1.0, value_name = "N", value_parser = parse_scale)]
-    pub time_scale: f64,
+    /// (token lifetimes and quota windows stay real) [default: 1; with --demo 1440].
+    #[arg(long, value_name = "N", value_parser = parse_scale)]
+    pub time_scale: Option<f64>,
     /// Sim minutes a policy write or console change takes to reach users.
     #[arg(long, default_value_t = 120, value_name = "MINUTES")]
     pub propagation_minutes: u64,
@@ -113,7 +118,7 @@ pub struct ServeArgs {
     /// When reads show a policy write: immediate, or after-propagation.
     #[arg(long, default_value = "immediate", value_parser = parse_readback)]
     pub policy_readback: sim::PolicyReadback,
-    /// An OU whose Exchange profiles an EMM pushed (repeatable).
+    /// An OU whose Exchange profiles an EMM pushed (repeatable; replaces the demo's).
     #[arg(long = "emm-ou", value_name = "/PATH")]
     pub emm_ous: Vec<String>,
 }
@@ -144,16 +149,22 @@ fn parse_readback(s: &str) -> Result<sim::PolicyReadback, String> {
 
 impl TenantArgs {
     fn config(&self) -> SimConfig {
-        SimConfig {
-            seed: self.seed,
-            users: self.users,
-            devices: self.devices,
-            clock: sim::ClockConfig {
-                start: self.start,
-                ..sim::ClockConfig::default()
-            },
-            ..SimConfig::default()
-        }
+        let mut cfg = if self.demo {
+            SimConfig::demo(
+                self.seed,
+                self.users.unwrap_or(super::demo::DEMO_USERS),
+                self.devices.unwrap_or(super::demo::DEMO_DEVICES),
+            )
+        } else {
+            SimConfig {
+                seed: self.seed,
+                users: self.users.unwrap_or(300),
+                devices: self.devices.unwrap_or(600),
+                ..SimConfig::default()
+            }
+        };
+        cfg.clock.start = self.start;
+        cfg
     }
 }
 
@@ -181,12 +192,16 @@ async fn serve(a: ServeArgs) -> color_eyre::Result<()> {
     cfg.faults = a.faults.unwrap_or_default();
     cfg.quota_per_minute = a.quota_per_minute;
     cfg.service_account_admin = a.service_account_admin || a.write_config.is_some();
-    cfg.clock.speed = a.time_scale;
+    if let Some(n) = a.time_scale {
+        cfg.clock.speed = n;
+    }
     cfg.propagation = Duration::from_secs(a.propagation_minutes * 60);
-    cfg.imap_policy_mutable = a.imap_policy_mutable;
+    cfg.imap_policy_mutable |= a.imap_policy_mutable;
     cfg.imap_restriction_shape = a.imap_restriction_shape;
     cfg.policy_readback = a.policy_readback;
-    cfg.emm_ous = a.emm_ous.clone();
+    if !a.emm_ous.is_empty() {
+        cfg.emm_ous = a.emm_ous.clone();
+    }
     if a.amapi_play_accounts_enterprise {
         cfg.amapi.enterprise_type = sim::EnterpriseType::ManagedGooglePlayAccounts;
     }

@@ -15,6 +15,7 @@ pub async fn run(g: &GlobalArgs) -> color_eyre::Result<()> {
         database: Some(database),
         config_file: Some(config_file),
         readonly_flag: g.readonly,
+        sim_clock_scale: None,
     })
     .await
     .wrap_err("the dashboard stopped")

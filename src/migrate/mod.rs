@@ -11,6 +11,7 @@ mod facts;
 pub mod observe;
 pub mod ops;
 pub mod report;
+mod seed;
 mod send;
 mod usage;
 pub mod user_imap;
@@ -25,6 +26,7 @@ use crate::store::{MigrationStoreError, Store, StoreError};
 
 pub use observe::Observed;
 pub use ops::{StepAction, StepOutcome, StepPlan};
+pub use seed::PlanSeed;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {

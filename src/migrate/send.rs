@@ -41,6 +41,14 @@ impl Migrator {
                 out.messages.push("already in place: nothing sent".into());
                 return Ok(out);
             }
+            // Nothing synced after the cut-off (or sync-off has none yet): no batch to send,
+            // and the step's state is the verification's, not an apply's.
+            StepPlan::Block { change } if change.devices.is_empty() => {
+                out.messages.push(format!(
+                    "no unblocked Google Sync device of {ou} synced after the cut-off: nothing to block"
+                ));
+                return Ok(out);
+            }
             _ if !yes => {
                 if let Some(p) = out.plan.as_mut() {
                     self.add_user_imap(&obs, p).await;

@@ -11,21 +11,21 @@
 use std::collections::HashMap;
 
 use super::config::Behaviour;
-use super::data::console::ConsoleSetting;
+use super::data::console::{ConsoleSetting, Persona};
 use super::state::Shared;
 use super::tenant::{mix, Device, DeviceKind, DeviceStatus, Tenant};
 use super::tenant_data::{IMAP_SETTING, IOS_GMAIL_PROFILE};
 use super::SimConfig;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Persona {
-    Prompt,
-    AfterReminder,
-    Never,
+fn persona(t: &Tenant, cfg: &Behaviour, u: u32) -> Persona {
+    if let Some(p) = t.console.personas.get(&u) {
+        return *p;
+    }
+    let x = (mix(t.users[u as usize].id ^ 0xbe4a_710e) % 100) as u8;
+    drawn(cfg, x)
 }
 
-fn persona(cfg: &Behaviour, user_id: u64) -> Persona {
-    let x = (mix(user_id ^ 0xbe4a_710e) % 100) as u8;
+fn drawn(cfg: &Behaviour, x: u8) -> Persona {
     if x < cfg.never_pct {
         Persona::Never
     } else if x < cfg.never_pct.saturating_add(cfg.reminder_pct) {
@@ -146,7 +146,7 @@ fn run(t: &mut Tenant, cfg: &SimConfig, now: i64) {
         } else {
             times.ready.or(times.gmail_app)
         };
-        let base = match persona(&cfg.behaviour, user.id) {
+        let base = match persona(t, &cfg.behaviour, u) {
             Persona::Never => None,
             Persona::AfterReminder => {
                 base.and_then(|b| t.console.reminded.get(&u).map(|r| b.max(*r)))

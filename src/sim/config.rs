@@ -67,6 +67,8 @@ pub struct SimConfig {
     pub emm_ous: Vec<String>,
     /// The Android Management enterprise: its type and the unverified readings it offers.
     pub amapi: AmapiSimConfig,
+    /// Pins the make-up of `/Pilot` (the demo); `None` draws it like every other OU.
+    pub pilot: Option<PilotShape>,
 }
 
 impl Default for SimConfig {
@@ -98,8 +100,57 @@ impl Default for SimConfig {
             behaviour: Behaviour::default(),
             emm_ous: Vec::new(),
             amapi: AmapiSimConfig::default(),
+            pilot: None,
         }
     }
+}
+
+/// Sim seconds per real second in `offsync demo` and `offsync sim serve --demo`: a simulated
+/// day passes in one real minute, so the pilot's 24-hour windows take minutes, not days.
+pub const DEMO_TIME_SCALE: f64 = 1440.0;
+
+/// The OU whose users' Exchange profiles an EMM pushed, in the demo tenant.
+pub const DEMO_EMM_OU: &str = "/Sales/EMEA";
+
+impl SimConfig {
+    /// The demo tenant: a twelve-user `/Pilot` where everyone is on Google Sync (two never
+    /// move, three only after a reminder), EMM-pushed profiles in [`DEMO_EMM_OU`], IMAP
+    /// writable through the Policy API, the Android Management enterprise on, and the clock at
+    /// [`DEMO_TIME_SCALE`]. Users move within half an hour to twelve hours of being able to
+    /// (the default draws up to a day and a half), so the pilot settles within a sim day.
+    pub fn demo(seed: u64, users: usize, devices: usize) -> SimConfig {
+        SimConfig {
+            seed,
+            users,
+            devices,
+            clock: ClockConfig {
+                start: None,
+                speed: DEMO_TIME_SCALE,
+            },
+            imap_policy_mutable: true,
+            emm_ous: vec![DEMO_EMM_OU.into()],
+            pilot: Some(PilotShape {
+                users: 12,
+                never: 2,
+                after_reminder: 3,
+            }),
+            behaviour: Behaviour {
+                switch_after: (30 * 60, 12 * 3600),
+                ..Behaviour::default()
+            },
+            ..SimConfig::default()
+        }
+    }
+}
+
+/// What `/Pilot` holds when pinned: `users` users, each with an active Google Sync phone (no
+/// EMM profile, so the pilot needs no EMM step), of whom `never` never move and
+/// `after_reminder` move only once reminded; the rest move on their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PilotShape {
+    pub users: usize,
+    pub never: usize,
+    pub after_reminder: usize,
 }
 
 /// How an `email:` value matches an address.

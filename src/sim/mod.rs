@@ -43,7 +43,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use clock::{ClockConfig, SimClock};
-pub use config::{Behaviour, EmailMatch, SimConfig, UnknownTypeToken};
+pub use config::{
+    Behaviour, EmailMatch, PilotShape, SimConfig, UnknownTypeToken, DEMO_EMM_OU, DEMO_TIME_SCALE,
+};
 pub use data::amapi::{
     AmDevice, AmapiSimConfig, AwaitingReading, Behaviour as AmapiBehaviour, Enterprise,
     EnterpriseType, Phase,

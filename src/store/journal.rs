@@ -168,6 +168,11 @@ impl<'a> Journal<'a> {
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
+    /// Entries with an id above `id`, oldest first: for following the journal as it grows.
+    pub fn after(&self, id: i64) -> Result<Vec<JournalEntry>, StoreError> {
+        self.query(&format!("{SELECT} WHERE id > ?1 ORDER BY id"), id)
+    }
+
     /// Entries still `planned` (not dry runs), oldest first: what an interrupted run left.
     pub fn unfinished(&self) -> Result<Vec<JournalEntry>, StoreError> {
         self.query(

@@ -69,6 +69,8 @@ pub struct Launch {
     pub config_file: Option<PathBuf>,
     /// `--readonly` from the command line, kept across `:profile` switches.
     pub readonly_flag: bool,
+    /// The demo's simulator clock speed (sim seconds per real second); `None` for Google.
+    pub sim_clock_scale: Option<f64>,
 }
 
 /// Opens the UI and runs it until the admin quits or a signal arrives. The keymap is
@@ -109,6 +111,7 @@ pub async fn run(mut launch: Launch) -> Result<(), TuiError> {
             .source(crate::model::Source::Directory)
             .requests_per_hour;
         st.mouse = mouse;
+        st.sim_clock_scale = launch.sim_clock_scale;
         st.resize(guard.terminal.get_frame().area());
         if let Some(n) = notice.take() {
             st.set_status(true, n);

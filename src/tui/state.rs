@@ -122,6 +122,9 @@ pub struct State {
     pub feed: FeedPane,
     pub status: Option<(bool, String)>,
     pub exit: Option<Exit>,
+    /// `offsync demo`: how many times faster the simulator's clock runs than this machine's,
+    /// so the header can show the simulated time rather than a refresh time.
+    pub sim_clock_scale: Option<f64>,
     tasks: Vec<Task>,
     pub(super) dirty: bool,
 }
@@ -151,6 +154,7 @@ impl State {
             feed: FeedPane::default(),
             status: None,
             exit: None,
+            sim_clock_scale: None,
             tasks: Vec::new(),
             dirty: true,
         }

@@ -3,32 +3,12 @@
 //! verified through `step`, the guard first blocks and names who is left behind, then the
 //! wave starts. Console-only settings are flipped through the simulator's `/_sim/` routes,
 //! and sim time is skipped forward there too, so the test takes seconds on any date.
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use serde_json::json;
 
-use serde_json::{json, Value};
-
-const BIN: &str = env!("CARGO_BIN_EXE_offsync");
-
-struct Sim {
-    child: Child,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use super::sim_process::{assert_journal_has, start, Sim};
 
 fn start_sim(extra: &[&str]) -> Sim {
-    let dir = tempfile::tempdir().unwrap();
     let mut args = vec![
-        "sim",
-        "serve",
         "--users",
         "400",
         "--devices",
@@ -40,105 +20,16 @@ fn start_sim(extra: &[&str]) -> Sim {
         "--propagation-minutes",
         "60",
         "--imap-policy-mutable",
-        "--write-config",
     ];
-    let cfg_dir = dir.path().join("sim");
-    args.push(cfg_dir.to_str().unwrap());
     args.extend_from_slice(extra);
-    let mut child = Command::new(BIN)
-        .args(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = loop {
-        let l = lines.next().expect("sim prints its URL").unwrap();
-        if l.starts_with("http://") {
-            break l;
-        }
-    };
-    // Keep reading stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    let config = cfg_dir.join("config.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    let data = dir.path().join("data");
-    std::fs::write(
-        &config,
-        format!(
-            "data_dir = {:?}\nlog_file = {:?}\n{text}\n[profiles.sim.migration]\npropagation_window_hours = 2\nquiet_window_hours = 2\nactive_days = 1\n",
-            data.to_str().unwrap(),
-            dir.path().join("offsync.log").to_str().unwrap()
-        ),
+    start(
+        &args,
+        "propagation_window_hours = 2\nquiet_window_hours = 2\nactive_days = 1",
     )
-    .unwrap();
-    Sim { child, url, dir }
-}
-
-impl Sim {
-    fn config(&self) -> PathBuf {
-        self.dir.path().join("sim").join("config.toml")
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .arg("--config")
-            .arg(self.config())
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        assert!(
-            out.status.success(),
-            "offsync {args:?} failed:\n{text}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        text
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        serde_json::from_str(&self.ok(args)).unwrap()
-    }
-
-    fn post(&self, route: &str, body: Value) -> Value {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let r = reqwest::Client::new()
-                .post(format!("{}/_sim/{route}", self.url))
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success(), "{route}: {}", r.status());
-            r.json().await.unwrap()
-        })
-    }
-
-    fn advance_hours(&self, h: u64) {
-        self.post("clock", json!({"advanceSeconds": h * 3600}));
-    }
-
-    fn state(&self, ou: &str, step: &str) -> String {
-        let v = self.json(&["step", ou, step, "verify", "--json"]);
-        v["record"]["state"].as_str().unwrap().to_string()
-    }
 }
 
 fn left_behind(sim: &Sim, ou: &str) -> Vec<String> {
-    let v = sim.json(&["users", "--left-behind", "--ou", ou, "--format", "json"]);
-    v.as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["acknowledged"] == false)
-        .map(|u| u["email"].as_str().unwrap().to_string())
-        .collect()
+    sim.left_behind(ou)
 }
 
 #[test]
@@ -260,22 +151,8 @@ fn pilot_to_verified_then_the_guard_then_the_wave() {
     }
     // The sim agrees: the pilot's Google Sync devices no longer sync.
     assert_journal_has(
-        sim.dir.path(),
+        &sim.database(),
         &["policy.create", "migration.attest", "migration.wave.start"],
-    );
-}
-
-fn assert_journal_has(dir: &Path, actions: &[&str]) {
-    let db = dir.join("data").join("sim.sqlite");
-    let store = offsync::store::Store::open(&db).unwrap();
-    let rows = store.journal().list(1000).unwrap();
-    for a in actions {
-        assert!(rows.iter().any(|r| r.action == *a), "no journal entry {a}");
-    }
-    assert!(
-        rows.iter()
-            .all(|r| r.outcome != offsync::store::Outcome::Planned),
-        "an entry was left planned"
     );
 }
 

@@ -47,6 +47,14 @@ pub struct Saved {
     pub at: i64,
 }
 
+/// How a simulated user reacts once they are able to move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persona {
+    Prompt,
+    AfterReminder,
+    Never,
+}
+
 /// Console state and the per-user facts user behaviour needs.
 #[derive(Debug, Clone, Default)]
 pub struct Console {
@@ -55,6 +63,8 @@ pub struct Console {
     pub reminded: HashMap<u32, i64>,
     /// Users who already moved (their Google Sync devices went stale).
     pub switched: HashMap<u32, i64>,
+    /// Personas fixed by the tenant's shape (the demo's pilot); everyone else's is drawn.
+    pub personas: HashMap<u32, Persona>,
     /// Whether anything happened that users react to (nothing does until then, so listing
     /// benchmarks and fixed-data tests see a still tenant).
     pub active: bool,

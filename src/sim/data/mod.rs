@@ -11,6 +11,7 @@ pub mod amapi;
 pub mod console;
 pub mod email_index;
 pub mod gmail;
+pub mod pilot_shape;
 pub mod policy;
 pub mod reports;
 pub mod tenant;

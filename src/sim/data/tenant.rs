@@ -14,7 +14,7 @@ use rand_chacha::ChaCha8Rng;
 use super::email_index::EmailIndex;
 use super::tenant_data::{self as data, Profile};
 use super::tenant_gen;
-use super::{amapi, console, gmail, policy, reports};
+use super::{amapi, console, gmail, pilot_shape, policy, reports};
 use crate::sim::clock;
 use crate::sim::config::SimConfig;
 
@@ -264,12 +264,26 @@ impl Tenant {
         let domains = vec![primary.to_string(), secondary.to_string()];
         let customer_id = format!("C0{:07x}", rng.random::<u32>() & 0x0fff_ffff);
         let org_units = tenant_gen::org_units(&mut rng);
-        let users = tenant_gen::users(&mut rng, cfg.users.max(1), &domains, &org_units, epoch);
+        let mut users = tenant_gen::users(
+            &mut rng,
+            cfg.users.max(1),
+            &domains,
+            &org_units,
+            epoch,
+            cfg.pilot.map(|p| p.users),
+        );
         let super_admin = users
             .iter()
             .position(|u| u.role == AdminRole::Super)
             .unwrap_or(0) as u32;
-        let devices = tenant_gen::devices(&mut rng, cfg, &users, epoch);
+        let mut devices = tenant_gen::devices(&mut rng, cfg, &users, epoch);
+        let pilot = org_units.iter().position(|o| o.path == "/Pilot");
+        let personas = match (cfg.pilot, pilot) {
+            (Some(shape), Some(ou)) => {
+                pilot_shape::apply(shape, ou, &mut users, &mut devices, epoch)
+            }
+            _ => HashMap::new(),
+        };
         let email_index = users
             .iter()
             .enumerate()
@@ -289,7 +303,10 @@ impl Tenant {
             policies: Vec::new(),
             audit: Vec::new(),
             imap: HashMap::new(),
-            console: console::Console::default(),
+            console: console::Console {
+                personas,
+                ..console::Console::default()
+            },
             email_index,
             search: EmailIndex::default(),
         };

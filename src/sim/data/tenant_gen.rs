@@ -43,14 +43,20 @@ pub fn users(
     domains: &[String],
     ous: &[OrgUnit],
     epoch: i64,
+    pilot_size: Option<usize>,
 ) -> Vec<User> {
     let weights: Vec<u32> = data::ORG_UNITS.iter().map(|o| o.2).collect();
     let total: u32 = weights.iter().sum();
     let pilot = ous.iter().position(|o| o.path == "/Pilot").unwrap_or(0);
     let it = ous.iter().position(|o| o.path == "/IT").unwrap_or(0);
     let leavers = ous.iter().position(|o| o.path == "/Suspended Accounts");
-    // About 2.5% of users form the pilot, at least one in any tenant of ten or more.
-    let pilot_n = if n >= 10 { (n * 25 / 1000).max(1) } else { 0 };
+    // About 2.5% of users form the pilot, at least one in any tenant of ten or more, unless
+    // the tenant's shape pins its size (the super admin, user 0, is never in it).
+    let pilot_n = match pilot_size {
+        Some(k) => k.min(n.saturating_sub(1)),
+        None if n >= 10 => (n * 25 / 1000).max(1),
+        None => 0,
+    };
     let mut seen: HashMap<String, u32> = HashMap::with_capacity(n);
     let mut users = Vec::with_capacity(n);
     for i in 0..n {

@@ -101,6 +101,9 @@ fn top_line(s: &State, level: u8) -> Line<'static> {
     // A clock time, not "3m ago": nothing redraws while idle (an idle offsync writes no
     // bytes), so a relative age would go stale on screen. Times are UTC, like the Log pane.
     match (s.inv.inventory.fetched_at, s.inv.loading.from_cache) {
+        (Some(t), false) if s.sim_clock_scale.is_some() => {
+            top.push(Span::styled(format!("│ sim {}", sim_clock(t, s)), p.warn))
+        }
         (Some(t), true) => top.push(Span::styled(format!("│ cached {}", clock(t, s)), p.warn)),
         (Some(t), false) if compact => top.push(Span::styled(format!("│ {}", clock(t, s)), p.dim)),
         (Some(t), false) => top.push(Span::styled(format!("│ refreshed {}", clock(t, s)), p.dim)),
@@ -180,6 +183,16 @@ fn clock(fetched_at: chrono::DateTime<chrono::Utc>, s: &State) -> String {
     } else {
         local.format("%m-%d %H:%M").to_string()
     }
+}
+
+/// The demo's simulated time as of the last redraw: the server's time at the listing plus the
+/// local time since then, sped up by the simulator's scale. "11-28 14:32", always with the
+/// date, since simulated days pass in minutes.
+fn sim_clock(fetched_at: chrono::DateTime<chrono::Utc>, s: &State) -> String {
+    let scale = s.sim_clock_scale.unwrap_or(1.0);
+    let since_ms = (s.now - fetched_at).num_milliseconds().max(0) as f64 * scale;
+    let sim = fetched_at + chrono::Duration::milliseconds(since_ms as i64);
+    sim.format("%m-%d %H:%M").to_string()
 }
 
 /// "⠙ loading 12 pages · 1,200 devices · 3,400/s · ETA 5s"; once the fast (index-only)
