@@ -50,6 +50,7 @@ pub use data::amapi::{
     AmDevice, AmapiSimConfig, AwaitingReading, Behaviour as AmapiBehaviour, Enterprise,
     EnterpriseType, Phase,
 };
+pub use data::console::Persona;
 pub use data::policy::{ImapRestrictionShape, PolicyReadback};
 pub use faults::FaultSpec;
 pub use gam::{config_files as gam_config_files, GamFile};

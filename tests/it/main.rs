@@ -36,6 +36,7 @@ mod migration_store;
 mod python_crosscheck;
 mod sim_cli;
 mod sim_conformance;
+mod sim_demo_tenant;
 mod sim_directory;
 mod sim_migration;
 mod sim_oauth;

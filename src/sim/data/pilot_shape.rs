@@ -36,14 +36,30 @@ pub fn apply(
         }
     }
     // Phones beyond a pilot user's one or two go to users outside the pilot, so nobody in
-    // it already has a replacement and each persona shows.
+    // it already has a replacement and each persona shows. A pilot user without a phone is
+    // handed one from outside; only a tenant without spare phones gets new ones.
     let others: Vec<u32> = (0..users.len() as u32)
         .filter(|&u| users[u as usize].ou != pilot && !users[u as usize].suspended)
+        .collect();
+    let member: std::collections::HashSet<u32> = members.iter().copied().collect();
+    // Phones a pilot user without one can be handed (so the device count stays exact).
+    let mut spare: Vec<usize> = (0..devices.len())
+        .filter(|&i| {
+            devices[i]
+                .owners
+                .first()
+                .is_some_and(|o| !member.contains(o))
+        })
         .collect();
     let mut added = false;
     for &u in &members {
         let id = users[u as usize].id;
-        let list = owned.get(&u).cloned().unwrap_or_default();
+        let mut list = owned.get(&u).cloned().unwrap_or_default();
+        if list.is_empty() && !spare.is_empty() {
+            let i = spare.swap_remove((mix(id ^ 0x5a1e) % spare.len() as u64) as usize);
+            devices[i].owners = vec![u];
+            list.push(i);
+        }
         if list.is_empty() {
             let mut d = blank(mix(id ^ 0x9170_7e5a), u);
             on_google_sync(&mut d, id, epoch);
