@@ -283,6 +283,27 @@ async fn against_the_simulator_load_export_block_and_journal() {
     assert!(journal[0].gam_command.contains("action block"));
 }
 
+/// `offsync demo`: the header shows the simulator's time, the listing's server time moved on
+/// by the local time since, times the clock's speed; a real tenant's header keeps the
+/// refresh time.
+#[test]
+fn the_demo_header_shows_simulated_time() {
+    let mut s = state(80, 24);
+    let fetched = s.inv.inventory.fetched_at.unwrap();
+    s.set_now(fetched + chrono::Duration::seconds(10));
+    let top = crate::tui_support::screen(&s, 80, 24);
+    assert!(top.lines().next().unwrap().contains("refreshed"), "{top}");
+    s.sim_clock_scale = Some(1440.0);
+    let top = crate::tui_support::screen(&s, 80, 24);
+    let line = top.lines().next().unwrap();
+    let sim = fetched + chrono::Duration::hours(4);
+    assert!(
+        line.contains(&format!("sim {}", sim.format("%m-%d %H:%M"))),
+        "{line}"
+    );
+    assert!(!line.contains("refreshed"), "{line}");
+}
+
 #[test]
 fn help_scroll_stops_at_the_end_so_one_k_moves_back_at_once() {
     let mut s = state(80, 24);
