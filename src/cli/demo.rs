@@ -80,73 +80,105 @@ pub async fn run(g: &GlobalArgs, args: DemoArgs) -> color_eyre::Result<()> {
         tracing::warn!("demo ignores the config: {e}");
         Settings::from_str("", Paths::platform(), None, false).expect("empty config is valid")
     });
-    let scale = if args.time_scale.is_finite() && args.time_scale > 0.0 {
-        args.time_scale
-    } else {
-        DEMO_TIME_SCALE
-    };
-    let mut cfg = SimConfig::demo(args.seed, args.users, args.devices);
-    cfg.latency = Duration::from_millis(args.latency_ms);
-    cfg.faults = args.faults.unwrap_or_default();
-    // Sim time starts now, so "last sync 3d ago" reads true against the wall clock.
-    cfg.clock.start = Some(chrono::Utc::now());
-    cfg.clock.speed = scale;
     sweep_stale_dirs(&std::env::temp_dir());
-    let handle = sim::start(cfg)
-        .await
-        .wrap_err("cannot start the built-in simulator")?;
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("{DIR_PREFIX}{}-", std::process::id()))
-        .tempdir()
-        .wrap_err_with(|| {
-            format!(
-                "cannot create a private directory under {}",
-                std::env::temp_dir().display()
-            )
-        })?;
-    let key = dir.path().join("demo-key.json");
-    write_private(&key, &handle.credentials.key_json).wrap_err("writing the demo key")?;
-    let creds = &handle.credentials;
-    let mut profile = Profile::for_simulator(
-        &handle.base_url,
-        key,
-        &creds.admin_email,
-        creds.domains.clone(),
-        // The demo tenant has an Android Management enterprise: the account upgrade is live.
-        Some(creds.enterprise.clone()),
-    );
-    profile.readonly = g.readonly;
-    let every = Duration::from_secs(args.feed_every);
-    for source in crate::model::Source::ALL {
-        let s = profile.feed.source_mut(source);
-        if source != crate::model::Source::Usage {
-            s.interval = Some(every);
-            // Polling this often is the demo's point; the simulator still enforces quotas.
-            s.requests_per_hour = s.requests_per_hour.max(100_000);
-        }
-    }
-    profile.feed.deadline =
-        Some(handle.now() + chrono::Duration::hours(args.deadline_hours.into()));
-    let database = dir.path().join("demo.sqlite");
-    let (clients, _) = Clients::new(&profile, None).wrap_err("the demo's API clients")?;
-    Migrator::new(clients, &profile, database.clone())
-        .seed_plan(&demo_plan(), handle.now())
-        .wrap_err("writing the demo's migration plan")?;
-    let console = super::demo_console::spawn(database.clone(), handle.base_url.clone())
-        .wrap_err("following the demo's journal")?;
+    let backend = Backend::start(&args, g.readonly).await?;
     let result = tui::run(tui::Launch {
         settings,
-        profile,
-        database: Some(database),
+        profile: backend.profile.clone(),
+        database: Some(backend.database.clone()),
         config_file: None,
         readonly_flag: g.readonly,
-        sim_clock_scale: Some(scale),
+        sim_clock_scale: Some(backend.scale),
     })
     .await;
-    console.abort();
-    handle.shutdown().await;
-    drop(dir);
+    backend.shutdown().await;
     result.wrap_err("the demo dashboard stopped")
+}
+
+/// Everything the demo's dashboard runs against: the simulator, the profile pointing at it,
+/// the database with the seeded plan, and the stand-in console following its journal.
+pub struct Backend {
+    pub sim: sim::SimHandle,
+    pub profile: Profile,
+    pub database: std::path::PathBuf,
+    /// Sim seconds per real second.
+    pub scale: f64,
+    console: tokio::task::JoinHandle<()>,
+    /// Holds the key and the database; removed when dropped.
+    dir: tempfile::TempDir,
+}
+
+impl Backend {
+    pub async fn start(args: &DemoArgs, readonly: bool) -> color_eyre::Result<Backend> {
+        let scale = if args.time_scale.is_finite() && args.time_scale > 0.0 {
+            args.time_scale
+        } else {
+            DEMO_TIME_SCALE
+        };
+        let mut cfg = SimConfig::demo(args.seed, args.users, args.devices);
+        cfg.latency = Duration::from_millis(args.latency_ms);
+        cfg.faults = args.faults.clone().unwrap_or_default();
+        // Sim time starts now, so "last sync 3d ago" reads true against the wall clock.
+        cfg.clock.start = Some(chrono::Utc::now());
+        cfg.clock.speed = scale;
+        let handle = sim::start(cfg)
+            .await
+            .wrap_err("cannot start the built-in simulator")?;
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{DIR_PREFIX}{}-", std::process::id()))
+            .tempdir()
+            .wrap_err_with(|| {
+                format!(
+                    "cannot create a private directory under {}",
+                    std::env::temp_dir().display()
+                )
+            })?;
+        let key = dir.path().join("demo-key.json");
+        write_private(&key, &handle.credentials.key_json).wrap_err("writing the demo key")?;
+        let creds = &handle.credentials;
+        let mut profile = Profile::for_simulator(
+            &handle.base_url,
+            key,
+            &creds.admin_email,
+            creds.domains.clone(),
+            // The demo tenant has an Android Management enterprise: the account upgrade is live.
+            Some(creds.enterprise.clone()),
+        );
+        profile.readonly = readonly;
+        let every = Duration::from_secs(args.feed_every);
+        for source in crate::model::Source::ALL {
+            let s = profile.feed.source_mut(source);
+            if source != crate::model::Source::Usage {
+                s.interval = Some(every);
+                // Polling this often is the demo's point; the simulator still enforces quotas.
+                s.requests_per_hour = s.requests_per_hour.max(100_000);
+            }
+        }
+        profile.feed.deadline =
+            Some(handle.now() + chrono::Duration::hours(args.deadline_hours.into()));
+        let database = dir.path().join("demo.sqlite");
+        let (clients, _) = Clients::new(&profile, None).wrap_err("the demo's API clients")?;
+        Migrator::new(clients, &profile, database.clone())
+            .seed_plan(&demo_plan(), handle.now())
+            .wrap_err("writing the demo's migration plan")?;
+        let console = super::demo_console::spawn(database.clone(), handle.base_url.clone())
+            .wrap_err("following the demo's journal")?;
+        Ok(Backend {
+            sim: handle,
+            profile,
+            database,
+            scale,
+            console,
+            dir,
+        })
+    }
+
+    /// Stops the stand-in console and the simulator, and removes the private directory.
+    pub async fn shutdown(self) {
+        self.console.abort();
+        self.sim.shutdown().await;
+        drop(self.dir);
+    }
 }
 
 /// `offsync-demo-PID-RANDOM`: the PID tells a later start whether its owner still runs.

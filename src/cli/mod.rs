@@ -32,7 +32,7 @@ pub mod check;
 pub mod completions;
 pub mod declare;
 pub mod demo;
-mod demo_console;
+pub mod demo_console;
 pub mod devices;
 pub mod feed;
 pub mod info;

@@ -11,6 +11,7 @@ mod cli_feed;
 mod cli_hardening;
 mod cli_info;
 mod clock_skew;
+mod demo_backend;
 mod demo_journey;
 mod e2e_android;
 mod e2e_signals;
