@@ -115,69 +115,72 @@ fn ou_times(t: &Tenant, ou: usize, now: i64, prop: i64) -> OuTimes {
     }
 }
 
+impl OuTimes {
+    /// Users of the OU can move (the path they are on has taken effect).
+    fn can_move(&self) -> bool {
+        self.ready.is_some() || self.gmail_app.is_some() || self.emm.is_some()
+    }
+}
+
+/// Google Sync devices (by ID) of each first owner, ordered by user: what a pass walks.
+/// Kept in the console between passes (switching adds no Google Sync device), dropped by
+/// [`Tenant::reindex`] whenever owners may have changed.
+pub fn sync_index(devices: &[Device]) -> Vec<(u32, Vec<u64>)> {
+    let mut by_user: HashMap<u32, Vec<u64>> = HashMap::new();
+    for d in devices {
+        if d.kind == DeviceKind::GoogleSync {
+            if let Some(&u) = d.owners.first() {
+                by_user.entry(u).or_default().push(d.id);
+            }
+        }
+    }
+    let mut out: Vec<(u32, Vec<u64>)> = by_user.into_iter().collect();
+    out.sort_unstable_by_key(|(u, _)| *u);
+    out
+}
+
 fn run(t: &mut Tenant, cfg: &SimConfig, now: i64) {
     let prop = cfg.propagation.as_secs() as i64;
     let times: Vec<OuTimes> = (0..t.org_units.len())
         .map(|o| ou_times(t, o, now, prop))
         .collect();
-    let mut sync_by_user: HashMap<u32, Vec<usize>> = HashMap::new();
-    for (i, d) in t.devices.iter().enumerate() {
-        if d.kind == DeviceKind::GoogleSync {
-            if let Some(&u) = d.owners.first() {
-                sync_by_user.entry(u).or_default().push(i);
-            }
-        }
+    // At the demo's 1440x clock a pass runs many times a real second: walk only the users of
+    // OUs where something took effect, through an index built once, never every device.
+    if times.iter().all(|o| !o.can_move() && o.sync_off.is_none()) {
+        return;
     }
+    let index = match t.console.sync_index.take() {
+        Some(i) => i,
+        None => sync_index(&t.devices),
+    };
     let (lo, hi) = cfg.behaviour.switch_after;
     let mut new_devices = Vec::new();
-    let mut users: Vec<u32> = sync_by_user.keys().copied().collect();
-    users.sort_unstable();
-    for u in users {
-        if t.console.switched.contains_key(&u) {
-            continue;
-        }
+    for (u, ids) in &index {
+        let u = *u;
         let user = &t.users[u as usize];
         let times = &times[user.ou];
-        let devs = &sync_by_user[&u];
-        let emm = devs.iter().any(|&i| emm_managed(t, cfg, &t.devices[i]));
-        let gmail = times.ready.is_none() && times.gmail_app.is_some();
-        let base = if emm {
-            times.emm
-        } else {
-            times.ready.or(times.gmail_app)
-        };
-        let base = match persona(t, &cfg.behaviour, u) {
-            Persona::Never => None,
-            Persona::AfterReminder => {
-                base.and_then(|b| t.console.reminded.get(&u).map(|r| b.max(*r)))
-            }
-            Persona::Prompt => base,
-        };
-        let delay =
-            lo as i64 + (mix(user.id ^ 0xd1a7) % (hi.saturating_sub(lo).max(1) as u64)) as i64;
-        let Some(at) = base.map(|b| b + delay).filter(|at| *at <= now) else {
+        if !times.can_move() && times.sync_off.is_none() {
             continue;
-        };
-        let android = devs
+        }
+        let devs: Vec<usize> = ids
             .iter()
-            .any(|&i| t.devices[i].os().starts_with("Android"));
-        for &i in devs {
-            let d = &mut t.devices[i];
-            d.last_sync = d.last_sync_at(at);
-            d.active = false;
+            .filter_map(|id| t.devices.binary_search_by_key(id, |d| d.id).ok())
+            .collect();
+        if times.can_move() && !t.console.switched.contains_key(&u) {
+            if let Some((at, d)) = switch(t, cfg, u, times, &devs, (lo, hi), now) {
+                new_devices.push(d);
+                t.console.switched.insert(u, at);
+            }
         }
-        new_devices.push(replacement(u, user.id, at, android, gmail));
-        t.console.switched.insert(u, at);
-    }
-    // Google Sync off: every Google Sync device of the OU stops at the cut-off.
-    for d in t.devices.iter_mut() {
-        if d.kind != DeviceKind::GoogleSync || !d.active {
-            continue;
-        }
-        let Some(&u) = d.owners.first() else { continue };
-        if let Some(off) = times[t.users[u as usize].ou].sync_off {
-            d.last_sync = d.last_sync_at(off);
-            d.active = false;
+        // Google Sync off: every Google Sync device of the OU stops at the cut-off.
+        if let Some(off) = times.sync_off {
+            for &i in &devs {
+                let d = &mut t.devices[i];
+                if d.active {
+                    d.last_sync = d.last_sync_at(off);
+                    d.active = false;
+                }
+            }
         }
     }
     if !new_devices.is_empty() {
@@ -190,6 +193,45 @@ fn run(t: &mut Tenant, cfg: &SimConfig, now: i64) {
         }
         t.reindex();
     }
+    t.console.sync_index = Some(index);
+}
+
+/// When user `u` moves, if by `now`: their Google Sync devices stop at that instant and the
+/// replacement they end up with.
+fn switch(
+    t: &mut Tenant,
+    cfg: &SimConfig,
+    u: u32,
+    times: &OuTimes,
+    devs: &[usize],
+    (lo, hi): (u32, u32),
+    now: i64,
+) -> Option<(i64, Device)> {
+    let user = &t.users[u as usize];
+    let emm = devs.iter().any(|&i| emm_managed(t, cfg, &t.devices[i]));
+    let gmail = times.ready.is_none() && times.gmail_app.is_some();
+    let base = if emm {
+        times.emm
+    } else {
+        times.ready.or(times.gmail_app)
+    };
+    let base = match persona(t, &cfg.behaviour, u) {
+        Persona::Never => None,
+        Persona::AfterReminder => base.and_then(|b| t.console.reminded.get(&u).map(|r| b.max(*r))),
+        Persona::Prompt => base,
+    };
+    let delay = lo as i64 + (mix(user.id ^ 0xd1a7) % (hi.saturating_sub(lo).max(1) as u64)) as i64;
+    let at = base.map(|b| b + delay).filter(|at| *at <= now)?;
+    let android = devs
+        .iter()
+        .any(|&i| t.devices[i].os().starts_with("Android"));
+    let user_id = user.id;
+    for &i in devs {
+        let d = &mut t.devices[i];
+        d.last_sync = d.last_sync_at(at);
+        d.active = false;
+    }
+    Some((at, replacement(u, user_id, at, android, gmail)))
 }
 
 /// The phone the user ends up with: a native Google account on iOS, the Gmail app, or (for an

@@ -70,6 +70,8 @@ pub struct Console {
     pub active: bool,
     /// Sim time of the last behaviour pass.
     pub settled_at: i64,
+    /// Google Sync device IDs by first owner, for behaviour passes; `None` = rebuild.
+    pub sync_index: Option<Vec<(u32, Vec<u64>)>>,
 }
 
 impl Console {

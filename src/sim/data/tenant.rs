@@ -342,6 +342,8 @@ impl Tenant {
     /// Rebuilds the search index after emails or device owners changed.
     pub fn reindex(&mut self) {
         self.search = EmailIndex::build(&self.users, &self.devices);
+        // Owners may have changed: behaviour rebuilds its own index at its next pass.
+        self.console.sync_index = None;
     }
 
     pub fn primary_domain(&self) -> &str {
