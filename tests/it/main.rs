@@ -14,6 +14,7 @@ mod clock_skew;
 mod demo_backend;
 mod demo_journey;
 mod e2e_android;
+mod e2e_demo;
 mod e2e_signals;
 mod e2e_tmux;
 mod feed_android;
