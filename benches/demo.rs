@@ -36,6 +36,8 @@ async fn backend(users: usize, devices: usize, latency_ms: u64) -> Backend {
         latency_ms,
         faults: None,
         time_scale: DEMO_TIME_SCALE,
+        feed_every: 60,
+        deadline_hours: 48,
     };
     Backend::start(&args, false).await.expect("demo backend")
 }

@@ -37,6 +37,8 @@ async fn the_demo_starts_from_its_plan_and_its_console_does_what_the_admin_attes
         latency_ms: 0,
         faults: None,
         time_scale: DEMO_TIME_SCALE,
+        feed_every: 60,
+        deadline_hours: 48,
     };
     let b = Backend::start(&args, false).await.unwrap();
     assert_eq!(b.scale, DEMO_TIME_SCALE);
