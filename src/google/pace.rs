@@ -70,6 +70,8 @@ impl Pacer {
 const HOLD: Duration = Duration::from_secs(60);
 /// The fastest the per-second rate may grow to, as a multiple of the ceiling ÷ 60.
 const MAX_BURST: f64 = 4.0;
+/// After a rate-limit error, the held cap stays this share under the rate that failed.
+const JITTER_MARGIN: f64 = 0.03;
 
 struct State {
     /// Requests per second now.
@@ -156,12 +158,17 @@ impl Adaptive {
                 return;
             }
             // The ceiling ÷ 60 per second is safe under every reading the quota allows; a
-            // rate-limit error above it means the server counts per second: back to it
-            // (a little under, so the window drains) and stay there for a while. At or below
-            // it (arrival jitter, or a quota lower than configured): 10% less each time.
+            // rate-limit error above it means the server counts per second: back under it
+            // and stay there for a while. Such a server counts arrivals, which the network
+            // and its own scheduling jitter, so the held cap keeps `JITTER_MARGIN` under the
+            // rate that failed; each error at or below it (more jitter than that, or a quota
+            // lower than configured) lowers the cap by the margin again. The rate itself
+            // drops 10% so the window drains, then climbs back to the cap: holding the 10%
+            // cut would give away a tenth of the quota per error for the whole hold.
             let above = st.rate > self.base * 1.001;
-            st.cap = if above { self.base } else { st.rate * 0.9 };
-            st.rate = (if above { self.base } else { st.rate } * 0.9).max(self.base * 0.05);
+            let failed = if above { self.base } else { st.rate };
+            st.cap = failed * (1.0 - JITTER_MARGIN);
+            st.rate = (failed * 0.9).max(self.base * 0.05);
             st.hold_until = Some(now + HOLD);
             st.last_cut = Some(now);
             st.cuts += 1;
@@ -218,19 +225,59 @@ mod tests {
         a.answered(true, t0);
         a.answered(true, t0 + Duration::from_millis(10)); // same round: one cut
         assert!((rate(&a) - base * 0.9).abs() < 1e-9);
-        // Held at the base rate...
+        // Held a margin under the base rate...
         for _ in 0..1000 {
             a.answered(false, t0 + Duration::from_secs(1));
         }
-        assert!((rate(&a) - base).abs() < 1e-9);
+        let held = base * (1.0 - JITTER_MARGIN);
+        assert!((rate(&a) - held).abs() < 1e-9);
         // ...and 10% less when errors come even there (jitter, or a lower real quota).
         a.answered(true, t0 + Duration::from_secs(2));
-        assert!((rate(&a) - base * 0.9).abs() < 1e-9);
+        assert!((rate(&a) - held * 0.9).abs() < 1e-9);
         // ...until the hold ends, then up to the burst ceiling.
         for _ in 0..2000 {
             a.answered(false, t0 + Duration::from_secs(3) + HOLD);
         }
         assert!((rate(&a) - base * MAX_BURST).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_error_at_the_held_rate_costs_the_margin_not_a_tenth() {
+        let a = Adaptive::new(2400);
+        let t0 = Instant::now();
+        let state = |a: &Adaptive| {
+            let st = a.state.lock().unwrap();
+            (st.rate, st.cap)
+        };
+        let base = state(&a).0;
+        // Above the base rate: the server counts per second.
+        for _ in 0..100 {
+            a.answered(false, t0);
+        }
+        a.answered(true, t0);
+        assert_eq!(state(&a), (base * 0.9, base * (1.0 - JITTER_MARGIN)));
+        // Back at the held cap within ~50 answers (about a second at 40/s).
+        let t1 = t0 + Duration::from_secs(1);
+        for _ in 0..50 {
+            a.answered(false, t1);
+        }
+        let held = base * (1.0 - JITTER_MARGIN);
+        assert!((state(&a).0 - held).abs() < 1e-9);
+        // A jitter error there drops the rate 10% for a moment but the cap only by the
+        // margin, and the rate climbs back to it while the hold lasts.
+        a.answered(true, t1);
+        let (rate, cap) = state(&a);
+        assert!((rate - held * 0.9).abs() < 1e-9);
+        assert!((cap - held * (1.0 - JITTER_MARGIN)).abs() < 1e-9);
+        let t2 = t1 + Duration::from_secs(1);
+        for _ in 0..50 {
+            a.answered(false, t2);
+        }
+        assert!((state(&a).0 - cap).abs() < 1e-9);
+        // Errors of one round (in flight together) cut once.
+        a.answered(true, t2);
+        a.answered(true, t2 + Duration::from_millis(100));
+        assert!((state(&a).1 - cap * (1.0 - JITTER_MARGIN)).abs() < 1e-9);
     }
 
     #[test]
