@@ -211,31 +211,6 @@ impl MigrationDb<'_> {
         Ok(rec)
     }
 
-    /// Records the journal entry of a claimed step once the journal row exists.
-    pub fn set_claim_entry(
-        &mut self,
-        ou: &str,
-        step: StepId,
-        claimant: &str,
-        entry: i64,
-    ) -> Result<()> {
-        let n = self
-            .conn
-            .execute(
-                "UPDATE migration_step SET claim_entry = ?4 WHERE ou = ?1 AND step = ?2 AND claim = ?3",
-                params![ou, step.as_str(), claimant, entry],
-            )
-            .map_err(self.sql())?;
-        if n == 0 {
-            return Err(MigrationStoreError::NotClaimed {
-                ou: ou.into(),
-                step,
-                claimant: claimant.into(),
-            });
-        }
-        Ok(())
-    }
-
     /// Records the change batch of a claimed step once the engine has journaled it.
     pub fn set_claim_batch(
         &mut self,

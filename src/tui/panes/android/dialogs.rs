@@ -137,14 +137,7 @@ pub fn form_dialog(s: &State, form: &EditForm, checking: bool, f: &mut Frame, ar
         Span::raw(" toggle"),
     ]));
     keep_tail(&mut lines, area.height, 1);
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let rect = centered(area, w, h);
-    f.render_widget(Clear, rect);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(p.border_focus)
-        .title(" Edit Android policy ");
-    f.render_widget(Paragraph::new(lines).block(block).style(p.base), rect);
+    let rect = dialog(s, f, area, w, lines, " Edit Android policy ");
     if let Some((row, col)) = cursor_at {
         let (x, y) = (rect.x + 1 + col as u16, rect.y + 1 + row as u16);
         if x < rect.x + rect.width.saturating_sub(1) && y < rect.y + rect.height.saturating_sub(1) {
@@ -218,12 +211,20 @@ pub fn confirm_dialog(s: &State, c: &Confirm, f: &mut Frame, area: Rect) {
         Span::raw(" back to the form"),
     ]));
     keep_tail(&mut lines, area.height, 3);
+    dialog(s, f, area, w, lines, " Confirm Android policy patch ");
+}
+
+/// Draws `lines` in a bordered box `w` wide, as tall as they need, centred in `area`;
+/// returns where it went (the form places its cursor in it).
+fn dialog(s: &State, f: &mut Frame, area: Rect, w: u16, lines: Vec<Line>, title: &str) -> Rect {
+    let p = &s.palette;
     let h = (lines.len() as u16 + 2).min(area.height);
     let rect = centered(area, w, h);
     f.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(p.border_focus)
-        .title(" Confirm Android policy patch ");
+        .title(title.to_string());
     f.render_widget(Paragraph::new(lines).block(block).style(p.base), rect);
+    rect
 }
