@@ -264,27 +264,11 @@ async fn a_reload_keeps_the_selected_policy_by_name_and_q_in_the_form_is_text() 
     );
 }
 
-#[derive(Clone, Default)]
-struct Counter(std::sync::Arc<std::sync::atomic::AtomicUsize>);
-
-impl std::io::Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .fetch_add(buf.len(), std::sync::atomic::Ordering::SeqCst);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The real loop with the real tasks: the pane reads the enterprise, then an idle dashboard
 /// on the Android pane writes nothing at all.
 #[tokio::test]
 async fn the_android_pane_idles_silently() {
     use offsync::tui::event_loop::{self, Timing};
-    use ratatui::backend::CrosstermBackend;
-    use ratatui::{Terminal, TerminalOptions, Viewport};
 
     let t = Harness::new(pinned(), 80, 24).await;
     let Harness {
@@ -294,17 +278,10 @@ async fn the_android_pane_idles_silently() {
         mut rx,
         env: _env,
     } = t;
-    let bytes = Counter::default();
-    let mut term = Terminal::with_options(
-        CrosstermBackend::new(bytes.clone()),
-        TerminalOptions {
-            viewport: Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 80, 24)),
-        },
-    )
-    .unwrap();
+    let (mut term, bytes) = crate::tui_support::counting_terminal(80, 24);
     let (ev_tx, mut events) =
         futures::channel::mpsc::unbounded::<std::io::Result<crossterm::event::Event>>();
-    let count = || bytes.0.load(std::sync::atomic::Ordering::SeqCst);
+    let count = || bytes.get();
     let mut spawn = |task: Task, tx: UnboundedSender<Msg>| tasks.spawn(task, tx);
     let timing = Timing {
         tick: Duration::from_millis(20),

@@ -1,7 +1,7 @@
 //! The real event loop on a byte-counting terminal: it draws while something animates
 //! and writes nothing at all while idle (over SSH every byte counts). Idleness can only be
 //! shown by letting time pass, so this test waits on the clock, briefly, on purpose.
-use std::io::{self, Write};
+use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,34 +11,13 @@ use offsync::tui::event_loop::{self, Timing};
 use offsync::tui::msg::Msg;
 use offsync::tui::state::Exit;
 use offsync::tui::tasks::Task;
-use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
 
-use crate::tui_support::{inventory, key, state};
-
-#[derive(Clone, Default)]
-struct Counter(Arc<AtomicUsize>);
-
-impl Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.fetch_add(buf.len(), Ordering::SeqCst);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
+use crate::tui_support::{counting_terminal, inventory, key, state};
 
 #[tokio::test]
 async fn draws_while_loading_then_writes_nothing_while_idle() {
-    let bytes = Counter::default();
-    let viewport = Viewport::Fixed(Rect::new(0, 0, 80, 24));
-    let mut term = Terminal::with_options(
-        CrosstermBackend::new(bytes.clone()),
-        TerminalOptions { viewport },
-    )
-    .unwrap();
+    let (mut term, bytes) = counting_terminal(80, 24);
     let (ev_tx, mut events) = futures::channel::mpsc::unbounded::<io::Result<Event>>();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut s = state(80, 24);
@@ -48,7 +27,7 @@ async fn draws_while_loading_then_writes_nothing_while_idle() {
     let timing = Timing {
         tick: Duration::from_millis(20),
     };
-    let count = || bytes.0.load(Ordering::SeqCst);
+    let count = || bytes.get();
     let sender = tx.clone();
     let driver = async move {
         // Wait for three spinner frames (each tick redraws while loading).
@@ -92,13 +71,7 @@ async fn draws_while_loading_then_writes_nothing_while_idle() {
 /// A dead terminal (EIO on every read) ends the UI at once instead of being polled forever.
 #[tokio::test]
 async fn a_failing_input_read_ends_the_loop_instead_of_spinning() {
-    let mut term = Terminal::with_options(
-        CrosstermBackend::new(Counter::default()),
-        TerminalOptions {
-            viewport: Viewport::Fixed(Rect::new(0, 0, 80, 24)),
-        },
-    )
-    .unwrap();
+    let (mut term, _) = counting_terminal(80, 24);
     let reads = Arc::new(AtomicUsize::new(0));
     let counted = reads.clone();
     // Fails on every poll, like a terminal whose other end is gone.
@@ -145,13 +118,7 @@ async fn idle_with_a_live_feed_writes_nothing() {
     })
     .await;
     let db = e.dir.path().join("ui.sqlite");
-    let bytes = Counter::default();
-    let viewport = Viewport::Fixed(Rect::new(0, 0, 80, 24));
-    let mut term = Terminal::with_options(
-        CrosstermBackend::new(bytes.clone()),
-        TerminalOptions { viewport },
-    )
-    .unwrap();
+    let (mut term, bytes) = counting_terminal(80, 24);
     let (ev_tx, mut events) = futures::channel::mpsc::unbounded::<io::Result<Event>>();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let tasks = Tasks::new(&e.profile, Some(Store::open(&db).unwrap()), tx.clone())
@@ -174,7 +141,7 @@ async fn idle_with_a_live_feed_writes_nothing() {
     let timing = Timing {
         tick: Duration::from_millis(20),
     };
-    let count = || bytes.0.load(Ordering::SeqCst);
+    let count = || bytes.get();
     let driver = async move {
         // Every enabled source has made its first poll (Android: the sim has an enterprise);
         // a failed one (a timeout on a loaded machine) is finished too.
@@ -236,13 +203,7 @@ async fn idle_with_a_live_feed_writes_nothing() {
 #[tokio::test]
 async fn the_checklist_pane_is_silent_while_idle() {
     let (_mig, board) = crate::tui_checklist_support::shaped().await;
-    let bytes = Counter::default();
-    let viewport = Viewport::Fixed(Rect::new(0, 0, 80, 24));
-    let mut term = Terminal::with_options(
-        CrosstermBackend::new(bytes.clone()),
-        TerminalOptions { viewport },
-    )
-    .unwrap();
+    let (mut term, bytes) = counting_terminal(80, 24);
     let (ev_tx, mut events) = futures::channel::mpsc::unbounded::<io::Result<Event>>();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let mut s = state(80, 24);
@@ -251,7 +212,7 @@ async fn the_checklist_pane_is_silent_while_idle() {
     let timing = Timing {
         tick: Duration::from_millis(20),
     };
-    let count = || bytes.0.load(Ordering::SeqCst);
+    let count = || bytes.get();
     let sender = tx.clone();
     let driver = async move {
         ev_tx.unbounded_send(Ok(key(KeyCode::Char('2')))).unwrap();

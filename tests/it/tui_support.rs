@@ -151,3 +151,44 @@ pub fn screen(s: &State, w: u16, h: u16) -> String {
     }
     out
 }
+
+/// A terminal writer that only counts the bytes written: "idle writes nothing" is then a
+/// count that stops moving.
+#[derive(Clone, Default)]
+pub struct Counter(pub Arc<std::sync::atomic::AtomicUsize>);
+
+impl Counter {
+    pub fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .fetch_add(buf.len(), std::sync::atomic::Ordering::SeqCst);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A real crossterm terminal of `w`×`h` that writes into a byte [`Counter`].
+pub fn counting_terminal(
+    w: u16,
+    h: u16,
+) -> (
+    Terminal<ratatui::backend::CrosstermBackend<Counter>>,
+    Counter,
+) {
+    let bytes = Counter::default();
+    let term = Terminal::with_options(
+        ratatui::backend::CrosstermBackend::new(bytes.clone()),
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(Rect::new(0, 0, w, h)),
+        },
+    )
+    .unwrap();
+    (term, bytes)
+}
