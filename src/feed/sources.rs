@@ -125,15 +125,23 @@ pub async fn android(
     dir: &Directory,
 ) -> Result<(Seen<AndroidSeen>, Seen<SettingSeen>), google::Error> {
     let devices = collect(amapi.devices()).await?;
-    let mut policy_names: Vec<String> = devices
+    let used: std::collections::HashSet<&str> = devices
         .iter()
-        .filter_map(|d| d.policy_name.clone().or(d.applied_policy_name.clone()))
+        .filter_map(|d| {
+            d.policy_name
+                .as_deref()
+                .or(d.applied_policy_name.as_deref())
+        })
         .collect();
-    policy_names.sort();
-    policy_names.dedup();
+    // One `policies.list` page holds up to 100 policies: a tenant with a policy per user
+    // would otherwise spend a `policies.get` on each one every poll.
     let mut policies = Seen::new();
-    for name in policy_names {
-        let mut p = serde_json::to_value(amapi.policy(&name).await?).unwrap_or_default();
+    for p in collect(amapi.policies()).await? {
+        if !used.contains(p.name.as_str()) {
+            continue;
+        }
+        let name = p.name.clone();
+        let mut p = serde_json::to_value(p).unwrap_or_default();
         // The version moves with every change: the content is what drift is about.
         if let Some(o) = p.as_object_mut() {
             o.remove("version");

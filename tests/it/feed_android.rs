@@ -108,3 +108,29 @@ async fn android_compliance_and_policy_versions_become_events() {
         1
     );
 }
+
+/// A poll reads policies a page at a time, not one `policies.get` per policy: with a
+/// policy per user (the simulator's Sales users) the per-policy reads cost thousands of
+/// requests an hour at 100k devices.
+#[tokio::test]
+async fn an_android_poll_costs_one_request_per_page() {
+    let s = scene(frozen()).await;
+    let (devices, policies) = s.env.sim.with_tenant(|t, now| {
+        let listed = t.amapi.devices.iter().filter(|d| d.enrolled <= now).count();
+        (listed, t.amapi.policies.len())
+    });
+    assert!(policies > 3, "the tenant has per-user policies: {policies}");
+    let db = s.env.dir.path().join("feed.sqlite");
+    let mut p = Poller::new(s.env.clients(), Store::open(&db).unwrap());
+    assert!(p.lease().unwrap().is_held());
+    poll(&mut p, Source::Directory).await;
+    let r = p.poll(Source::Android).await.unwrap();
+    assert_eq!(r.outcome, PollOutcome::Committed);
+    let pages = |n: usize| n.div_ceil(100).max(1) as u64;
+    // Device pages may hold one more device that enrolled meanwhile; never one per policy.
+    assert!(
+        r.requests <= pages(devices + 1) + pages(policies),
+        "{} requests for {devices} devices and {policies} policies",
+        r.requests
+    );
+}
