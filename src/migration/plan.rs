@@ -71,8 +71,9 @@ impl PolicyChange {
             format!("  after:  {after}"),
             format!("  call:   {call}"),
             format!(
-                "  reaches {} OUs: {}",
+                "  reaches {} OU{}: {}",
                 self.reach.ous.len(),
+                if self.reach.ous.len() == 1 { "" } else { "s" },
                 self.reach.ous.join(", ")
             ),
             format!(

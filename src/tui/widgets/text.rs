@@ -27,6 +27,17 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// A count in at most 4 columns, rounded down: "9999", "12k", "999k", "1.2M", "12M".
+/// For narrow table columns where `thousands` would be cut.
+pub fn short_count(n: usize) -> String {
+    match n {
+        0..10_000 => n.to_string(),
+        10_000..1_000_000 => format!("{}k", n / 1_000),
+        1_000_000..10_000_000 => format!("{}.{}M", n / 1_000_000, n / 100_000 % 10),
+        _ => format!("{}M", n / 1_000_000),
+    }
+}
+
 /// Cuts `s` to `w` chars, marking the cut with `…`.
 pub fn fit(s: &str, w: usize) -> String {
     if s.chars().count() <= w {
@@ -50,6 +61,16 @@ mod tests {
     fn formats() {
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(thousands(12), "12");
+        for (n, short) in [
+            (0, "0"),
+            (9_999, "9999"),
+            (10_999, "10k"),
+            (999_999, "999k"),
+            (1_250_000, "1.2M"),
+            (123_000_000, "123M"),
+        ] {
+            assert_eq!(short_count(n), short);
+        }
         assert_eq!(fit("abcdef", 4), "abc…");
         let now: DateTime<Utc> = "2025-03-01T00:00:00Z".parse().unwrap();
         assert_eq!(ago(Some(now - chrono::Duration::days(3)), now), "3d ago");

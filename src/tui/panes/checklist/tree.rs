@@ -10,7 +10,7 @@ use super::state::Side;
 use crate::migrate::board::Stage;
 use crate::tui::scroll::ScrollList;
 use crate::tui::state::State;
-use crate::tui::widgets::text::{fit, thousands};
+use crate::tui::widgets::text::{fit, short_count};
 
 /// Columns of `right_part`.
 const RIGHT: usize = 19;
@@ -67,8 +67,9 @@ pub fn render(s: &State, f: &mut Frame, area: Rect) {
         let right = right_part(
             &stage,
             &done,
-            &thousands(o.syncing),
-            &thousands(o.left_behind),
+            // Four columns each: "1,234" would be cut at 80 columns.
+            &short_count(o.syncing),
+            &short_count(o.left_behind),
         );
         let style = match (i == cur, focused) {
             (true, true) => p.cursor,
