@@ -67,11 +67,12 @@ pub(super) async fn fetch(
     source: Source,
     loaded: &Loaded,
     today: NaiveDate,
+    mode: google::Listing,
     on_listing: impl FnMut(ListEvent) + Send,
 ) -> Result<Fetched, google::Error> {
     Ok(match loaded {
         Loaded::Directory(_) => {
-            let (devices, dir, listed) = sources::directory(clients, on_listing).await?;
+            let (devices, dir, listed) = sources::directory(clients, mode, on_listing).await?;
             Fetched::Directory(devices, dir, Some(Box::new(listed)))
         }
         Loaded::Policy(_) => Fetched::Policy(sources::policies(clients, dir).await?),

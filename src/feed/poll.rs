@@ -18,7 +18,7 @@ use thiserror::Error;
 use super::cycle::{self, Fetched};
 use super::sources;
 use crate::config::FeedSettings;
-use crate::google::{spent_by, spent_so_far, Clients};
+use crate::google::{self, spent_by, spent_so_far, Clients};
 use crate::listing::{ListEvent, Listed};
 use crate::migration::StepId;
 use crate::model::feed_state::{SyncOff, SyncOffs};
@@ -85,6 +85,8 @@ pub struct Poller {
     /// Requests per poll over the last hour, per source (the budget's window).
     spent: HashMap<Source, VecDeque<(Instant, u64)>>,
     next: HashMap<Source, Instant>,
+    /// Whether a Directory listing has been committed by this poller (see `listing_mode`).
+    listed: bool,
 }
 
 /// This machine's clock in ms, for the lease only (it coordinates local processes).
@@ -116,6 +118,7 @@ impl Poller {
             dir: sources::Directory::default(),
             spent: HashMap::new(),
             next: HashMap::new(),
+            listed: false,
         }
     }
 
@@ -131,6 +134,17 @@ impl Poller {
 
     pub fn clients(&self) -> &Clients {
         &self.clients
+    }
+
+    /// The search index's fast view first only for a dashboard's first listing, when its
+    /// table may still be empty: it costs a second chain of requests, about doubling a
+    /// poll. Every later poll (and a headless feed) reads the confirmed listing alone.
+    fn listing_mode(&self) -> google::Listing {
+        if self.hooks.is_some() && !self.listed {
+            google::Listing::FastThenConfirmed
+        } else {
+            google::Listing::Confirmed
+        }
     }
 
     /// Makes `source` due now (the admin asked for a refresh).
@@ -337,6 +351,7 @@ impl Poller {
         }
         let loaded = cycle::load(&self.store, source)?;
         let today = self.clients.client.server_now().date_naive();
+        let mode = self.listing_mode();
         let fetched: Fetched = {
             let Poller {
                 clients,
@@ -352,7 +367,7 @@ impl Poller {
                     (h.on_event)(ev);
                 }
             };
-            let fetch = cycle::fetch(clients, dir, source, &loaded, today, on_listing);
+            let fetch = cycle::fetch(clients, dir, source, &loaded, today, mode, on_listing);
             tokio::pin!(fetch);
             let ttl = settings.lease;
             let mut renew = tokio::time::interval(ttl / 3);
@@ -369,6 +384,8 @@ impl Poller {
                 }
             }
         };
+        // The table holds a whole listing now: later polls need no fast view.
+        self.listed |= source == Source::Directory;
         let now = self.clients.client.server_now();
         let requests = spent_so_far().unwrap_or(0);
         let mut fetched = fetched;

@@ -34,12 +34,14 @@ async fn collect<T>(
 /// The full listing (devices, users, OUs) through the headless listing layer the dashboard
 /// and `offsync devices` use, so all three join owners to OUs the same way. Pages and
 /// progress go to `on_event` as they arrive; the listing itself is returned too, so a
-/// dashboard shows the very listing the feed diffed instead of listing again.
+/// dashboard shows the very listing the feed diffed instead of listing again. `mode` is
+/// `Confirmed` or `FastThenConfirmed`: the diff is always of the confirmed answer.
 pub async fn directory(
     clients: &Clients,
+    mode: google::Listing,
     on_event: impl FnMut(ListEvent) + Send,
 ) -> Result<(Seen<DeviceSeen>, Directory, Listed), google::Error> {
-    let listed = crate::listing::list(clients, None, on_event)
+    let listed = crate::listing::list_with(clients, None, mode, on_event)
         .await
         .map_err(|e| match e {
             crate::listing::ListingError::Google { source, .. } => *source,

@@ -83,3 +83,56 @@ async fn a_poll_counts_only_its_own_requests_and_defers_on_its_own_budget() {
         PollOutcome::Committed
     );
 }
+
+/// A Directory poll reads the confirmed listing alone: the search index's fast view costs
+/// a second chain of requests and is worth it only for a dashboard's first listing.
+#[tokio::test]
+async fn a_directory_poll_costs_one_confirmed_listing() {
+    let e = env(SimConfig {
+        users: 300,
+        devices: 2_000,
+        ..SimConfig::default()
+    })
+    .await;
+    let clients = e.clients();
+    let before = clients.client.stats().requests;
+    offsync::listing::list_with(&clients, None, offsync::google::Listing::Confirmed, |_| {})
+        .await
+        .unwrap();
+    let confirmed = clients.client.stats().requests - before;
+
+    let headless = |name: &str| {
+        let db = e.dir.path().join(name);
+        Poller::new(clients.clone(), Store::open(&db).unwrap())
+    };
+    let mut p = headless("headless.sqlite");
+    assert!(p.lease().unwrap().is_held());
+    for _ in 0..2 {
+        let r = p.poll(Source::Directory).await.unwrap();
+        assert_eq!(r.outcome, PollOutcome::Committed);
+        // The first poll may read the OU list once to learn the server's clock.
+        assert!(
+            r.requests <= confirmed + 1,
+            "a poll took {} requests, the confirmed listing {confirmed}",
+            r.requests
+        );
+    }
+    drop(p);
+
+    // A dashboard: its first listing shows the fast view first, later ones do not.
+    let mut p = headless("dashboard.sqlite");
+    p.set_listing_hooks(offsync::feed::ListingHooks {
+        on_event: Box::new(|_| {}),
+        on_listed: Box::new(drop),
+        cache: None,
+    });
+    assert!(p.lease().unwrap().is_held());
+    let first = p.poll(Source::Directory).await.unwrap();
+    let second = p.poll(Source::Directory).await.unwrap();
+    assert!(
+        first.requests > confirmed + 5,
+        "the first listing has the fast view: {} requests, confirmed {confirmed}",
+        first.requests
+    );
+    assert!(second.requests <= confirmed + 1, "{}", second.requests);
+}
