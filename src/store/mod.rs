@@ -1,6 +1,7 @@
 //! SQLite storage, one file per profile: the inventory cache ([`devices`]), the
 //! append-only audit journal ([`journal`]), and the live feed's events, burndown, diff
-//! state ([`feed`]) and poller lease ([`lease`]). This is the only module that uses rusqlite and
+//! state ([`feed`]) and poller lease ([`lease`]), and the Google Sync token each tenant
+//! accepts ([`sync_token`]). This is the only module that uses rusqlite and
 //! the only one that knows the schema ([`schema`]); everything else sees model values.
 //!
 //! It must not call Google or know about the UI. The inventory part is only a cache (it can
@@ -19,6 +20,7 @@ mod migration_journal;
 mod migration_plan;
 pub mod private;
 pub mod schema;
+pub mod sync_token;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -35,6 +37,7 @@ pub use lease::Lease;
 pub use migration::{Claim, MigrationDb, MigrationStoreError};
 pub use migration_journal::StepJournalRow;
 pub use migration_plan::ChangeRow;
+pub use sync_token::RememberedToken;
 
 /// How long a write waits for another offsync (say the TUI's feed and a cron'd
 /// `offsync devices`) before reporting the database as locked.

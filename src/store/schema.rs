@@ -340,8 +340,22 @@ CREATE TABLE feed_lease (
 /// journaled as, so recovery reconciles that batch through the change engine.
 const V8: &str = "ALTER TABLE migration_step ADD COLUMN claim_batch INTEGER;";
 
+/// Version 9: the Google Sync `type:` spelling each tenant's search was proven to accept
+/// (`google_sync_query_token = "auto"`), so later runs skip the probe. Keyed like the
+/// inventory cache: the subject and the customer ID resolved when it was proven ('' when the
+/// customer read failed; such a row is only ever used by a profile that names no customer).
+const V9: &str = r#"
+CREATE TABLE sync_token (
+    subject     TEXT NOT NULL COLLATE NOCASE,
+    customer_id TEXT NOT NULL,
+    token       TEXT NOT NULL,
+    proven_at   TEXT NOT NULL,
+    PRIMARY KEY (subject, customer_id)
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, oldest first. Append new steps; never edit or reorder old ones.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {

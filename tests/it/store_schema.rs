@@ -107,3 +107,34 @@ fn an_older_database_is_migrated_forward_keeping_its_data() {
         "old snapshots were complete listings"
     );
 }
+
+#[test]
+fn a_version_8_database_gains_the_token_memory_keeping_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for step in &schema::MIGRATIONS[..8] {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 8).unwrap();
+        conn.execute(
+            "INSERT INTO snapshot (fetched_at, saved_at, device_count, user_count, ou_count)
+             VALUES (NULL, '2025-01-01T00:00:00Z', 0, 0, 0)",
+            [],
+        )
+        .unwrap();
+    }
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), 9);
+    assert_eq!(s.snapshots().unwrap().len(), 1);
+    let t = offsync::model::Tenant::configured("C01", "admin@a.example");
+    assert_eq!(s.remembered_sync_token(&t).unwrap(), None);
+    s.remember_sync_token(&t, "googlesync").unwrap();
+    drop(s);
+    let s = Store::open(&path).unwrap();
+    assert_eq!(
+        s.remembered_sync_token(&t).unwrap().as_deref(),
+        Some("googlesync")
+    );
+}
