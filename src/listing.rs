@@ -11,6 +11,8 @@
 //!
 //! It must not know about the terminal: callers draw progress from [`ListEvent`]s.
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -124,6 +126,12 @@ impl Cache {
         Store::open(&self.database)
     }
 
+    /// Remembers the Google Sync token each tenant accepts in this database (see
+    /// [`google::TokenMemory`]).
+    pub fn token_memory(&self) -> Arc<dyn google::TokenMemory> {
+        Arc::new(StoredTokens::new(self.database.clone()))
+    }
+
     /// Saves a listing as the newest snapshot of its tenant and prunes old ones.
     pub fn save(
         &self,
@@ -187,6 +195,53 @@ pub fn cached_devices_or_explain(
             others: others.join("; "),
             path,
         })
+    }
+}
+
+/// The Google Sync token memory over a profile's database. Each use opens its own
+/// connection (`Store` is not `Sync`; uses are rare: once a run, and after a probe). A
+/// database that cannot be opened (a read-only directory, a newer schema, …) only costs the
+/// memory: discovery still works, and the problem is reported once.
+pub struct StoredTokens {
+    database: PathBuf,
+    warned: AtomicBool,
+}
+
+impl StoredTokens {
+    pub fn new(database: PathBuf) -> StoredTokens {
+        StoredTokens {
+            database,
+            warned: AtomicBool::new(false),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T, StoreError>) -> Option<T> {
+        match Store::open(&self.database).and_then(|mut s| f(&mut s)) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                if !self.warned.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(
+                        "the Google Sync token this tenant accepts cannot be remembered \
+                         ({e}); it is probed on every run"
+                    );
+                }
+                None
+            }
+        }
+    }
+}
+
+impl google::TokenMemory for StoredTokens {
+    fn recall(&self, tenant: &Tenant) -> Option<String> {
+        self.with(|s| s.remembered_sync_token(tenant)).flatten()
+    }
+
+    fn remember(&self, tenant: &Tenant, token: &str) {
+        self.with(|s| s.remember_sync_token(tenant, token));
+    }
+
+    fn forget(&self, tenant: &Tenant) {
+        self.with(|s| s.forget_sync_token(tenant));
     }
 }
 

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, BoxStream, StreamExt};
-use tokio::sync::OnceCell;
 
 use super::auth::Warning;
 use super::client::{CallObserver, Client};
@@ -35,8 +34,11 @@ pub struct Clients {
     /// `None` when the profile names no Android Management enterprise.
     pub amapi: Option<super::Amapi>,
     pub profile: Profile,
-    /// The Google Sync token this tenant was found to accept (`auto`), probed once.
-    sync_token: Arc<OnceCell<Option<String>>>,
+    /// The Google Sync token this tenant was found to accept (`auto`), probed or
+    /// recalled once, replaced when a recheck finds it stale (see [`super::sync_token`]).
+    pub(super) sync_token: Arc<tokio::sync::Mutex<Option<super::QueryToken>>>,
+    /// Where proven tokens are remembered between runs; `None`: nowhere.
+    pub(super) token_memory: Option<Arc<dyn super::TokenMemory>>,
 }
 
 impl Clients {
@@ -62,31 +64,10 @@ impl Clients {
             },
             client,
             profile: profile.clone(),
-            sync_token: Arc::new(OnceCell::new()),
+            sync_token: Arc::default(),
+            token_memory: None,
         };
         Ok((clients, warnings))
-    }
-
-    /// How to write the Google Sync type in a query: the configured token, or with `auto`
-    /// the spelling this tenant was proven to accept (probed on first use, then kept).
-    /// `None`: no spelling is proven; leave the type out and filter client-side.
-    pub async fn google_sync_token(&self) -> Result<Option<String>, Error> {
-        if let Some(t) = self.profile.google_sync_query_token.explicit() {
-            return Ok(Some(t.to_string()));
-        }
-        self.sync_token
-            .get_or_try_init(|| async {
-                let t = partition::token::accepted(&self.directory).await?;
-                if t.is_none() {
-                    tracing::info!(
-                        "no type: token for Google Sync is proven on this tenant; \
-                         filtering a full listing client-side"
-                    );
-                }
-                Ok(t.map(str::to_string))
-            })
-            .await
-            .cloned()
     }
 }
 
@@ -144,30 +125,100 @@ pub struct LoadProgress {
     pub confirming: bool,
 }
 
+fn is_sync_type(c: &Clause) -> bool {
+    matches!(c, Clause::Match { field: Field::Type, value, prefix: false }
+        if DeviceType::parse(value) == DeviceType::GoogleSync)
+}
+
 /// The query for Google: `q` with the tenant's Google Sync token, or without the Google
-/// Sync type when no token is proven (the local filter applies it).
-async fn server_query(clients: &Clients, q: &Query) -> Result<Option<String>, Error> {
-    let is_sync_type = |c: &Clause| {
-        matches!(c, Clause::Match { field: Field::Type, value, prefix: false }
-            if DeviceType::parse(value) == DeviceType::GoogleSync)
+/// Sync type when no token is proven (the local filter applies it). The second value is the
+/// token when it was recalled from an earlier run and not yet checked in this one.
+async fn server_query(
+    clients: &Clients,
+    q: &Query,
+) -> Result<(Option<String>, Option<String>), Error> {
+    if !q.clauses.iter().any(is_sync_type) {
+        return Ok((query_text(q, None), None));
+    }
+    let t = clients.query_token().await?;
+    let remembered = match t.source {
+        super::TokenSource::Remembered => t.token.clone(),
+        _ => None,
     };
-    let text = if q.clauses.iter().any(is_sync_type) {
-        match clients.google_sync_token().await? {
-            Some(token) => q.to_google(&token),
-            None => Query {
-                clauses: q
-                    .clauses
-                    .iter()
-                    .filter(|c| !is_sync_type(c))
-                    .cloned()
-                    .collect(),
-            }
-            .to_google(""),
+    Ok((query_text(q, t.token.as_deref()), remembered))
+}
+
+/// `q` for Google with `token` for the Google Sync type, or without that type at all.
+fn query_text(q: &Query, token: Option<&str>) -> Option<String> {
+    let text = match token {
+        Some(token) => q.to_google(token),
+        None => Query {
+            clauses: q
+                .clauses
+                .iter()
+                .filter(|c| !is_sync_type(c))
+                .cloned()
+                .collect(),
         }
-    } else {
-        q.to_google("")
+        .to_google(""),
     };
-    Ok((!text.is_empty()).then_some(text))
+    (!text.is_empty()).then_some(text)
+}
+
+type Pages = BoxStream<'static, Result<Vec<Device>, Error>>;
+
+/// An index-only listing built on a remembered token, checked where a stale token would
+/// hide devices. The cheapest safe check is the answer itself: a page with devices shows
+/// the token still filters (a server that ignored it would widen the answer, and the local
+/// filter narrows it again), so the usual run sends no extra request. Only a 400, or an
+/// answer with no device at all, is ambiguous; then the token alone is probed again (one
+/// request). Still accepted: the answer stands (or the 400 is reported: it was about
+/// something else). Not: the token is forgotten, the tenant probed afresh and the listing
+/// repeated with what is proven now. Nothing was streamed yet in either case.
+fn checked(clients: Clients, q: Query, token: String, pages: Pages) -> Pages {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    use std::sync::Mutex;
+    let any = Arc::new(AtomicBool::new(false));
+    let refused: Arc<Mutex<Option<Error>>> = Arc::default();
+    let first = {
+        let (any, refused) = (any.clone(), refused.clone());
+        pages.scan((), move |_, r| {
+            let out = match r {
+                Ok(page) => {
+                    if !page.is_empty() {
+                        any.store(true, Relaxed);
+                    }
+                    Some(Ok(page))
+                }
+                Err(e) if e.status() == Some(400) && !any.load(Relaxed) => {
+                    *refused.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    None
+                }
+                Err(e) => Some(Err(e)),
+            };
+            std::future::ready(out)
+        })
+    };
+    let then = stream::once(async move {
+        if any.load(Relaxed) {
+            return stream::empty().boxed();
+        }
+        let refused = refused.lock().unwrap_or_else(|p| p.into_inner()).take();
+        match clients.recheck_sync_token(&token).await {
+            Err(e) => stream::once(std::future::ready(Err(e))).boxed(),
+            Ok(t) if t.token.as_deref() == Some(token.as_str()) => match refused {
+                Some(e) => stream::once(std::future::ready(Err(e))).boxed(),
+                None => stream::empty().boxed(),
+            },
+            Ok(t) => partition::mobiledevices(
+                &clients.directory,
+                query_text(&q, t.token.as_deref()),
+                clients.profile.http.partitioned_listing,
+            ),
+        }
+    })
+    .flatten();
+    first.chain(then).boxed()
 }
 
 /// [`load_inventory_with`] as the dashboard runs it: the fast view first, then confirmed.
@@ -197,17 +248,17 @@ pub async fn load_inventory_with(
     let dir = &clients.directory;
     let partitioned = clients.profile.http.partitioned_listing;
     let index_only = || async {
-        let q = match filter_query {
+        let (q, remembered) = match filter_query {
             Some(q) => server_query(clients, q).await?,
-            None => None,
+            None => (None, None),
         };
+        let mut pages = partition::mobiledevices(dir, q, partitioned);
+        if let (Some(token), Some(q)) = (remembered, filter_query) {
+            pages = checked(clients.clone(), q.clone(), token, pages);
+        }
         // An empty page after the last marks the end of the index-only listing.
         let done = stream::once(async { (true, Ok(Vec::new())) });
-        Ok::<_, Error>(
-            partition::mobiledevices(dir, q, partitioned)
-                .map(|r| (false, r))
-                .chain(done),
-        )
+        Ok::<_, Error>(pages.map(|r| (false, r)).chain(done))
     };
     let confirmed = || partition::mobiledevices_confirmed(dir).map(|r| (false, r));
     // (end of the index-only listing, page)

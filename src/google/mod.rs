@@ -19,6 +19,7 @@ pub mod policy;
 pub mod reports;
 pub mod retry;
 pub mod scopes;
+pub mod sync_token;
 
 pub use amapi::Amapi;
 pub use auth::{Warning, LOG_FILTER};
@@ -31,3 +32,4 @@ pub use inventory::{
 };
 pub use policy::Policy;
 pub use reports::Reports;
+pub use sync_token::{QueryToken, TokenMemory, TokenSource};

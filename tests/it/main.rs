@@ -29,6 +29,7 @@ mod google_paging;
 mod google_partition;
 mod google_readings;
 mod google_retry;
+mod google_token_memory;
 mod google_util;
 mod migration_crash;
 mod migration_cut;

@@ -28,34 +28,37 @@ pub enum Verdict {
 pub async fn probe(dir: &Directory) -> Result<Vec<(&'static str, Verdict)>, Error> {
     let mut out = Vec::new();
     for c in CANDIDATES {
-        let l = DeviceListing {
-            query: Some(format!("type:{c}")),
-            max_results: 20,
-            ..Default::default()
-        };
-        let verdict = match dir.mobiledevices_page(&l, None).await {
-            Ok(p) if p.items.is_empty() => Verdict::Empty,
-            Ok(p)
-                if p.items
-                    .iter()
-                    .all(|d| d.device_type == DeviceType::GoogleSync) =>
-            {
-                Verdict::Accepted
-            }
-            Ok(_) => Verdict::Misread,
-            Err(Error::Api { status: 400, .. }) => Verdict::Refused,
-            Err(e) => return Err(e),
-        };
-        out.push((c, verdict));
+        out.push((c, verdict(dir, c).await?));
     }
     Ok(out)
 }
 
-/// The first accepted spelling, if any.
-pub async fn accepted(dir: &Directory) -> Result<Option<&'static str>, Error> {
-    Ok(probe(dir)
-        .await?
-        .into_iter()
+/// Probes one spelling: the first 20 devices `type:{token}` returns.
+pub async fn verdict(dir: &Directory, token: &str) -> Result<Verdict, Error> {
+    let l = DeviceListing {
+        query: Some(format!("type:{token}")),
+        max_results: 20,
+        ..Default::default()
+    };
+    Ok(match dir.mobiledevices_page(&l, None).await {
+        Ok(p) if p.items.is_empty() => Verdict::Empty,
+        Ok(p)
+            if p.items
+                .iter()
+                .all(|d| d.device_type == DeviceType::GoogleSync) =>
+        {
+            Verdict::Accepted
+        }
+        Ok(_) => Verdict::Misread,
+        Err(Error::Api { status: 400, .. }) => Verdict::Refused,
+        Err(e) => return Err(e),
+    })
+}
+
+/// The first accepted spelling among `verdicts`, if any.
+pub fn first_accepted(verdicts: &[(&'static str, Verdict)]) -> Option<&'static str> {
+    verdicts
+        .iter()
         .find(|(_, v)| *v == Verdict::Accepted)
-        .map(|(c, _)| c))
+        .map(|(c, _)| *c)
 }
