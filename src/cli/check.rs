@@ -64,6 +64,7 @@ pub async fn run(g: &GlobalArgs, args: CheckArgs) -> color_eyre::Result<()> {
     });
     let clients = match Clients::new(&profile, None) {
         Ok((c, warnings)) => {
+            let c = c.with_token_memory(settings.cache(&profile).token_memory());
             rows.push(Row {
                 what: format!("key file {}", profile.key_file.display()),
                 scope: "",
@@ -110,7 +111,7 @@ pub async fn run(g: &GlobalArgs, args: CheckArgs) -> color_eyre::Result<()> {
         scopes::DEVICE_READ,
         d.mobiledevices_page(&one, None).await.map(|_| ()),
     ));
-    rows.push(sync_token_row(&profile, d).await);
+    rows.push(sync_token_row(&clients).await);
     rows.push(row(
         "list users",
         scopes::USER_READ,
@@ -199,47 +200,78 @@ pub async fn run(g: &GlobalArgs, args: CheckArgs) -> color_eyre::Result<()> {
 }
 
 /// Which `type:` spelling of Google Sync the tenant's search accepts (see
-/// `google::partition::token`). Never a failure: without one, listings filter client-side.
-async fn sync_token_row(profile: &crate::config::Profile, d: &crate::google::Directory) -> Row {
+/// `google::partition::token`), and whether it was remembered from an earlier run or probed
+/// now. A remembered spelling is probed again here (one request): `check` reports the tenant
+/// as it is. Never a failure: without one, listings filter client-side.
+async fn sync_token_row(clients: &Clients) -> Row {
     use crate::google::partition::token::{self, Verdict};
-    let verdicts = match token::probe(d).await {
-        Ok(v) => v,
-        Err(e) => return row("Google Sync search token", scopes::DEVICE_READ, Err(e)),
-    };
-    let accepted = verdicts
-        .iter()
-        .find(|(_, v)| *v == Verdict::Accepted)
-        .map(|(c, _)| *c);
-    let seen: Vec<String> = verdicts
-        .iter()
-        .map(|(c, v)| format!("type:{c} {v:?}"))
-        .collect();
-    let works = |t: &str| {
+    use crate::google::TokenSource;
+    let what = "Google Sync search token";
+    let fail = |e| row(what, scopes::DEVICE_READ, Err(e));
+    let shown = |verdicts: &[(&str, Verdict)]| {
         verdicts
             .iter()
-            .any(|(c, v)| *c == t && *v == Verdict::Accepted)
+            .map(|(c, v)| format!("type:{c} {v:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    let ok = match (profile.google_sync_query_token.explicit(), accepted) {
-        (Some(cfg), _) if works(cfg) => Ok(()),
-        (Some(cfg), _) => Err(format!(
-            "warning: google_sync_query_token = \"{cfg}\" is configured, but the tenant \
-             answered: {}; remove it (default auto) so offsync uses what works",
-            seen.join(", ")
-        )),
-        (None, Some(_)) => Ok(()),
-        (None, None) => Err(format!(
-            "warning: no spelling is proven ({}); offsync lists every device and filters \
-             Google Sync client-side (exact, slower)",
-            seen.join(", ")
-        )),
+    if let Some(cfg) = clients.profile.google_sync_query_token.explicit() {
+        let verdicts = match token::probe(&clients.directory).await {
+            Ok(v) => v,
+            Err(e) => return fail(e),
+        };
+        let works = verdicts
+            .iter()
+            .any(|(c, v)| *c == cfg && *v == Verdict::Accepted);
+        let accepted = token::first_accepted(&verdicts);
+        return Row {
+            what: match accepted {
+                Some(c) => format!("{what}: type:{c} (probed; configured: type:{cfg})"),
+                None => format!("{what} (probed; configured: type:{cfg})"),
+            },
+            scope: scopes::DEVICE_READ,
+            ok: if works {
+                Ok(())
+            } else {
+                Err(format!(
+                    "warning: google_sync_query_token = \"{cfg}\" is configured, but the \
+                     tenant answered: {}; remove it (default auto) so offsync uses what works",
+                    shown(&verdicts)
+                ))
+            },
+        };
+    }
+    let mut t = match clients.query_token().await {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    if let (TokenSource::Remembered, Some(used)) = (t.source, t.token.clone()) {
+        t = match clients.recheck_sync_token(&used).await {
+            Ok(t) => t,
+            Err(e) => return fail(e),
+        };
+    }
+    let how = match (t.source, &t.forgotten) {
+        (TokenSource::Rechecked, _) => "remembered for this tenant, accepted again".to_string(),
+        (_, Some(old)) => {
+            format!("probed; the remembered type:{old} no longer works and was forgotten")
+        }
+        _ => "probed".to_string(),
     };
     Row {
-        what: match accepted {
-            Some(c) => format!("Google Sync search token: type:{c}"),
-            None => "Google Sync search token".into(),
+        what: match &t.token {
+            Some(c) => format!("{what}: type:{c} ({how})"),
+            None => format!("{what} ({how})"),
         },
         scope: scopes::DEVICE_READ,
-        ok,
+        ok: match &t.token {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "warning: no spelling is proven ({}); offsync lists every device and filters \
+                 Google Sync client-side (exact, slower)",
+                shown(&t.verdicts)
+            )),
+        },
     }
 }
 

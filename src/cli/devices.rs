@@ -202,7 +202,7 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
         } else {
             crate::google::Listing::Confirmed
         };
-        let listed = fetch(&profile, &server_query, listing, interactive).await?;
+        let listed = fetch(&profile, &cache, &server_query, listing, interactive).await?;
         for w in &listed.warnings {
             eprintln!("offsync: warning: {w}");
         }
@@ -270,11 +270,13 @@ pub async fn run(g: &GlobalArgs, args: DevicesArgs) -> color_eyre::Result<()> {
 /// Lists the inventory from Google, with a progress line on a terminal and nothing otherwise.
 async fn fetch(
     profile: &crate::config::Profile,
+    cache: &listing::Cache,
     query: &Query,
     listing: crate::google::Listing,
     interactive: bool,
 ) -> color_eyre::Result<Listed> {
     let (clients, warnings) = Clients::new(profile, None)?;
+    let clients = clients.with_token_memory(cache.token_memory());
     for w in warnings {
         eprintln!("offsync: warning: {w}");
     }

@@ -10,9 +10,10 @@ use crate::google_util::env;
 pub fn config(e: &crate::google_util::Env) -> GlobalArgs {
     let c = &e.sim.credentials;
     let text = format!(
-        "[profiles.t]\nsubject = \"{}\"\nkey_file = \"{}\"\ncustomer_id = \"{}\"\n[profiles.t.endpoints]\n\
+        "data_dir = \"{}\"\n[profiles.t]\nsubject = \"{}\"\nkey_file = \"{}\"\ncustomer_id = \"{}\"\n[profiles.t.endpoints]\n\
          directory = \"{u}\"\nreports = \"{u}\"\ncloudidentity = \"{u}\"\ngmail = \"{u}\"\nandroidmanagement = \"{u}\"\n\
          enterprise = \"{}\"\n[profiles.t.http]\nbackoff_base_ms = 10\nbackoff_max_ms = 50\nmax_tries = 2\n",
+        e.dir.path().join("data").display(),
         c.admin_email,
         e.profile.key_file.display(),
         c.customer_id,
