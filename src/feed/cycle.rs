@@ -9,7 +9,7 @@ use crate::listing::{ListEvent, Listed};
 use crate::model::feed_state::{
     AndroidSeen, AuditRecord, DeviceSeen, Seen, SettingSeen, SyncOffs, UsageDay,
 };
-use crate::model::{Event, Source};
+use crate::model::{Event, Interner, Source};
 use crate::store::{Commit, SourceState, Store, StoreError};
 
 /// Audit events can reach the Reports API late: each poll reads this far back again (the
@@ -40,7 +40,12 @@ pub(super) enum Fetched {
 pub(super) fn load(store: &Store, source: Source) -> Result<Loaded, StoreError> {
     let name = source.as_str();
     Ok(match source {
-        Source::Directory => Loaded::Directory(store.feed_state(name)?),
+        Source::Directory => {
+            let mut shared = Interner::default();
+            Loaded::Directory(
+                store.feed_state_with(name, |d: &mut DeviceSeen| d.intern(&mut shared))?,
+            )
+        }
         Source::Policy => Loaded::Policy(store.feed_state(name)?),
         Source::Android => {
             Loaded::Android(store.feed_state(name)?, store.feed_state(ANDROID_POLICIES)?)

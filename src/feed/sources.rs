@@ -10,6 +10,7 @@ use crate::google::reports::Activity;
 use crate::google::{self, Clients};
 use crate::listing::{ListEvent, Listed};
 use crate::model::feed_state::{AndroidSeen, AuditRecord, DeviceSeen, Seen, SettingSeen, UsageDay};
+use crate::model::Interner;
 
 /// What the Directory listing teaches the other sources: who users are and where OUs are.
 #[derive(Debug, Clone, Default)]
@@ -48,10 +49,11 @@ pub async fn directory(
             other => google::Error::Invalid(other.to_string()),
         })?;
     let inv = &listed.inventory;
+    let mut shared = Interner::default();
     let devices = inv
         .devices
         .iter()
-        .map(|d| (d.resource_id.clone(), DeviceSeen::of(d)))
+        .map(|d| (d.resource_id.clone(), DeviceSeen::of(d, &mut shared)))
         .collect();
     let dir = Directory {
         users: inv

@@ -116,6 +116,18 @@ impl Interner {
         }
     }
 
+    /// The shared copy of the text `s` (allocated only the first time it is seen).
+    pub fn text(&mut self, s: &str) -> Shared {
+        match self.seen.get(s) {
+            Some(v) => v.clone(),
+            None => {
+                let v = Shared::from(s);
+                self.seen.insert(v.clone());
+                v
+            }
+        }
+    }
+
     /// Replaces each repeated-value field of `d` with its shared copy.
     pub fn device(&mut self, d: &mut Device) {
         for f in [

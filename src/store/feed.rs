@@ -196,6 +196,16 @@ impl Store {
         &self,
         source: &str,
     ) -> Result<SourceState<T>, StoreError> {
+        self.feed_state_with(source, |_| {})
+    }
+
+    /// [`Store::feed_state`] with `each` applied to every entry as it is read (sharing the
+    /// entries' repeated values before the next one is read keeps the peak low).
+    pub fn feed_state_with<T: DeserializeOwned>(
+        &self,
+        source: &str,
+        mut each: impl FnMut(&mut T),
+    ) -> Result<SourceState<T>, StoreError> {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let row: Option<(i64, Option<String>)> = tx
             .query_row(
@@ -217,8 +227,9 @@ impl Store {
             while let Some(r) = rows.next().map_err(|e| self.err(e))? {
                 let key: String = r.get(0).map_err(|e| self.err(e))?;
                 let json: String = r.get(1).map_err(|e| self.err(e))?;
-                let v = serde_json::from_str(&json)
+                let mut v = serde_json::from_str(&json)
                     .map_err(|e| StoreError::bad_json(&self.path, "feed state", e))?;
+                each(&mut v);
                 seen.insert(key, v);
             }
             Some(seen)

@@ -111,7 +111,7 @@ fn status_kind(s: &DeviceStatus) -> K {
 }
 
 fn describe(d: &DeviceSeen) -> String {
-    let mut s = d.device_type.clone();
+    let mut s = d.device_type.to_string();
     if let Some(m) = &d.model {
         s.push(' ');
         s.push_str(m);
