@@ -76,23 +76,31 @@ const JITTER_MARGIN: f64 = 0.03;
 struct State {
     /// Requests per second now.
     rate: f64,
-    /// The next free slot.
-    next: Instant,
-    /// Send times within the last 60 s (only kept while bursting above the base rate).
+    /// The slot the last request took: the next one is `1 / rate` later.
+    last: Option<Instant>,
+    /// Send times within the last 60 s, oldest first.
     sent: VecDeque<Instant>,
     /// After an error: stay under this rate until `hold_until`.
     cap: f64,
     hold_until: Option<Instant>,
     last_cut: Option<Instant>,
-    /// Back-offs so far: waiters whose slot predates one reserve again.
-    cuts: u64,
+    /// Set by a rate-limit error: the server counts per second (or allows less than
+    /// configured), so until the hold ends no `per_second` requests in a row may be sent
+    /// within `per_second / cap` seconds, counting every request already sent, refused or
+    /// not, as such a server does.
+    strict: bool,
 }
 
 /// The Admin SDK pacer: additive increase while answers come, multiplicative decrease on a
 /// rate-limit error, within the per-minute ceiling.
 pub struct Adaptive {
     per_minute: u32,
+    /// What a per-second reading of the quota allows in any second.
+    per_second: usize,
     base: f64,
+    /// Waiters line up here in order; the first one sleeps until its slot and sends. Slots
+    /// are only taken when due, so a back-off spaces every waiter at the new rate at once.
+    queue: tokio::sync::Mutex<()>,
     state: Mutex<State>,
 }
 
@@ -103,48 +111,69 @@ impl Adaptive {
         let base = (per_minute as f64 / 60.0 * 0.99).max(1.0 / 60.0);
         Adaptive {
             per_minute,
+            per_second: (per_minute / 60).max(1) as usize,
             base,
+            queue: tokio::sync::Mutex::new(()),
             state: Mutex::new(State {
                 rate: base,
-                next: Instant::now(),
+                last: None,
                 sent: VecDeque::new(),
                 cap: base * MAX_BURST,
                 hold_until: None,
                 last_cut: None,
-                cuts: 0,
+                strict: false,
             }),
         }
     }
 
     pub async fn wait(&self) {
-        loop {
-            let cuts = self.state.lock().expect("pacer lock").cuts;
-            let slot = self.reserve(Instant::now());
+        let _turn = self.queue.lock().await;
+        let first = Instant::now();
+        // A back-off while asleep moves the slot later: look again when it comes.
+        while let Some(slot) = self.take(first, Instant::now()) {
             tokio::time::sleep_until(slot).await;
-            // A slot reserved before a back-off was spaced for the old rate: take a new one.
-            if self.state.lock().expect("pacer lock").cuts == cuts {
-                return;
-            }
         }
     }
 
-    /// Takes the next slot at or after `now`.
-    fn reserve(&self, now: Instant) -> Instant {
-        {
-            let mut st = self.state.lock().expect("pacer lock");
-            let mut slot = st.next.max(now);
-            // Never more than the ceiling in any 60 s.
-            let minute = Duration::from_secs(60);
-            while st.sent.front().is_some_and(|&t| t + minute <= slot) {
-                st.sent.pop_front();
-            }
-            if st.sent.len() as u32 >= self.per_minute {
-                slot = slot.max(st.sent[0] + minute);
-            }
-            st.sent.push_back(slot);
-            st.next = slot + Duration::from_secs_f64(1.0 / st.rate);
-            slot
+    /// Takes the slot of a request first in line since `first` when it is due at `now`
+    /// (`None`), else says when it is.
+    fn take(&self, first: Instant, now: Instant) -> Option<Instant> {
+        let mut st = self.state.lock().expect("pacer lock");
+        let slot = self.earliest(&mut st, now).max(first);
+        if slot > now {
+            return Some(slot);
         }
+        // The next slot counts from this one, not from when the timer fired (on the next
+        // millisecond, or later on a busy machine), so timer lateness does not add up.
+        st.last = Some(slot);
+        // The windows count when requests really left.
+        st.sent.push_back(now);
+        None
+    }
+
+    /// The earliest the next request may go (possibly before `now`).
+    fn earliest(&self, st: &mut State, now: Instant) -> Instant {
+        let minute = Duration::from_secs(60);
+        while st.sent.front().is_some_and(|&t| t + minute <= now) {
+            st.sent.pop_front();
+        }
+        let mut slot = match st.last {
+            Some(last) => last + Duration::from_secs_f64(1.0 / st.rate),
+            None => now,
+        };
+        // Never more than the ceiling in any 60 s.
+        let n = st.sent.len();
+        if n >= self.per_minute as usize {
+            slot = slot.max(st.sent[n - self.per_minute as usize] + minute);
+        }
+        // Under a per-second reading, `per_second` requests in a row span `per_second ÷
+        // cap` seconds. Right after a burst this drains the server's window exactly: the
+        // requests in flight when the error came still count there.
+        if st.strict && n >= self.per_second {
+            let span = Duration::from_secs_f64(self.per_second as f64 / st.cap);
+            slot = slot.max(st.sent[n - self.per_second] + span);
+        }
+        slot
     }
 
     fn answered(&self, rate_limited: bool, now: Instant) {
@@ -162,22 +191,21 @@ impl Adaptive {
             // and stay there for a while. Such a server counts arrivals, which the network
             // and its own scheduling jitter, so the held cap keeps `JITTER_MARGIN` under the
             // rate that failed; each error at or below it (more jitter than that, or a quota
-            // lower than configured) lowers the cap by the margin again. The rate itself
-            // drops 10% so the window drains, then climbs back to the cap: holding the 10%
-            // cut would give away a tenth of the quota per error for the whole hold.
+            // lower than configured) lowers the cap by the margin again. No dip below the
+            // cap is needed to drain the server's window: the per-second spacing of
+            // `strict` waits exactly as long as the requests already sent make it.
             let above = st.rate > self.base * 1.001;
             let failed = if above { self.base } else { st.rate };
             st.cap = failed * (1.0 - JITTER_MARGIN);
-            st.rate = (failed * 0.9).max(self.base * 0.05);
+            st.rate = st.cap;
+            st.strict = true;
             st.hold_until = Some(now + HOLD);
             st.last_cut = Some(now);
-            st.cuts += 1;
-            // Pause the next slot a little so the window can drain.
-            st.next = st.next.max(now + Duration::from_secs_f64(1.0 / st.rate));
             return;
         }
         if st.hold_until.is_some_and(|t| now >= t) {
             st.hold_until = None;
+            st.strict = false;
             st.cap = self.base * MAX_BURST;
         }
         // About +0.25% of the base rate per answer: doubling takes ~400 answers.
@@ -197,7 +225,11 @@ fn limiter(per_window: u32, window: Duration) -> DefaultDirectRateLimiter {
 
 #[cfg(test)]
 mod tests {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+
     use super::*;
+    use crate::sim::{QuotaBucket, QuotaWindow, Quotas};
 
     #[tokio::test]
     async fn starts_at_the_base_rate_without_a_burst() {
@@ -224,16 +256,17 @@ mod tests {
         assert!(rate(&a) > base * 1.9, "{}", rate(&a));
         a.answered(true, t0);
         a.answered(true, t0 + Duration::from_millis(10)); // same round: one cut
-        assert!((rate(&a) - base * 0.9).abs() < 1e-9);
-        // Held a margin under the base rate...
+                                                          // Held a margin under the base rate...
+        let held = base * (1.0 - JITTER_MARGIN);
+        assert!((rate(&a) - held).abs() < 1e-9);
         for _ in 0..1000 {
             a.answered(false, t0 + Duration::from_secs(1));
         }
-        let held = base * (1.0 - JITTER_MARGIN);
         assert!((rate(&a) - held).abs() < 1e-9);
-        // ...and 10% less when errors come even there (jitter, or a lower real quota).
+        // ...and the margin lower again when errors come even there (jitter, or a lower
+        // real quota).
         a.answered(true, t0 + Duration::from_secs(2));
-        assert!((rate(&a) - held * 0.9).abs() < 1e-9);
+        assert!((rate(&a) - held * (1.0 - JITTER_MARGIN)).abs() < 1e-9);
         // ...until the hold ends, then up to the burst ceiling.
         for _ in 0..2000 {
             a.answered(false, t0 + Duration::from_secs(3) + HOLD);
@@ -241,43 +274,36 @@ mod tests {
         assert!((rate(&a) - base * MAX_BURST).abs() < 1e-9);
     }
 
+    /// Takes the next slot as soon as it is due; returns when that was.
+    fn send(a: &Adaptive, first: Instant) -> Instant {
+        let mut now = first;
+        while let Some(slot) = a.take(first, now) {
+            now = slot;
+        }
+        now
+    }
+
     #[test]
-    fn an_error_at_the_held_rate_costs_the_margin_not_a_tenth() {
-        let a = Adaptive::new(2400);
+    fn a_back_off_waits_until_what_was_sent_leaves_the_second() {
+        let a = Adaptive::new(2400); // 40 per second under a per-second reading
         let t0 = Instant::now();
-        let state = |a: &Adaptive| {
-            let st = a.state.lock().unwrap();
-            (st.rate, st.cap)
-        };
-        let base = state(&a).0;
-        // Above the base rate: the server counts per second.
-        for _ in 0..100 {
+        for _ in 0..400 {
             a.answered(false, t0);
         }
-        a.answered(true, t0);
-        assert_eq!(state(&a), (base * 0.9, base * (1.0 - JITTER_MARGIN)));
-        // Back at the held cap within ~50 answers (about a second at 40/s).
-        let t1 = t0 + Duration::from_secs(1);
-        for _ in 0..50 {
-            a.answered(false, t1);
-        }
-        let held = base * (1.0 - JITTER_MARGIN);
-        assert!((state(&a).0 - held).abs() < 1e-9);
-        // A jitter error there drops the rate 10% for a moment but the cap only by the
-        // margin, and the rate climbs back to it while the hold lasts.
-        a.answered(true, t1);
-        let (rate, cap) = state(&a);
-        assert!((rate - held * 0.9).abs() < 1e-9);
-        assert!((cap - held * (1.0 - JITTER_MARGIN)).abs() < 1e-9);
-        let t2 = t1 + Duration::from_secs(1);
-        for _ in 0..50 {
-            a.answered(false, t2);
-        }
-        assert!((state(&a).0 - cap).abs() < 1e-9);
-        // Errors of one round (in flight together) cut once.
-        a.answered(true, t2);
-        a.answered(true, t2 + Duration::from_millis(100));
-        assert!((state(&a).1 - cap * (1.0 - JITTER_MARGIN)).abs() < 1e-9);
+        // 60 requests in about 0.6 s at twice the base rate.
+        let sent: Vec<Instant> = (0..60).map(|_| send(&a, t0)).collect();
+        let end = sent[59];
+        a.answered(true, end);
+        // The 40 requests before the next one (the last 40 sent) span 40 ÷ the held rate.
+        let held = a.state.lock().unwrap().cap;
+        let next = send(&a, end);
+        let span = Duration::from_secs_f64(40.0 / held);
+        assert!(next >= sent[20] + span, "{:?}", next - end);
+        assert!(next < sent[20] + span + Duration::from_millis(1));
+        // Then evenly spaced at the held rate.
+        let after = send(&a, next);
+        let gap = (after - next).as_secs_f64();
+        assert!((gap - 1.0 / held).abs() < 1e-3, "{gap}");
     }
 
     #[test]
@@ -287,9 +313,86 @@ mod tests {
         for _ in 0..2000 {
             a.answered(false, t0);
         }
-        let slots: Vec<Instant> = (0..61).map(|_| a.reserve(t0)).collect();
+        let slots: Vec<Instant> = (0..61).map(|_| send(&a, t0)).collect();
         // 60 fit in well under a minute at 4/s; the 61st waits for the window.
         assert!(slots[59] - t0 < Duration::from_secs(20));
         assert!(slots[60] - slots[0] >= Duration::from_secs(60));
+    }
+
+    /// A simulated clock: `workers` request loops share the pacer (2,400/min); a request
+    /// reaches the simulator's quota check 150 ms after it leaves (the simulator sleeps its
+    /// latency first) and the loop sends again when the answer is back, at once, refused
+    /// or not. Timers fire on whole milliseconds, as tokio's do. Returns each request's
+    /// arrival and whether the quota, enforced the way `how` reads it, admitted it.
+    fn simulate(how: QuotaWindow, workers: usize, secs: u64) -> Vec<(Duration, bool)> {
+        let a = Adaptive::new(2400);
+        let quotas = Quotas::default();
+        let (t0, s0) = (Instant::now(), std::time::Instant::now());
+        let latency = Duration::from_millis(150);
+        let end = t0 + Duration::from_secs(secs);
+        let mut flying: BinaryHeap<Reverse<Instant>> = BinaryHeap::new();
+        let (mut now, mut queued, mut log) = (t0, workers, Vec::new());
+        // Since when the first request in line has been first.
+        let mut head = None;
+        loop {
+            while flying.peek().is_some_and(|&Reverse(at)| at <= now) {
+                let Reverse(at) = flying.pop().expect("peeked");
+                let (who, window) = (QuotaBucket::Admin("admin".into()), Duration::from_secs(60));
+                let ok = quotas.admit(who, 2400, window, how, s0, s0 + (at - t0));
+                a.answered(!ok, at);
+                log.push((at - t0, ok));
+                queued += 1;
+            }
+            let mut timer = None;
+            while queued > 0 {
+                let first = *head.get_or_insert(now);
+                match a.take(first, now) {
+                    None => {
+                        (queued, head) = (queued - 1, None);
+                        flying.push(Reverse(now + latency));
+                    }
+                    Some(slot) => {
+                        let ms = (slot - t0).as_nanos().div_ceil(1_000_000) as u64;
+                        timer = Some(t0 + Duration::from_millis(ms));
+                        break;
+                    }
+                }
+            }
+            let arrival = flying.peek().map(|&Reverse(at)| at);
+            now = match (timer, arrival) {
+                (Some(t), Some(at)) => t.min(at),
+                (t, at) => t.or(at).expect("a request is always waiting or in flight"),
+            };
+            if now >= end {
+                return log;
+            }
+        }
+    }
+
+    #[test]
+    fn under_a_per_second_quota_only_the_first_probe_is_refused() {
+        let log = simulate(QuotaWindow::StrictSecond, 16, 30);
+        let refused: Vec<Duration> = log.iter().filter(|r| !r.1).map(|r| r.0).collect();
+        // Climbing past the base rate is how the pacer learns the reading: the requests
+        // in flight then are refused, and nothing after them.
+        assert!(!refused.is_empty());
+        assert!(refused.len() <= 10, "{refused:?}");
+        assert!(
+            refused.iter().all(|&t| t < Duration::from_secs(3)),
+            "{refused:?}"
+        );
+        // Evenly spaced at the held rate (3% under 40/s) for the rest.
+        let admitted = log.iter().filter(|r| r.1).count();
+        assert!(admitted >= 38 * 29, "{admitted}");
+    }
+
+    #[test]
+    fn under_a_minute_quota_nothing_is_refused_and_the_rate_climbs() {
+        for how in [QuotaWindow::FixedMinute, QuotaWindow::SlidingMinute] {
+            let log = simulate(how, 16, 30);
+            assert!(log.iter().all(|r| r.1), "{how:?}");
+            // Well above 40/s: 16 loops at 150 ms allow up to 106/s.
+            assert!(log.len() > 60 * 30, "{how:?}: {}", log.len());
+        }
     }
 }

@@ -55,6 +55,9 @@ pub use data::policy::{ImapRestrictionShape, PolicyReadback};
 pub use faults::FaultSpec;
 pub use gam::{config_files as gam_config_files, GamFile};
 pub use quota::QuotaWindow;
+/// The quota windows themselves, for the client's pacer to be tested against.
+#[cfg(test)]
+pub(crate) use quota::{Bucket as QuotaBucket, Quotas};
 pub use stats::Stats;
 pub use tenant::{AdminRole, Device, DeviceKind, DeviceStatus, OrgUnit, Tenant, User};
 
