@@ -71,7 +71,7 @@ const HOLD: Duration = Duration::from_secs(60);
 /// The fastest the per-second rate may grow to, as a multiple of the ceiling ÷ 60.
 const MAX_BURST: f64 = 4.0;
 /// After a rate-limit error, the held cap stays this share under the rate that failed.
-const JITTER_MARGIN: f64 = 0.03;
+const JITTER_MARGIN: f64 = 0.015;
 
 struct State {
     /// Requests per second now.
