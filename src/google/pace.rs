@@ -7,8 +7,12 @@
 //! there but storms of 403/429 under a per-second reading. So the Admin pacer adapts
 //! ([`Adaptive`]): it starts at the configured rate ÷ 60 per second (safe under every reading),
 //! speeds up while no rate-limit error comes, backs off multiplicatively on one, and stays a
-//! little under the rate that failed for a while before probing again. It never lets more than
-//! the configured ceiling through in any 60 s.
+//! little under the rate that failed for a while before probing again. While it stays there,
+//! any `ceiling ÷ 60` requests in a row span more than a second, counting those already sent
+//! (a per-second window counts refused requests too), so the requests in flight when the
+//! error came are the only ones refused. Requests wait in line and take their slot only when
+//! it is due, so a back-off spaces all of them at once. It never lets more than the
+//! configured ceiling through in any 60 s.
 //!
 //! The Android Management quota (1,000 per 100 s per project) is paced by a GCRA limiter
 //! (governor) at 99% with a tiny burst; Cloud Identity and Gmail are not paced.
