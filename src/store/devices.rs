@@ -82,59 +82,19 @@ impl Store {
         )
         .map_err(sql)?;
         let id = tx.last_insert_rowid();
-        {
-            let mut ins = tx
-                .prepare(
-                    "INSERT INTO device (snapshot_id, seq, resource_id, type, status, owner,
-                     org_unit_path, last_sync, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )
-                .map_err(sql)?;
-            for (seq, d) in inv.devices.iter().enumerate() {
-                ins.execute(params![
-                    id,
-                    seq as i64,
-                    d.resource_id,
-                    d.device_type.as_str(),
-                    d.status.as_str(),
-                    d.owner(),
-                    d.org_unit_path.as_deref(),
-                    d.last_sync.map(ts),
-                    to_json(d),
-                ])
-                .map_err(sql)?;
-            }
-            let mut ins = tx
-                .prepare(
-                    "INSERT INTO user (snapshot_id, seq, primary_email, org_unit_path, json)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .map_err(sql)?;
-            for (seq, u) in inv.users.iter().enumerate() {
-                ins.execute(params![
-                    id,
-                    seq as i64,
-                    u.primary_email,
-                    u.org_unit_path,
-                    to_json(u)
-                ])
-                .map_err(sql)?;
-            }
-            let mut ins = tx
-                .prepare("INSERT INTO org_unit (snapshot_id, seq, org_unit_path, json) VALUES (?1, ?2, ?3, ?4)")
-                .map_err(sql)?;
-            for (seq, o) in inv.org_units.iter().enumerate() {
-                ins.execute(params![id, seq as i64, o.org_unit_path, to_json(o)])
-                    .map_err(sql)?;
-            }
-        }
+        insert_devices(&tx, id, 0, &inv.devices).map_err(sql)?;
+        insert_rest(&tx, id, inv).map_err(sql)?;
         prune(&tx, keep.max(1)).map_err(sql)?;
         tx.commit().map_err(sql)?;
-        // Hand the pruned snapshots' pages back to the file system (databases created with
-        // incremental auto-vacuum; a no-op on older ones, where the next save reuses them).
+        self.vacuum();
+        Ok(id)
+    }
+    /// Hands the pruned snapshots' pages back to the file system (databases created with
+    /// incremental auto-vacuum; a no-op on older ones, where the next save reuses them).
+    pub(super) fn vacuum(&self) {
         if let Err(e) = self.conn.execute_batch("PRAGMA incremental_vacuum") {
             tracing::debug!("incremental_vacuum: {e}");
         }
-        Ok(id)
     }
 
     /// The newest complete snapshot whatever its tenant, or `None` when none was ever
@@ -187,7 +147,8 @@ impl Store {
         let latest: Option<Row> = match tenant {
             None => tx.query_row(
                 "SELECT id, fetched_at, saved_at, device_count, user_count, ou_count
-                 FROM snapshot WHERE server_query IS NULL ORDER BY id DESC LIMIT 1",
+                 FROM snapshot WHERE server_query IS NULL AND complete = 1
+                 ORDER BY id DESC LIMIT 1",
                 [],
                 row,
             ),
@@ -196,6 +157,7 @@ impl Store {
                 "SELECT id, fetched_at, saved_at, device_count, user_count, ou_count
                  FROM snapshot
                  WHERE (server_query IS NULL OR server_query = ?1)
+                   AND complete = 1
                    AND subject = ?2 COLLATE NOCASE
                    AND (?3 IS NULL OR customer_id = ?3)
                  ORDER BY id DESC LIMIT 1",
@@ -249,7 +211,8 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT id, fetched_at, saved_at, device_count, user_count, ou_count,
-                 server_query, customer_id, subject FROM snapshot ORDER BY id DESC",
+                 server_query, customer_id, subject FROM snapshot WHERE complete = 1
+                 ORDER BY id DESC",
             )
             .map_err(|e| self.err(e))?;
         let raw: Vec<Raw> = st
@@ -289,24 +252,82 @@ impl Store {
     }
 }
 
-/// Keeps the newest `keep` complete snapshots and the newest `keep` query-listed ones.
-fn prune(conn: &Connection, keep: usize) -> rusqlite::Result<()> {
+/// Inserts devices as rows `first_seq..` of snapshot `id`.
+pub(super) fn insert_devices(
+    conn: &Connection,
+    id: i64,
+    first_seq: i64,
+    devices: &[Device],
+) -> rusqlite::Result<()> {
+    let mut ins = conn.prepare_cached(
+        "INSERT INTO device (snapshot_id, seq, resource_id, type, status, owner,
+         org_unit_path, last_sync, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for (i, d) in devices.iter().enumerate() {
+        ins.execute(params![
+            id,
+            first_seq + i as i64,
+            d.resource_id,
+            d.device_type.as_str(),
+            d.status.as_str(),
+            d.owner(),
+            d.org_unit_path.as_deref(),
+            d.last_sync.map(ts),
+            to_json(d),
+        ])?;
+    }
+    Ok(())
+}
+
+/// Inserts the users and OUs of `inv` into snapshot `id`.
+pub(super) fn insert_rest(conn: &Connection, id: i64, inv: &Inventory) -> rusqlite::Result<()> {
+    let mut ins = conn.prepare(
+        "INSERT INTO user (snapshot_id, seq, primary_email, org_unit_path, json)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (seq, u) in inv.users.iter().enumerate() {
+        ins.execute(params![
+            id,
+            seq as i64,
+            u.primary_email,
+            u.org_unit_path,
+            to_json(u)
+        ])?;
+    }
+    let mut ins = conn.prepare(
+        "INSERT INTO org_unit (snapshot_id, seq, org_unit_path, json) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (seq, o) in inv.org_units.iter().enumerate() {
+        ins.execute(params![id, seq as i64, o.org_unit_path, to_json(o)])?;
+    }
+    Ok(())
+}
+
+pub(super) fn delete_snapshot(conn: &Connection, id: i64) -> rusqlite::Result<()> {
+    for (table, col) in [
+        ("device", "snapshot_id"),
+        ("user", "snapshot_id"),
+        ("org_unit", "snapshot_id"),
+        ("snapshot", "id"),
+    ] {
+        conn.execute(&format!("DELETE FROM {table} WHERE {col} = ?1"), [id])?;
+    }
+    Ok(())
+}
+
+/// Keeps the newest `keep` complete snapshots and the newest `keep` query-listed ones
+/// (snapshots still being written are not counted and not touched).
+pub(super) fn prune(conn: &Connection, keep: usize) -> rusqlite::Result<()> {
     for kind in ["server_query IS NULL", "server_query IS NOT NULL"] {
         let old: Vec<i64> = conn
             .prepare(&format!(
-                "SELECT id FROM snapshot WHERE {kind} ORDER BY id DESC LIMIT -1 OFFSET ?1"
+                "SELECT id FROM snapshot WHERE {kind} AND complete = 1
+                 ORDER BY id DESC LIMIT -1 OFFSET ?1"
             ))?
             .query_map([keep as i64], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for id in old {
-            for (table, col) in [
-                ("device", "snapshot_id"),
-                ("user", "snapshot_id"),
-                ("org_unit", "snapshot_id"),
-                ("snapshot", "id"),
-            ] {
-                conn.execute(&format!("DELETE FROM {table} WHERE {col} = ?1"), [id])?;
-            }
+            delete_snapshot(conn, id)?;
         }
     }
     Ok(())
@@ -439,7 +460,7 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("model values serialise to JSON")
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+pub(super) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 

@@ -20,6 +20,7 @@ mod migration_journal;
 mod migration_plan;
 pub mod private;
 pub mod schema;
+mod snapshot;
 pub mod sync_token;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +38,7 @@ pub use lease::Lease;
 pub use migration::{Claim, MigrationDb, MigrationStoreError};
 pub use migration_journal::StepJournalRow;
 pub use migration_plan::ChangeRow;
+pub use snapshot::SnapshotWriter;
 pub use sync_token::RememberedToken;
 
 /// How long a write waits for another offsync (say the TUI's feed and a cron'd

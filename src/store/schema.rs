@@ -354,8 +354,13 @@ CREATE TABLE sync_token (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 10: a snapshot is written page by page while its listing runs and counts only
+/// once complete; loads, the snapshot list and pruning never see one still being written.
+const V10: &str = "ALTER TABLE snapshot ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX snapshot_complete ON snapshot (complete, id);";
+
 /// Every migration, oldest first. Append new steps; never edit or reorder old ones.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {

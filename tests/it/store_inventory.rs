@@ -226,3 +226,55 @@ fn snapshots_are_keyed_by_tenant_and_retention_is_configurable() {
     );
     assert_eq!(snaps[0].tenant.as_ref(), Some(&b));
 }
+
+/// A snapshot written page by page while its listing runs is invisible until finished (a
+/// reader keeps the previous one), gets the OUs of owners listed after their devices, and
+/// a listing that fails leaves the previous cache as it was.
+#[test]
+fn a_snapshot_written_page_by_page_counts_only_once_finished() {
+    let mut s = Store::open_in_memory().unwrap();
+    let t = Tenant::configured("C0mine", "admin@example.com");
+    let before = sample_inventory(10);
+    s.save_inventory_for(&before, &t, None, KEEP_SNAPSHOTS)
+        .unwrap();
+    let mut inv = sample_inventory(40);
+    // Listed before its owner was known: no OU yet when written.
+    let late = 3;
+    let ou = inv.devices[late].org_unit_path.take().unwrap();
+    let mut w = s.begin_snapshot(&t, None).unwrap();
+    for page in inv.devices.chunks(15) {
+        s.append_devices(&mut w, page).unwrap();
+        let shown = s.load_devices_for(&t, None).unwrap().unwrap();
+        assert_eq!(
+            shown.devices.len(),
+            10,
+            "the unfinished snapshot is not read"
+        );
+        assert_eq!(s.snapshots().unwrap().len(), 1);
+    }
+    assert_eq!(w.devices(), 40);
+    let joins = vec![(inv.devices[late].resource_id.clone(), ou.clone())];
+    let mut rest = inv.clone();
+    rest.devices.clear();
+    s.finish_snapshot(w, &t, &rest, &joins, KEEP_SNAPSHOTS)
+        .unwrap();
+    inv.devices[late].org_unit_path = Some(ou);
+    let got = s.load_inventory_for(&t, None).unwrap().unwrap();
+    assert_eq!(got.devices, inv.devices, "every device, in order, joined");
+    assert_eq!(got.users, inv.users);
+    assert_eq!(got.org_units, inv.org_units);
+    assert_eq!(got.fetched_at, inv.fetched_at);
+    let snaps = s.snapshots().unwrap();
+    assert_eq!(snaps.len(), 2);
+    assert_eq!(snaps[0].devices, 40);
+    assert_eq!(snaps[0].tenant.as_ref(), Some(&t));
+    // A listing that fails: its pages are dropped, the newest complete snapshot stays.
+    let mut w = s.begin_snapshot(&t, None).unwrap();
+    s.append_devices(&mut w, &inv.devices[..5]).unwrap();
+    s.discard_snapshot(w).unwrap();
+    assert_eq!(s.snapshots().unwrap().len(), 2);
+    assert_eq!(
+        s.load_devices_for(&t, None).unwrap().unwrap().devices.len(),
+        40
+    );
+}
