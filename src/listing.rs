@@ -54,6 +54,9 @@ pub enum ListingError {
 pub enum ListEvent {
     /// One page of devices, each joined to its owner's OU when the owner is known yet.
     Devices(Vec<Device>),
+    /// Only from [`stream`]: a page of the fast index-only view, shown before the confirmed
+    /// listing's `Devices` pages (which alone make up the answer) catch up.
+    Preview(Vec<Device>),
     Progress(LoadProgress),
 }
 
@@ -74,8 +77,8 @@ pub fn configured_tenant(profile: &Profile) -> Tenant {
 
 /// Lists every device (or those `query` matches) with users and OUs, resolving the
 /// customer ID at the same time. Pages stream to `on_event` already joined to owners.
-/// The dashboard's listing: the index-only view first, then confirmed (see
-/// [`google::Listing`]); the result is the confirmed answer.
+/// The index-only view first, then confirmed (see [`google::Listing`]); the result is the
+/// confirmed answer. The dashboard runs the same listing without a copy ([`stream`]).
 pub async fn list(
     clients: &Clients,
     query: Option<&Query>,
@@ -93,16 +96,68 @@ pub async fn list_with(
     mut on_event: impl FnMut(ListEvent) + Send,
 ) -> Result<Listed, ListingError> {
     let profile = &clients.profile;
-    let loading = google::load_inventory_with(clients, query, mode, |ev| match ev {
-        LoadEvent::Devices(page) => on_event(ListEvent::Devices(page)),
-        LoadEvent::Progress(p) => on_event(ListEvent::Progress(p)),
-        LoadEvent::Users(_) | LoadEvent::OrgUnits(_) => {}
-    });
+    let loading =
+        google::load_inventory_with(clients, query, mode, |ev| forward(ev, &mut on_event));
     let (customer, loaded) = futures::join!(clients.directory.customer(), loading);
     let inventory = loaded.map_err(|source| ListingError::Google {
         profile: profile.name.clone(),
         source: Box::new(source),
     })?;
+    let (tenant, warnings) = tenant_of(profile, customer);
+    Ok(Listed {
+        inventory,
+        tenant,
+        warnings,
+    })
+}
+
+/// A finished [`stream`]: everything but the devices, which went out as pages.
+#[derive(Debug)]
+pub struct StreamListed {
+    pub streamed: google::Streamed,
+    pub tenant: Tenant,
+    pub warnings: Vec<String>,
+}
+
+/// The dashboard's listing ([`list`]) without keeping a copy of the devices: the caller
+/// holds the only one. `Preview` pages show the index-only view early; the `Devices`
+/// pages, each device once, are the answer (the confirmed listing).
+pub async fn stream(
+    clients: &Clients,
+    query: Option<&Query>,
+    mut on_event: impl FnMut(ListEvent) + Send,
+) -> Result<StreamListed, ListingError> {
+    let profile = &clients.profile;
+    let mode = google::Listing::FastThenConfirmed;
+    let loading =
+        google::stream_inventory_with(clients, query, mode, |ev| forward(ev, &mut on_event));
+    let (customer, loaded) = futures::join!(clients.directory.customer(), loading);
+    let streamed = loaded.map_err(|source| ListingError::Google {
+        profile: profile.name.clone(),
+        source: Box::new(source),
+    })?;
+    let (tenant, warnings) = tenant_of(profile, customer);
+    Ok(StreamListed {
+        streamed,
+        tenant,
+        warnings,
+    })
+}
+
+fn forward(ev: LoadEvent, on_event: &mut impl FnMut(ListEvent)) {
+    match ev {
+        LoadEvent::Devices(page) => on_event(ListEvent::Devices(page)),
+        LoadEvent::Preview(page) => on_event(ListEvent::Preview(page)),
+        LoadEvent::Progress(p) => on_event(ListEvent::Progress(p)),
+        LoadEvent::Users(_) | LoadEvent::OrgUnits(_) => {}
+    }
+}
+
+/// The tenant the listing belongs to: the configured one with the customer ID resolved.
+fn tenant_of(
+    profile: &Profile,
+    customer: Result<crate::google::directory::Customer, google::Error>,
+) -> (Tenant, Vec<String>) {
     let mut tenant = configured_tenant(profile);
     let mut warnings = Vec::new();
     match customer {
@@ -114,11 +169,7 @@ pub async fn list_with(
             "cannot resolve the customer ID ({e}); the cache is keyed by the admin subject only"
         )),
     }
-    Ok(Listed {
-        inventory,
-        tenant,
-        warnings,
-    })
+    (tenant, warnings)
 }
 
 impl Cache {

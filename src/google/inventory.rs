@@ -20,7 +20,8 @@ use super::directory::Directory;
 use super::{partition, Error};
 use crate::config::Profile;
 use crate::model::{
-    Clause, Device, DeviceType, Field, Interner, Inventory, OrgUnit, OwnerIndex, Query, User,
+    Clause, Device, DeviceType, Field, Interner, Inventory, OrgUnit, OwnerIndex, Query, Shared,
+    User,
 };
 
 /// Every typed client for one profile, sharing one [`Client`].
@@ -110,6 +111,10 @@ pub enum LoadEvent {
     /// One page of devices: de-duplicated, filtered by the query, and joined to the OUs of
     /// the owners listed so far (the finished inventory joins every device again).
     Devices(Vec<Device>),
+    /// Only from [`stream_inventory_with`] with `FastThenConfirmed`: a page of the
+    /// index-only view, shown early. Not part of the answer (the confirmed listing's
+    /// `Devices` pages are) and not de-duplicated against it.
+    Preview(Vec<Device>),
     Progress(LoadProgress),
 }
 
@@ -240,8 +245,42 @@ pub async fn load_inventory_with(
     clients: &Clients,
     filter_query: Option<&Query>,
     listing: Listing,
-    mut on_event: impl FnMut(LoadEvent) + Send,
+    on_event: impl FnMut(LoadEvent) + Send,
 ) -> Result<Inventory, Error> {
+    run(clients, filter_query, listing, true, on_event)
+        .await
+        .map(|s| s.inventory)
+}
+
+/// A listing whose devices went out as pages and were not kept.
+#[derive(Debug, Default)]
+pub struct Streamed {
+    /// Users, OUs and the clocks; no devices.
+    pub inventory: Inventory,
+    /// Devices sent before their owner was listed: resource ID → the owner's OU, now known.
+    pub late_joins: Vec<(String, Shared)>,
+}
+
+/// [`load_inventory_with`] without keeping the devices: the caller owns the only copy of
+/// each page (at 100k devices a second copy is ~55 MB). With `FastThenConfirmed` the
+/// index-only pages go out as [`LoadEvent::Preview`] and only the confirmed listing's
+/// pages as [`LoadEvent::Devices`], each device once: their union is the answer.
+pub async fn stream_inventory_with(
+    clients: &Clients,
+    filter_query: Option<&Query>,
+    listing: Listing,
+    on_event: impl FnMut(LoadEvent) + Send,
+) -> Result<Streamed, Error> {
+    run(clients, filter_query, listing, false, on_event).await
+}
+
+async fn run(
+    clients: &Clients,
+    filter_query: Option<&Query>,
+    listing: Listing,
+    keep: bool,
+    mut on_event: impl FnMut(LoadEvent) + Send,
+) -> Result<Streamed, Error> {
     let started = Instant::now();
     let base = clients.client.stats();
     let local = filter_query.cloned();
@@ -262,14 +301,30 @@ pub async fn load_inventory_with(
     };
     let confirmed = || partition::mobiledevices_confirmed(dir).map(|r| (false, r));
     // (end of the index-only listing, page)
-    let raw: BoxStream<'static, (bool, Result<Vec<Device>, Error>)> = match listing {
-        Listing::IndexOnly => index_only().await?.boxed(),
-        Listing::Confirmed => confirmed().boxed(),
-        Listing::FastThenConfirmed => stream::select(index_only().await?, confirmed()).boxed(),
+    type Pages = BoxStream<'static, (bool, Result<Vec<Device>, Error>)>;
+    let as_event = |raw: Pages, preview: bool| {
+        raw.map(move |(end, r)| {
+            r.map(|page| match preview {
+                true => (end, LoadEvent::Preview(page)),
+                false => (end, LoadEvent::Devices(page)),
+            })
+        })
+        .boxed()
     };
-    let devices = raw
-        .map(|(end, r)| r.map(|page| (end, LoadEvent::Devices(page))))
-        .boxed();
+    let devices = match listing {
+        Listing::IndexOnly => as_event(index_only().await?.boxed(), false),
+        Listing::Confirmed => as_event(confirmed().boxed(), false),
+        Listing::FastThenConfirmed if keep => as_event(
+            stream::select(index_only().await?, confirmed()).boxed(),
+            false,
+        ),
+        // Streamed: the index-only pages are a preview, told apart from the answer.
+        Listing::FastThenConfirmed => stream::select(
+            as_event(index_only().await?.boxed(), true),
+            as_event(confirmed().boxed(), false),
+        )
+        .boxed(),
+    };
 
     let ous: BoxStream<'static, Result<(bool, LoadEvent), Error>> = {
         let dir = dir.clone();
@@ -293,10 +348,14 @@ pub async fn load_inventory_with(
     // and both copies of a page (the inventory's and the one streamed out) share them too.
     let mut interner = Interner::default();
     // Both listings of `FastThenConfirmed` deliver many of the same devices: once each.
-    // (Each listing alone is de-duplicated already.)
-    let mut kept = (listing == Listing::FastThenConfirmed).then(KeptIds::default);
+    // (Each listing alone is de-duplicated already.) Streamed, the preview is not merged.
+    let mut kept = (keep && listing == Listing::FastThenConfirmed).then(KeptIds::default);
     let mut pages = 0u64;
     let mut confirming = false;
+    // Streamed: devices sent before their owner was known (resource ID, owner), and how
+    // many devices each kind of page delivered.
+    let mut unjoined: Vec<(String, String)> = Vec::new();
+    let (mut answered, mut previewed) = (0u64, 0u64);
     while let Some(ev) = all.next().await {
         let (end, ev) = ev?;
         if end {
@@ -327,10 +386,29 @@ pub async fn load_inventory_with(
                     }
                     interner.device(&mut d);
                     owners.join(&mut d);
-                    device_list.push(d.clone());
+                    if keep {
+                        device_list.push(d.clone());
+                    } else if let (None, Some(owner)) = (&d.org_unit_path, d.owner()) {
+                        unjoined.push((d.resource_id.clone(), owner.to_string()));
+                    }
                     fresh.push(d);
                 }
+                answered += fresh.len() as u64;
                 LoadEvent::Devices(fresh)
+            }
+            LoadEvent::Preview(page) if !end => {
+                pages += 1;
+                let mut shown = Vec::with_capacity(page.len());
+                for mut d in page {
+                    if local.as_ref().is_some_and(|q| !q.matches(&d)) {
+                        continue;
+                    }
+                    interner.device(&mut d);
+                    owners.join(&mut d);
+                    shown.push(d);
+                }
+                previewed += shown.len() as u64;
+                LoadEvent::Preview(shown)
             }
             other => other,
         };
@@ -340,7 +418,11 @@ pub async fn load_inventory_with(
         let now = clients.client.stats();
         on_event(LoadEvent::Progress(LoadProgress {
             pages,
-            devices: device_list.len() as u64,
+            devices: match keep {
+                true => device_list.len() as u64,
+                // At least this many distinct devices: the larger of the two listings.
+                false => answered.max(previewed),
+            },
             users: user_list.len() as u64,
             requests: now.requests - base.requests,
             retries: now.retries - base.retries,
@@ -349,11 +431,18 @@ pub async fn load_inventory_with(
         }));
     }
     drop(kept);
+    let late_joins = unjoined
+        .into_iter()
+        .filter_map(|(id, owner)| Some((id, owners.ou_of_owner(&owner)?)))
+        .collect();
     let mut inv = Inventory::joined(device_list, user_list, org_units, &owners);
     let offset = clients.client.server_offset().unwrap_or_default();
     inv.server_offset = offset;
     inv.fetched_at = Some(chrono::Utc::now() + offset);
-    Ok(inv)
+    Ok(Streamed {
+        inventory: inv,
+        late_joins,
+    })
 }
 
 /// The resource IDs of the devices kept so far, for merging two listings without a second

@@ -28,7 +28,8 @@ pub use directory::Directory;
 pub use error::Error;
 pub use gmail::Gmail;
 pub use inventory::{
-    load_inventory, load_inventory_with, Clients, Listing, LoadEvent, LoadProgress,
+    load_inventory, load_inventory_with, stream_inventory_with, Clients, Listing, LoadEvent,
+    LoadProgress, Streamed,
 };
 pub use policy::Policy;
 pub use reports::Reports;

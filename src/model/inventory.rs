@@ -154,6 +154,12 @@ impl OwnerIndex {
         self.by_email.get(&d.owner()?.to_lowercase()).copied()
     }
 
+    /// The OU of the user with this address (primary or alias), if known.
+    pub fn ou_of_owner(&self, email: &str) -> Option<Shared> {
+        let id = *self.by_email.get(&email.to_lowercase())?;
+        Some(self.ous[id as usize].clone())
+    }
+
     /// Sets `d.org_unit_path` from its owner (`None` when the owner is unknown).
     /// Devices of one OU share its path.
     pub fn join(&self, d: &mut Device) {

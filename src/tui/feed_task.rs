@@ -116,6 +116,7 @@ impl Tasks {
         let on_event = Box::new(move |ev: ListEvent| {
             let msg = match ev {
                 ListEvent::Devices(page) => Msg::DevicesPage(page),
+                ListEvent::Preview(page) => Msg::PreviewPage(page),
                 ListEvent::Progress(p) => Msg::LoadProgress(LoadProgress {
                     pages: p.pages as usize,
                     devices: p.devices as usize,

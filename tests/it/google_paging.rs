@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use futures::StreamExt;
 use offsync::google::partition;
-use offsync::google::{load_inventory, page, Error, LoadEvent};
+use offsync::google::{load_inventory, page, stream_inventory_with, Error, Listing, LoadEvent};
 use offsync::model::{DeviceAction, Query};
 use offsync::sim::SimConfig;
 
@@ -70,6 +70,7 @@ async fn load_inventory_streams_pages_and_joins_owner_ous() {
         LoadEvent::Devices(_) | LoadEvent::Users(_) => pages += 1,
         LoadEvent::Progress(_) => progress += 1,
         LoadEvent::OrgUnits(_) => {}
+        LoadEvent::Preview(_) => panic!("only a streamed listing sends a preview"),
     })
     .await
     .unwrap();
@@ -161,4 +162,44 @@ async fn mutations_reach_the_simulator_when_allowed() {
         .unwrap();
     let d = c.directory.mobiledevice(&rid).await.unwrap();
     assert_eq!(d.status, offsync::model::DeviceStatus::Blocked);
+}
+
+/// The dashboard's streamed listing keeps no devices: its answer pages hold every device
+/// once, exactly the kept listing's, and the owners listed after their devices come back
+/// as late joins, so the joined OUs agree too.
+#[tokio::test]
+async fn a_streamed_listing_sends_each_device_once_and_joins_late_owners() {
+    let e = env(small()).await;
+    let c = e.clients();
+    let kept = load_inventory(&c, None, |_| {}).await.unwrap();
+    let (mut answer, mut previews) = (Vec::new(), 0);
+    let streamed = stream_inventory_with(&c, None, Listing::FastThenConfirmed, |ev| match ev {
+        LoadEvent::Devices(page) => answer.extend(page),
+        LoadEvent::Preview(page) => previews += page.len(),
+        _ => {}
+    })
+    .await
+    .unwrap();
+    assert!(streamed.inventory.devices.is_empty(), "no copy kept");
+    assert_eq!(streamed.inventory.users.len(), kept.users.len());
+    assert!(previews > 0, "the index-only view is shown first");
+    let mut got = ids(&answer);
+    got.sort();
+    let distinct: BTreeSet<&String> = got.iter().collect();
+    assert_eq!(distinct.len(), got.len(), "each device once");
+    let mut want = ids(&kept.devices);
+    want.sort();
+    assert_eq!(got, want);
+    for (id, ou) in &streamed.late_joins {
+        let d = answer.iter_mut().find(|d| &d.resource_id == id).unwrap();
+        assert!(d.org_unit_path.is_none(), "only devices sent without an OU");
+        d.org_unit_path = Some(ou.clone());
+    }
+    for d in &kept.devices {
+        let a = answer
+            .iter()
+            .find(|a| a.resource_id == d.resource_id)
+            .unwrap();
+        assert_eq!(a.org_unit_path, d.org_unit_path, "{}", d.resource_id);
+    }
 }
