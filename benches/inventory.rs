@@ -268,8 +268,15 @@ fn table(title: &str, runs: &[Run], base: (f64, u64)) {
     }
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // As offsync's own `main` does, before the runtime's threads start.
+    offsync::heap::one_arena();
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(run_all());
+}
+
+async fn run_all() {
     if let Ok(spec) = std::env::var("OFFSYNC_BENCH_SIM_CHILD") {
         return sim_child(&spec).await;
     }

@@ -16,12 +16,14 @@
 //! - [`android`]: the Android account upgrade, headless (read, first-seen store, journaled patch).
 //! - [`tui`]: the terminal UI; nothing else imports it.
 //! - [`cli`]: thin subcommands that parse, call the library and print.
+//! - [`heap`]: how the process allocates (one malloc arena), set first thing in `main`.
 pub mod android;
 pub mod change;
 pub mod cli;
 pub mod config;
 pub mod feed;
 pub mod google;
+pub mod heap;
 pub mod listing;
 pub mod migrate;
 pub mod migration;

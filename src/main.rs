@@ -110,6 +110,8 @@ fn check_no_config_globals(matches: &ArgMatches) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    // Before any thread starts (see offsync::heap).
+    offsync::heap::one_arena();
     disable_core_dumps();
     // Colours only for a person reading a terminal: a report in a file or a pipe is plain.
     let theme = if std::io::stderr().is_terminal() {
