@@ -105,7 +105,7 @@ async fn dashboard_child(hello: &str, key: &str, db: &str) {
         tokio::select! {
             m = rx.recv() => {
                 let Some(m) = m else { break };
-                let done = matches!(m, Msg::Loaded(_) | Msg::LoadFailed(_));
+                let done = matches!(m, Msg::Loaded(_) | Msg::Listed(_) | Msg::LoadFailed(_));
                 let cached = matches!(m, Msg::CacheLoaded(_));
                 s.on_msg(m);
                 if cached {
@@ -133,8 +133,15 @@ async fn dashboard_child(hello: &str, key: &str, db: &str) {
     );
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // As offsync's own `main` does, before the runtime's threads start.
+    offsync::heap::one_arena();
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(run());
+}
+
+async fn run() {
     if let Ok(spec) = std::env::var("OFFSYNC_BENCH_SIM_CHILD") {
         return sim_child(&spec).await;
     }

@@ -13,10 +13,17 @@ pub enum Msg {
     CacheLoaded(Box<Inventory>),
     /// Listing progress: pages and devices fetched so far.
     LoadProgress(LoadProgress),
-    /// One page of devices as it arrives (owners' OUs already joined when known).
+    /// One page of devices as it arrives (owners' OUs already joined when known): part of
+    /// the listing's answer. Devices already shown are replaced in place.
     DevicesPage(Vec<Device>),
+    /// A page of the fast index-only view, shown (in place) before the confirmed listing
+    /// catches up; not part of the answer.
+    PreviewPage(Vec<Device>),
     /// The fresh, fully joined inventory.
     Loaded(Box<Inventory>),
+    /// The end of a listing whose devices came only as pages: its OUs and clock, and the
+    /// OUs of owners listed after their devices. Devices its pages did not deliver are gone.
+    Listed(Box<crate::google::Streamed>),
     LoadFailed(String),
     /// One API call the google layer made.
     ApiCall(ApiCall),

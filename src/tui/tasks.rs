@@ -17,7 +17,10 @@ use crate::model::export::{write_export, CsvCells, ExportFormat, ExportOptions, 
 use crate::model::{Device, Source};
 use crate::store::Store;
 
+mod cache;
 mod checklist;
+
+use cache::Write;
 
 pub use checklist::{
     action_name, ChangeDone, ChecklistMsg, ChecklistTask, MigrationChange, StepRequest, UserMark,
@@ -207,10 +210,18 @@ impl Tasks {
                 return;
             }
         };
+        // Pages go through one writer thread that appends the answer's pages to the cache
+        // and then hands every page on to the table: the table holds the only copy of the
+        // devices, and the end of the listing reaches the table after its last page.
+        let (pages, writer) = self.cache_writer(tx.clone());
         let events = tx.clone();
-        let result = listing::list(clients, None, |ev| match ev {
+        let to_writer = pages.clone();
+        let result = listing::stream(clients, None, |ev| match ev {
             ListEvent::Devices(page) => {
-                let _ = events.send(Msg::DevicesPage(page));
+                let _ = to_writer.send(Write::Page(page));
+            }
+            ListEvent::Preview(page) => {
+                let _ = to_writer.send(Write::Preview(page));
             }
             ListEvent::Progress(p) => {
                 let _ = events.send(Msg::LoadProgress(LoadProgress {
@@ -222,43 +233,19 @@ impl Tasks {
             }
         })
         .await;
-        match result {
+        let end = match result {
             Ok(listed) => {
                 for w in &listed.warnings {
                     tracing::warn!("{w}");
                 }
-                // Saved before it is shown, so the UI gets the inventory itself rather
-                // than a second copy (at 100k devices a copy is ~100 MB); the table keeps
-                // its streamed pages or the cache meanwhile.
-                let inv = match self.store.clone() {
-                    Some(store) => {
-                        let keep = self.keep_snapshots;
-                        let saved = tokio::task::spawn_blocking(move || {
-                            let r = store.lock().map_err(|e| e.to_string()).and_then(|mut s| {
-                                s.save_inventory_for(&listed.inventory, &listed.tenant, None, keep)
-                                    .map_err(|e| e.to_string())
-                            });
-                            if let Err(e) = r {
-                                tracing::warn!("cannot save the inventory cache: {e}");
-                            }
-                            without_users(listed.inventory)
-                        })
-                        .await;
-                        match saved {
-                            Ok(inv) => inv,
-                            Err(e) => {
-                                let _ = tx.send(Msg::LoadFailed(e.to_string()));
-                                return;
-                            }
-                        }
-                    }
-                    None => without_users(listed.inventory),
-                };
-                let _ = tx.send(Msg::Loaded(Box::new(inv)));
+                Write::Done(listed)
             }
-            Err(e) => {
-                let _ = tx.send(Msg::LoadFailed(e.to_string()));
-            }
+            Err(e) => Write::Failed(e.to_string()),
+        };
+        let _ = pages.send(end);
+        drop(pages);
+        if let Err(e) = writer.await {
+            let _ = tx.send(Msg::LoadFailed(e.to_string()));
         }
     }
 

@@ -24,8 +24,17 @@ impl State {
                 }
                 self.inv.loading.progress = p;
             }
-            Msg::DevicesPage(page) => self.inv.devices_page(page),
+            Msg::DevicesPage(page) => self.inv.devices_page(page, true),
+            Msg::PreviewPage(page) => self.inv.devices_page(page, false),
             Msg::Loaded(inv) => self.inv.loaded(*inv, &mut self.now, self.size),
+            Msg::Listed(end) => {
+                let gone = self.inv.listed(*end, &mut self.now, self.size);
+                if gone > 0 {
+                    self.log_note(format!(
+                        "{gone} devices no longer listed by Google were removed from the table"
+                    ));
+                }
+            }
             Msg::LoadFailed(e) => {
                 self.log_note(format!("listing failed: {e}"));
                 self.inv.load_failed(e, &mut self.now, self.size);

@@ -61,6 +61,7 @@ mod tui_checklist_support;
 mod tui_feed;
 mod tui_hardening;
 mod tui_loop;
+mod tui_refresh;
 mod tui_snapshots;
 mod tui_state;
 mod tui_support;

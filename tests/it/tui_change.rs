@@ -32,7 +32,7 @@ async fn a_reload_under_the_open_dialog_does_not_move_the_change() {
             break;
         }
     };
-    wait(&mut s, |m| matches!(m, Msg::Loaded(_) | Msg::LoadFailed(_))).await;
+    wait(&mut s, |m| matches!(m, Msg::Listed(_) | Msg::LoadFailed(_))).await;
     type_str(&mut s, "t"); // every type, so positions follow the listing order
     type_str(&mut s, "jj   "); // select rows 2, 3 and 4
     type_str(&mut s, "b");
@@ -57,7 +57,7 @@ async fn a_reload_under_the_open_dialog_does_not_move_the_change() {
         t.devices[i].deleted_at = Some(now);
     });
     s.refresh();
-    wait(&mut s, |m| matches!(m, Msg::Loaded(_) | Msg::LoadFailed(_))).await;
+    wait(&mut s, |m| matches!(m, Msg::Listed(_) | Msg::LoadFailed(_))).await;
     assert!(!s.inv.index.contains_key(&first), "the reload happened");
     assert!(
         matches!(s.overlay, Overlay::Confirm(_)),
@@ -124,7 +124,7 @@ async fn the_dashboard_shows_an_interrupted_batch_and_resumes_it_on_request() {
             break;
         }
     };
-    wait(&mut s, |m| matches!(m, Msg::Loaded(_) | Msg::LoadFailed(_))).await;
+    wait(&mut s, |m| matches!(m, Msg::Listed(_) | Msg::LoadFailed(_))).await;
     let approved = s
         .inv
         .inventory

@@ -78,7 +78,7 @@ fn a_partial_listing_is_marked_incomplete_at_every_width() {
 
 /// Pages streamed with nothing on screen are appended on each tick (not re-copied): the
 /// cursor and the selection stay on their devices, text search covers the new pages, and
-/// a refresh after a partial listing replaces the partial table with its first pages.
+/// a refresh after a partial listing merges its pages into the partial table in place.
 #[test]
 fn streamed_pages_append_and_keep_cursor_and_selection_by_id() {
     let mut s = State::new(
@@ -133,10 +133,12 @@ fn streamed_pages_append_and_keep_cursor_and_selection_by_id() {
     s.refilter();
     s.on_msg(Msg::LoadFailed("HTTP 503 backendError".into()));
     assert_eq!(s.inv.inventory.devices.len(), 60);
-    // The next listing's first pages replace the partial table.
+    // The next listing's pages replace devices in place; the table stays marked
+    // incomplete until that listing ends.
     s.refresh();
     s.on_msg(Msg::DevicesPage(all[50..].to_vec()));
     s.on_tick();
-    assert_eq!(s.inv.inventory.devices.len(), 10);
-    assert_eq!(s.inv.inventory.devices[0].resource_id, all[50].resource_id);
+    assert_eq!(s.inv.inventory.devices.len(), 60);
+    assert_eq!(s.inv.index[&all[50].resource_id], 50);
+    assert!(s.inv.loading.partial);
 }

@@ -226,7 +226,7 @@ async fn against_the_simulator_load_export_block_and_journal() {
             break;
         }
     };
-    wait(&mut s, |m| matches!(m, Msg::Loaded(_) | Msg::LoadFailed(_))).await;
+    wait(&mut s, |m| matches!(m, Msg::Listed(_) | Msg::LoadFailed(_))).await;
     assert!(s.inv.loading.error.is_none(), "{:?}", s.inv.loading.error);
     assert_eq!(s.inv.inventory.devices.len(), 150);
     assert!(s.log.len() > 3, "every API call reaches the Log pane");

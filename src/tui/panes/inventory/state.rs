@@ -10,6 +10,7 @@ use ratatui::layout::Rect;
 use super::tree::OuTree;
 use super::view::DeviceView;
 use crate::change::{ChangeKind, TargetOutcome};
+use crate::google::Streamed;
 use crate::model::{Device, DeviceFilter, DeviceType, Inventory, OuCounts};
 use crate::tui::keymap::Context;
 use crate::tui::layout;
@@ -29,7 +30,8 @@ pub struct Loading {
     pub spinner: usize,
     /// What is on screen came from the cache, not yet refreshed.
     pub from_cache: bool,
-    /// Stream pages into the table as they arrive (only when nothing better is on screen).
+    /// The table held nothing complete when the listing started (empty, or a failed
+    /// listing's part): until it ends, it shows only this listing's pages.
     pub stream: bool,
     pub error: Option<String>,
     /// What is on screen is part of a listing that failed (or nothing at all): not every
@@ -77,12 +79,13 @@ pub struct InventoryPane {
     pub filter_text: String,
     pub filter_error: Option<String>,
     pub loading: Loading,
-    /// Devices streamed during a load with no cache that arrived since the last tick;
-    /// a tick moves them into the inventory (the first tick of a listing replaces it).
-    pub streamed: Vec<Device>,
+    /// Pages that arrived since the last tick (and whether they are part of the answer,
+    /// not the preview); a tick merges them into the inventory in place.
+    pub streamed: Vec<(Vec<Device>, bool)>,
     pub(crate) streamed_dirty: bool,
-    /// This listing's first pages are on screen: later pages are appended.
-    pub(crate) streamed_shown: bool,
+    /// Per device (parallel to `inventory.devices`): the running listing's answer has
+    /// delivered it. At the end of the listing the others are gone from Google.
+    pub(crate) seen: Vec<bool>,
     /// Change outcomes received since the last draw, applied together (one refilter).
     pub(crate) outcomes: Vec<(ChangeKind, TargetOutcome)>,
 }
@@ -108,7 +111,7 @@ impl Default for InventoryPane {
             loading: Loading::default(),
             streamed: Vec::new(),
             streamed_dirty: false,
-            streamed_shown: false,
+            seen: Vec::new(),
             outcomes: Vec::new(),
         }
     }
@@ -124,8 +127,8 @@ impl InventoryPane {
         }
     }
 
-    /// Starts a listing unless one runs (false: nothing to start); the table streams
-    /// pages only when empty.
+    /// Starts a listing unless one runs (false: nothing to start). Its pages replace the
+    /// devices on screen in place as they arrive; only its end removes devices.
     pub fn start_listing(&mut self, now: DateTime<Utc>) -> bool {
         if self.loading.active && self.loading.started.is_some() {
             return false;
@@ -135,12 +138,12 @@ impl InventoryPane {
             started: Some(now),
             from_cache: self.loading.from_cache,
             partial: self.loading.partial,
-            // A partial table is replaced by the new listing's pages as they arrive.
+            // Nothing but this listing's pages will be on screen until it ends.
             stream: self.inventory.devices.is_empty() || self.loading.partial,
             ..Default::default()
         };
         self.streamed.clear();
-        self.streamed_shown = false;
+        self.seen = vec![false; self.inventory.devices.len()];
         true
     }
 
@@ -165,31 +168,32 @@ impl InventoryPane {
         true
     }
 
-    /// Moves the pages that arrived since the last tick into the inventory: the first
-    /// ones of a listing replace what is shown, later ones are appended (no copy of what
-    /// is already on screen, and every device index stays valid).
+    /// Merges the pages that arrived since the last tick in place, by resource ID: a device
+    /// on screen is replaced where it is, a new one appended. Nothing is removed and no
+    /// device moves, so every index (rows, selection, cursor, detail) stays valid, and
+    /// there is never a second copy of the devices on screen.
     pub(crate) fn merge_streamed(&mut self, now: &mut DateTime<Utc>, size: Rect) {
         let pages = std::mem::take(&mut self.streamed);
-        if !std::mem::replace(&mut self.streamed_shown, true) {
-            self.install(
-                Inventory {
-                    devices: pages,
-                    ..Default::default()
-                },
-                now,
-                size,
-            );
-            return;
+        let from = self.inventory.devices.len();
+        self.seen.resize(from, false);
+        for (page, answer) in pages {
+            for d in page {
+                match self.index.get(&d.resource_id) {
+                    Some(&i) => {
+                        self.view.replace(i, &d);
+                        self.inventory.devices[i as usize] = d;
+                        self.seen[i as usize] |= answer;
+                    }
+                    None => {
+                        let i = self.inventory.devices.len() as u32;
+                        self.index.insert(d.resource_id.clone(), i);
+                        self.inventory.devices.push(d);
+                        self.seen.push(answer);
+                    }
+                }
+            }
         }
-        let from = self.inventory.devices.len() as u32;
-        self.index.extend(
-            pages
-                .iter()
-                .enumerate()
-                .map(|(i, d)| (d.resource_id.clone(), from + i as u32)),
-        );
-        self.view.extend(&pages);
-        self.inventory.devices.extend(pages);
+        self.view.extend(&self.inventory.devices[from..]);
         self.counts = self.inventory.counts_by_ou();
         self.funnel = funnel(&self.inventory.devices, *now);
         self.tree.rebuild(&self.counts);
@@ -205,28 +209,58 @@ impl InventoryPane {
         }
     }
 
-    pub fn devices_page(&mut self, page: Vec<Device>) {
-        // With data on screen, a half-fetched listing would look like devices
-        // vanished; stream pages in only when there is nothing better to show.
-        if self.loading.stream {
-            self.streamed.extend(page);
-            self.streamed_dirty = true;
-        }
+    /// A page of the listing: `answer` false for the index-only preview.
+    pub fn devices_page(&mut self, page: Vec<Device>, answer: bool) {
+        self.streamed.push((page, answer));
+        self.streamed_dirty = true;
     }
 
-    pub fn loaded(&mut self, inv: Inventory, now: &mut DateTime<Utc>, size: Rect) {
+    fn finish_loading(&mut self) {
         self.loading.active = false;
         self.loading.from_cache = false;
         self.loading.partial = false;
         self.loading.error = None;
         self.streamed = Vec::new();
         self.streamed_dirty = false;
-        self.streamed_shown = false;
+    }
+
+    /// A complete inventory (the feed's listing, another process's): replaces the table.
+    pub fn loaded(&mut self, inv: Inventory, now: &mut DateTime<Utc>, size: Rect) {
+        self.finish_loading();
         let mut inv = inv;
         inv.fetched_at = inv.fetched_at.or(Some(*now));
         self.install(inv, now, size);
     }
 
+    /// The end of a listing whose devices came as pages (merged in place): owners listed
+    /// after their devices get their OU, and devices its answer did not deliver (deleted
+    /// at Google since the last listing) are removed. Returns how many were removed.
+    pub fn listed(&mut self, end: Streamed, now: &mut DateTime<Utc>, size: Rect) -> usize {
+        if std::mem::take(&mut self.streamed_dirty) {
+            self.merge_streamed(now, size);
+        }
+        self.finish_loading();
+        let kept = self.remember();
+        for (id, ou) in end.late_joins {
+            if let Some(&i) = self.index.get(&id) {
+                self.inventory.devices[i as usize].org_unit_path = Some(ou);
+            }
+        }
+        let mut devices = std::mem::take(&mut self.inventory.devices);
+        let before = devices.len();
+        let mut seen = std::mem::take(&mut self.seen).into_iter();
+        devices.retain(|_| seen.next().unwrap_or(false));
+        let gone = before - devices.len();
+        let mut inv = end.inventory;
+        inv.devices = devices;
+        inv.users = Vec::new();
+        inv.fetched_at = inv.fetched_at.or(Some(*now));
+        self.replace_inventory(inv, kept, now, size);
+        gone
+    }
+
+    /// The listing failed: every device on screen stays (replaced in place where the
+    /// listing got to it), and the error says how many were not listed again.
     pub fn load_failed(&mut self, e: String, now: &mut DateTime<Utc>, size: Rect) {
         self.loading.active = false;
         // Pages that arrived since the last tick: show all there is (the header
@@ -235,28 +269,51 @@ impl InventoryPane {
         if std::mem::take(&mut self.streamed_dirty) {
             self.merge_streamed(now, size);
         }
-        self.streamed_shown = false;
-        self.loading.error = Some(e);
+        let total = self.inventory.devices.len();
+        self.seen.resize(total, false);
+        let stale = self.seen.iter().filter(|s| !**s).count();
+        self.loading.error = Some(if !self.loading.stream && stale > 0 {
+            format!("{e}; {stale} of {total} devices not listed again, shown as previously listed")
+        } else {
+            e
+        });
     }
 
     /// Replaces the inventory and rebuilds every derived index. The selection, the cursor
     /// and the open detail follow their devices by resource ID: O(selected), not O(n²).
     /// `now` is re-based on the new listing's server clock.
     pub fn install(&mut self, inv: Inventory, now: &mut DateTime<Utc>, size: Rect) {
+        let kept = self.remember();
+        self.replace_inventory(inv, kept, now, size);
+    }
+
+    /// The resource IDs of the selection, the cursor's device and the open detail.
+    fn remember(&self) -> Remembered {
         let id_of = |i: u32| {
             self.inventory
                 .devices
                 .get(i as usize)
                 .map(|d| d.resource_id.clone())
         };
-        let selected: Vec<String> = self
-            .view
-            .selected
-            .iter()
-            .filter_map(|i| id_of(*i))
-            .collect();
-        let current = self.view.current().and_then(id_of);
-        let detail = self.detail.and_then(id_of);
+        Remembered {
+            selected: self
+                .view
+                .selected
+                .iter()
+                .filter_map(|i| id_of(*i))
+                .collect(),
+            current: self.view.current().and_then(id_of),
+            detail: self.detail.and_then(id_of),
+        }
+    }
+
+    fn replace_inventory(
+        &mut self,
+        inv: Inventory,
+        kept: Remembered,
+        now: &mut DateTime<Utc>,
+        size: Rect,
+    ) {
         // Re-base "now" on the new listing's server clock before counting the active ones.
         let local_now = *now - self.inventory.server_offset;
         *now = inv.server_now(local_now);
@@ -264,6 +321,7 @@ impl InventoryPane {
         // built: at 100k devices each is tens of MB.
         self.inventory = inv;
         self.index = HashMap::new();
+        self.seen = vec![false; self.inventory.devices.len()];
         let sort = (self.view.sort, self.view.reverse);
         self.view = DeviceView::new(&self.inventory.devices);
         (self.view.sort, self.view.reverse) = sort;
@@ -278,12 +336,13 @@ impl InventoryPane {
             .collect();
         self.tree.rebuild(&self.counts);
         let index = &self.index;
-        self.view.selected = selected
+        self.view.selected = kept
+            .selected
             .iter()
             .filter_map(|id| index.get(id).copied())
             .collect();
-        self.detail = detail.and_then(|id| index.get(&id).copied());
-        let cur = current.and_then(|id| index.get(&id).copied());
+        self.detail = kept.detail.and_then(|id| index.get(&id).copied());
+        let cur = kept.current.and_then(|id| index.get(&id).copied());
         self.refilter(size);
         if let Some(c) = cur {
             if let Some(p) = self.view.rows.iter().position(|r| *r == c) {
@@ -310,6 +369,13 @@ impl InventoryPane {
             Err(e) => self.filter_error = Some(e.to_string()),
         }
     }
+}
+
+/// What follows its device across a reload: resource IDs, never row indices.
+struct Remembered {
+    selected: Vec<String>,
+    current: Option<String>,
+    detail: Option<String>,
 }
 
 pub(crate) fn funnel(devices: &[Device], now: DateTime<Utc>) -> Funnel {

@@ -78,6 +78,15 @@ impl DeviceView {
         self.orders = Default::default();
     }
 
+    /// A device replaced in place (same index): its search string follows; sort orders
+    /// are recomputed on next use.
+    pub fn replace(&mut self, i: u32, d: &Device) {
+        if let Some(s) = self.search.get_mut(i as usize) {
+            *s = haystack(d);
+        }
+        self.orders = Default::default();
+    }
+
     /// Recomputes `rows` for the filter; keeps the cursor on the same device when it survives.
     pub fn refilter(&mut self, devices: &[Device], filter: &DeviceFilter) {
         let current = self.current();
