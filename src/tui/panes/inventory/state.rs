@@ -176,13 +176,18 @@ impl InventoryPane {
         let pages = std::mem::take(&mut self.streamed);
         let from = self.inventory.devices.len();
         self.seen.resize(from, false);
+        // Most devices come back unchanged: then nothing derived needs rebuilding.
+        let mut changed = false;
         for (page, answer) in pages {
             for d in page {
                 match self.index.get(&d.resource_id) {
                     Some(&i) => {
-                        self.view.replace(i, &d);
-                        self.inventory.devices[i as usize] = d;
                         self.seen[i as usize] |= answer;
+                        if self.inventory.devices[i as usize] != d {
+                            self.view.replace(i, &d);
+                            self.inventory.devices[i as usize] = d;
+                            changed = true;
+                        }
                     }
                     None => {
                         let i = self.inventory.devices.len() as u32;
@@ -192,6 +197,9 @@ impl InventoryPane {
                     }
                 }
             }
+        }
+        if !changed && self.inventory.devices.len() == from {
+            return;
         }
         self.view.extend(&self.inventory.devices[from..]);
         self.counts = self.inventory.counts_by_ou();
